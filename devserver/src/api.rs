@@ -1,0 +1,622 @@
+//! The Taskcluster API layer: endpoint table, routing, query/param checks, payload parsing,
+//! authentication, scope checks, and error rendering.
+
+use crate::errors::{error_response, json_response, ReqInfo, TcError};
+use crate::hawkauth::{authenticate, AuthOutcome, AuthRequest, ClientSource, LoadedClient};
+use crate::scopes::{render, Expr};
+use crate::state::{lock, AppState};
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// One API endpoint (facts from the service references).
+#[derive(Debug)]
+pub(crate) struct Ep {
+    pub(crate) service: &'static str,
+    pub(crate) method: &'static str,
+    pub(crate) route: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) query: &'static [&'static str],
+    pub(crate) scopes: Option<&'static str>,
+}
+
+/// The endpoints served (route, query keys and scope expressions from the references).
+#[rustfmt::skip]
+pub(crate) static ENDPOINTS: &[Ep] = &[
+    Ep { service: "auth", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/clients/", name: "listClients", query: &["prefix", "continuationToken", "limit"], scopes: Some(r#""auth:list-clients""#) },
+    Ep { service: "auth", method: "GET", route: "/clients/<clientId>", name: "client", query: &[], scopes: Some(r#""auth:get-client:<clientId>""#) },
+    Ep { service: "auth", method: "PUT", route: "/clients/<clientId>", name: "createClient", query: &[], scopes: Some(r#"{"AllOf":["auth:create-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/reset", name: "resetAccessToken", query: &[], scopes: Some(r#""auth:reset-access-token:<clientId>""#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>", name: "updateClient", query: &[], scopes: Some(r#"{"AllOf":["auth:update-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/enable", name: "enableClient", query: &[], scopes: Some(r#""auth:enable-client:<clientId>""#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/disable", name: "disableClient", query: &[], scopes: Some(r#""auth:disable-client:<clientId>""#) },
+    Ep { service: "auth", method: "DELETE", route: "/clients/<clientId>", name: "deleteClient", query: &[], scopes: Some(r#""auth:delete-client:<clientId>""#) },
+    Ep { service: "auth", method: "GET", route: "/roles/", name: "listRoles", query: &[], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roles2/", name: "listRoles2", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roleids/", name: "listRoleIds", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roles/<roleId>", name: "role", query: &[], scopes: Some(r#""auth:get-role:<roleId>""#) },
+    Ep { service: "auth", method: "PUT", route: "/roles/<roleId>", name: "createRole", query: &[], scopes: Some(r#"{"AllOf":["auth:create-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/roles/<roleId>", name: "updateRole", query: &[], scopes: Some(r#"{"AllOf":["auth:update-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
+    Ep { service: "auth", method: "DELETE", route: "/roles/<roleId>", name: "deleteRole", query: &[], scopes: Some(r#""auth:delete-role:<roleId>""#) },
+    Ep { service: "auth", method: "POST", route: "/scopes/expand", name: "expandScopes", query: &[], scopes: Some(r#""auth:expand-scopes""#) },
+    Ep { service: "auth", method: "GET", route: "/scopes/current", name: "currentScopes", query: &[], scopes: Some(r#""auth:current-scopes""#) },
+    Ep { service: "auth", method: "POST", route: "/authenticate-hawk", name: "authenticateHawk", query: &[], scopes: None },
+    Ep { service: "auth", method: "POST", route: "/test-authenticate", name: "testAuthenticate", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/test-authenticate-get/", name: "testAuthenticateGet", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+    Ep { service: "secrets", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "secrets", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "secrets", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "secrets", method: "PUT", route: "/secret/<name>", name: "set", query: &[], scopes: Some(r#""secrets:set:<name>""#) },
+    Ep { service: "secrets", method: "DELETE", route: "/secret/<name>", name: "remove", query: &[], scopes: Some(r#""secrets:set:<name>""#) },
+    Ep { service: "secrets", method: "GET", route: "/secret/<name>", name: "get", query: &[], scopes: Some(r#""secrets:get:<name>""#) },
+    Ep { service: "secrets", method: "GET", route: "/secrets", name: "list", query: &["continuationToken", "limit"], scopes: Some(r#""secrets:list-secrets""#) },
+    Ep { service: "secrets", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>", name: "task", query: &[], scopes: Some(r#""queue:get-task:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/status", name: "status", query: &[], scopes: Some(r#""queue:status:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>/list", name: "listTaskGroup", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>", name: "getTaskGroup", query: &[], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/task/<taskId>", name: "createTask", query: &[], scopes: Some(r#"{"AllOf":[{"each":"<scope>","for":"scope","in":"scopes"},{"each":"queue:route:<route>","for":"route","in":"routes"},"queue:create-task:project:<projectId>","queue:scheduler-id:<schedulerId>",{"AnyOf":[{"each":"queue:create-task:<priority>:<provisionerId>/<workerType>","for":"priority","in":"priorities"}]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/schedule", name: "scheduleTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>","queue:schedule-task-in-project:<projectId>",{"AllOf":["queue:schedule-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/cancel", name: "cancelTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>","queue:cancel-task-in-project:<projectId>",{"AllOf":["queue:cancel-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/claim-work/<taskQueueId>", name: "claimWork", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-work:<taskQueueId>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/claim", name: "claimTask", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-task:<provisionerId>/<workerType>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/reclaim", name: "reclaimTask", query: &[], scopes: Some(r#""queue:reclaim-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/completed", name: "reportCompleted", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/failed", name: "reportFailed", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/exception", name: "reportException", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "createArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "finishArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "getArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts/<name>", name: "getLatestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts", name: "listArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts", name: "listLatestArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-info/<name>", name: "artifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-info/<name>", name: "latestArtifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-content/<name>", name: "artifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-content/<name>", name: "latestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+    Ep { service: "object", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "object", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "object", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "object", method: "PUT", route: "/upload/<name>", name: "createUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
+    Ep { service: "object", method: "POST", route: "/finish-upload/<name>", name: "finishUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
+    Ep { service: "object", method: "PUT", route: "/start-download/<name>", name: "startDownload", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/metadata/<name>", name: "object", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/download/<name>", name: "download", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/task/<indexPath>", name: "findTask", query: &[], scopes: Some(r#""index:find-task:<indexPath>""#) },
+    Ep { service: "index", method: "GET", route: "/namespaces/<namespace>", name: "listNamespaces", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-namespaces:<namespace>""#) },
+    Ep { service: "index", method: "GET", route: "/tasks/<namespace>", name: "listTasks", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-tasks:<namespace>""#) },
+    Ep { service: "index", method: "PUT", route: "/task/<namespace>", name: "insertTask", query: &[], scopes: Some(r#""index:insert-task:<namespace>""#) },
+    Ep { service: "index", method: "DELETE", route: "/task/<namespace>", name: "deleteTask", query: &[], scopes: Some(r#""index:delete-task:<namespace>""#) },
+    Ep { service: "index", method: "GET", route: "/task/<indexPath>/artifacts/<name>", name: "findArtifactFromTask", query: &[], scopes: Some(r#""queue:get-artifact:<name>""#) },
+    Ep { service: "index", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+];
+
+/// Params whose value may contain `/` (express `:name(*)`).
+fn is_wildcard(service: &str, param: &str) -> bool {
+    param == "name" && matches!(service, "queue" | "object" | "secrets")
+}
+
+/// Match `path` (raw, after `/api/<service>/v1`) against a route; returns decoded params.
+fn match_route(ep: &Ep, raw_path: &str) -> Option<Result<BTreeMap<String, String>, String>> {
+    let route_segs: Vec<&str> = ep.route.split('/').collect();
+    let path_segs: Vec<&str> = raw_path.split('/').collect();
+    let mut params = BTreeMap::new();
+    let mut i = 0;
+    for (ri, rs) in route_segs.iter().enumerate() {
+        if let Some(name) = rs.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            let last = ri == route_segs.len() - 1;
+            let raw = if last && is_wildcard(ep.service, name) {
+                if i >= path_segs.len() {
+                    return None;
+                }
+                let v = path_segs[i..].join("/");
+                i = path_segs.len();
+                v
+            } else {
+                let v = path_segs.get(i)?.to_string();
+                i += 1;
+                v
+            };
+            if raw.is_empty() {
+                return None;
+            }
+            match crate::util::pct_decode(&raw) {
+                Some(v) => {
+                    params.insert(name.to_string(), v);
+                }
+                None => return Some(Err(format!("Invalid URL encoding in parameter {name}"))),
+            }
+        } else {
+            if path_segs.get(i) != Some(rs) {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    // express non-strict routing: one trailing slash is optional
+    let rest = &path_segs[i.min(path_segs.len())..];
+    if rest.is_empty() || (rest.len() == 1 && rest[0].is_empty()) {
+        Some(Ok(params))
+    } else if ep.route.ends_with('/') && i == path_segs.len() {
+        Some(Ok(params))
+    } else {
+        None
+    }
+}
+
+/// Find the endpoint for a service, method and raw path (without the query).
+fn find_endpoint(
+    service: &str,
+    method: &str,
+    raw_path: &str,
+) -> Option<(&'static Ep, Result<BTreeMap<String, String>, String>)> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    for ep in ENDPOINTS
+        .iter()
+        .filter(|e| e.service == service && e.method == method)
+    {
+        if let Some(m) = match_route(ep, raw_path) {
+            return Some((ep, m));
+        }
+        // trailing-slash routes also match without the slash
+        if let Some(stripped) = ep.route.strip_suffix('/') {
+            if stripped == raw_path {
+                return Some((ep, Ok(BTreeMap::new())));
+            }
+        }
+    }
+    None
+}
+
+/// URL parameter patterns checked before the handler runs.
+fn check_param(name: &str, value: &str) -> Result<(), String> {
+    let ok = match name {
+        "taskId" | "taskGroupId" => crate::util::is_slugid(value),
+        "runId" => !value.is_empty() && value.len() <= 4 && value.bytes().all(|b| b.is_ascii_digit()),
+        "clientId" => value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
+        "roleId" | "name" | "indexPath" | "namespace" => {
+            crate::scopes::valid_scope(value)
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("Invalid URL patterns:\n * {name}: '{value}' does not match the required pattern"))
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) client_id: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_ms: Option<i64>,
+}
+
+/// A fault flag passed to handlers (object service faults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FaultFlag {
+    WrongHash,
+    ExpireUrl,
+}
+
+/// Everything a handler needs.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) state: AppState,
+    pub(crate) ep: &'static Ep,
+    pub(crate) method: Method,
+    pub(crate) params: BTreeMap<String, String>,
+    pub(crate) query: BTreeMap<String, String>,
+    pub(crate) payload: Value,
+    pub(crate) caller: Caller,
+    pub(crate) flags: Vec<FaultFlag>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) raw_body: Bytes,
+    /// Set when the caller's scopes were already checked (or need no check).
+    pub(crate) authorized: bool,
+}
+
+impl Call {
+    /// `requestInfo` for error bodies.
+    pub(crate) fn info(&self) -> ReqInfo {
+        ReqInfo {
+            method: self.ep.name.to_string(),
+            params: self
+                .params
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect(),
+            payload: self.payload.clone(),
+        }
+    }
+
+    /// A URL parameter.
+    pub(crate) fn param(&self, name: &str) -> &str {
+        self.params.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Check the endpoint's scope expression with URL params plus `extra`.
+    pub(crate) fn authorize(&mut self, extra: Value) -> Result<(), TcError> {
+        let Some(tmpl) = self.ep.scopes else {
+            self.authorized = true;
+            return Ok(());
+        };
+        let tmpl: Value = serde_json::from_str(tmpl).expect("valid scope template");
+        let mut params: Map<String, Value> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        if let Value::Object(o) = extra {
+            params.extend(o);
+        }
+        let expr = render(&tmpl, &params).map_err(|p| {
+            TcError::new("InternalServerError", format!("scope parameter {p} missing"))
+        })?;
+        self.check_expr(&expr)?;
+        self.authorized = true;
+        Ok(())
+    }
+
+    /// Check an arbitrary scope expression.
+    pub(crate) fn check_expr(&self, expr: &Expr) -> Result<(), TcError> {
+        if expr.satisfied(&self.caller.scopes) {
+            return Ok(());
+        }
+        let missing = expr.unsatisfied(&self.caller.scopes).unwrap_or(expr.clone());
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        Err(TcError::new(
+            "InsufficientScopes",
+            format!(
+                "Client ID {} does not have sufficient scopes and is missing the following scopes:\n\n```\n{}\n```\n\nThis request requires the client to satisfy the following scope expression:\n\n```\n{}\n```",
+                self.caller.client_id.as_deref().unwrap_or("anonymous"),
+                pretty(&missing.to_json()),
+                pretty(&expr.to_json()),
+            ),
+        ))
+    }
+
+    /// Whether the caller's scopes satisfy all of `scopes`.
+    pub(crate) fn satisfies(&self, scopes: &[String]) -> bool {
+        crate::scopes::satisfies_all(&self.caller.scopes, scopes)
+    }
+
+    /// A required string field of the payload.
+    pub(crate) fn body_str(&self, key: &str) -> Result<String, TcError> {
+        self.payload
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| TcError::invalid(format!("Schema Validation Failed!\nRejecting Schema: data must have required property '{key}' of type string")))
+    }
+}
+
+/// Outcome of authentication, for the request log.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthNote {
+    pub(crate) client_id: Option<String>,
+    pub(crate) auth_error: Option<String>,
+}
+
+/// Extension type carrying the note between the dispatcher and the logging middleware.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AuthNoteCell(pub(crate) std::sync::Arc<std::sync::Mutex<AuthNote>>);
+
+/// The "Not found" reply of the real services for unknown routes.
+pub(crate) fn not_found() -> Response {
+    json_response(404, &json!({"error": "Not found"}))
+}
+
+/// Host and port for Hawk from the Host / X-Forwarded-* headers.
+pub(crate) fn host_port(headers: &HeaderMap) -> (String, u16) {
+    let host_hdr = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    let (host, port) = if let Some(rest) = host_hdr.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, p)) => (format!("[{h}]"), p.strip_prefix(':').and_then(|p| p.parse().ok())),
+            None => (host_hdr.to_string(), None),
+        }
+    } else {
+        match host_hdr.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse::<u16>().ok()),
+            None => (host_hdr.to_string(), None),
+        }
+    };
+    let fwd_port = headers
+        .get("x-forwarded-port")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u16>().ok());
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let port = fwd_port.or(if https { Some(443) } else { None }).or(port).unwrap_or(80);
+    (host.to_ascii_lowercase(), port)
+}
+
+/// The built-in `tester` client of `testAuthenticate`.
+struct TesterSource<'a> {
+    scopes: Vec<String>,
+    db: &'a crate::state::Db,
+}
+
+impl ClientSource for TesterSource<'_> {
+    fn load(&self, client_id: &str) -> Result<LoadedClient, String> {
+        if client_id != "tester" {
+            return Err(format!("Client with clientId '{client_id}' not found"));
+        }
+        Ok(LoadedClient {
+            access_token: "no-secret".into(),
+            scopes: self.db.expand(&self.scopes),
+            expires_ms: crate::util::now_ms() + 3_600_000,
+        })
+    }
+    fn expand(&self, s: &[String]) -> Vec<String> {
+        self.db.expand(s)
+    }
+}
+
+/// Handle a request under `/api/<service>/v1/...`.
+pub(crate) async fn dispatch(
+    state: AppState,
+    method: Method,
+    raw_target: String,
+    headers: HeaderMap,
+    body: Bytes,
+    flags: Vec<FaultFlag>,
+    note: AuthNoteCell,
+) -> Response {
+    let (raw_path, raw_query) = match raw_target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw_target.as_str(), None),
+    };
+    let Some(rest) = raw_path.strip_prefix("/api/") else {
+        return not_found();
+    };
+    let Some((service, rest)) = rest.split_once('/') else {
+        return not_found();
+    };
+    let Some(sub) = rest.strip_prefix("v1") else {
+        return not_found();
+    };
+    let sub = if sub.is_empty() { "/" } else { sub };
+    let Some((ep, params)) = find_endpoint(service, method.as_str(), sub) else {
+        return not_found();
+    };
+    let mut info = ReqInfo {
+        method: ep.name.to_string(),
+        ..Default::default()
+    };
+    let params = match params {
+        Ok(p) => p,
+        Err(m) => return error_response(&TcError::bad_args(m), &info),
+    };
+    info.params = params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    for (k, v) in &params {
+        if let Err(m) = check_param(k, v) {
+            return error_response(&TcError::bad_args(m), &info);
+        }
+    }
+
+    // query string
+    let mut query = BTreeMap::new();
+    if let Some(q) = raw_query.filter(|q| !q.is_empty()) {
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let k = crate::util::form_decode(k).unwrap_or_default();
+            let v = crate::util::form_decode(v).unwrap_or_default();
+            if k == "bewit" {
+                continue;
+            }
+            if !ep.query.contains(&k.as_str()) {
+                return error_response(
+                    &TcError::bad_args(format!("Query-string parameter: {k} is not supported!")),
+                    &info,
+                );
+            }
+            if query.contains_key(&k) {
+                return error_response(
+                    &TcError::bad_args(format!("Query-string parameter: {k} must be a string!")),
+                    &info,
+                );
+            }
+            if k == "limit" && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit())) {
+                return error_response(
+                    &TcError::bad_args(format!(
+                        "Query-string parameter: {k}=\"{v}\" does not match /^[0-9]+$/"
+                    )),
+                    &info,
+                );
+            }
+            query.insert(k, v);
+        }
+    }
+
+    // payload
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let media = content_type
+        .as_deref()
+        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let payload = if media == "application/json" && !body.is_empty() {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(v @ Value::Array(_)) => v,
+            Ok(_) => {
+                return error_response(
+                    &TcError::new("MalformedPayload", "Malformed JSON payload: expected an object or array"),
+                    &info,
+                )
+            }
+            Err(e) => {
+                return error_response(
+                    &TcError::new("MalformedPayload", format!("Malformed JSON payload: {e}")),
+                    &info,
+                )
+            }
+        }
+    } else {
+        json!({})
+    };
+    info.payload = payload.clone();
+
+    // authentication
+    let authz = headers
+        .get(http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let (host, port) = host_port(&headers);
+    if authz.is_some() && crate::hawkauth::has_bewit(&raw_target) {
+        let msg = "Cannot use two authentication schemes at once this request has both bewit and authorization header";
+        lock(&note.0).auth_error = Some(msg.into());
+        return error_response(&TcError::new("AuthenticationFailed", msg), &info);
+    }
+    let areq = AuthRequest {
+        method: method.as_str(),
+        resource: &raw_target,
+        host: &host,
+        port,
+        authorization: authz.as_deref(),
+    };
+    let outcome = {
+        let db = lock(&state.db);
+        match ep.name {
+            "testAuthenticate" | "testAuthenticateGet" if service == "auth" => {
+                let scopes = if ep.name == "testAuthenticate" {
+                    payload
+                        .get("clientScopes")
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default()
+                } else {
+                    vec!["test:*".to_string(), "auth:create-client:test:*".to_string()]
+                };
+                authenticate(&areq, &TesterSource { scopes, db: &db })
+            }
+            _ => authenticate(&areq, &*db),
+        }
+    };
+    let caller = match outcome {
+        AuthOutcome::Success {
+            client_id,
+            scopes,
+            expires_ms,
+            hash,
+        } => {
+            lock(&note.0).client_id = Some(client_id.clone());
+            if let Some(h) = hash {
+                let ct = content_type.clone().unwrap_or_default();
+                let ok = hawk::PayloadHasher::hash(ct.as_bytes(), hawk::DigestAlgorithm::Sha256, &body)
+                    .map(|computed| computed == h)
+                    .unwrap_or(false);
+                if !ok {
+                    let msg = "Invalid payload hash";
+                    lock(&note.0).auth_error = Some(msg.into());
+                    return error_response(&TcError::new("AuthenticationFailed", msg), &info);
+                }
+            }
+            if let Some(c) = lock(&state.db).clients.get_mut(&client_id) {
+                c.last_date_used_ms = crate::util::now_ms();
+            }
+            Caller {
+                client_id: Some(client_id),
+                scopes,
+                expires_ms: Some(expires_ms),
+            }
+        }
+        AuthOutcome::NoAuth { scopes } => Caller {
+            client_id: None,
+            scopes,
+            expires_ms: None,
+        },
+        AuthOutcome::Failed { message } => {
+            lock(&note.0).auth_error = Some(message.clone());
+            // authentication is lazy in libraries/api: endpoints without scopes never look
+            // at the credentials (testAuthenticate* validate explicitly)
+            let lazy = ep.scopes.is_none()
+                && !matches!(ep.name, "testAuthenticate" | "testAuthenticateGet");
+            if !lazy {
+                return error_response(&TcError::new("AuthenticationFailed", message), &info);
+            }
+            let scopes = lock(&state.db).expand(&["assume:anonymous".to_string()]);
+            Caller {
+                client_id: None,
+                scopes,
+                expires_ms: None,
+            }
+        }
+    };
+
+    let mut call = Call {
+        state: state.clone(),
+        ep,
+        method: method.clone(),
+        params,
+        query,
+        payload,
+        caller,
+        flags,
+        headers,
+        raw_body: body,
+        authorized: false,
+    };
+
+    // scope check up front when every parameter is known
+    if let Some(tmpl) = ep.scopes {
+        let tmpl: Value = serde_json::from_str(tmpl).expect("valid scope template");
+        let params: Map<String, Value> =
+            call.params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        if let Ok(expr) = render(&tmpl, &params) {
+            if let Err(e) = call.check_expr(&expr) {
+                return error_response(&e, &info);
+            }
+            call.authorized = true;
+        }
+    } else {
+        call.authorized = true;
+    }
+
+    let result = crate::services::handle(&mut call).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => error_response(&e, &call.info()),
+    };
+    if method == Method::HEAD {
+        *resp.body_mut() = Body::empty();
+    }
+    let trace = call
+        .headers
+        .get("x-taskcluster-trace-id")
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_str(&crate::util::random_token(22)).expect("ascii"));
+    resp.headers_mut().insert("x-for-trace-id", trace);
+    resp.headers_mut().insert(
+        "x-for-request-id",
+        HeaderValue::from_str(&crate::util::random_token(22)).expect("ascii"),
+    );
+    resp
+}

@@ -1,0 +1,14 @@
+//! The index service.
+
+use crate::api::Call;
+use crate::errors::TcError;
+use crate::services::Reply;
+
+/// In-memory index data.
+#[derive(Debug, Default)]
+pub(crate) struct IndexDb {}
+
+/// Handle a index API call.
+pub(crate) async fn handle(_call: &mut Call) -> Reply {
+    Err(TcError::new("InternalServerError", "not implemented"))
+}

@@ -1,0 +1,179 @@
+//! Shared server state.
+
+use crate::faults::{Fault, RequestRecord};
+use crate::hawkauth::{ClientSource, LoadedClient};
+use crate::scopes;
+use crate::util::{iso, now_ms};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::watch;
+
+/// A permanent client.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) client_id: String,
+    pub(crate) access_token: String,
+    pub(crate) description: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_ms: i64,
+    pub(crate) created_ms: i64,
+    pub(crate) last_modified_ms: i64,
+    pub(crate) last_date_used_ms: i64,
+    pub(crate) last_rotated_ms: i64,
+    pub(crate) disabled: bool,
+    pub(crate) delete_on_expiration: bool,
+}
+
+impl Client {
+    pub(crate) fn new(client_id: &str, access_token: &str, scopes: Vec<String>) -> Client {
+        let now = now_ms();
+        Client {
+            client_id: client_id.to_string(),
+            access_token: access_token.to_string(),
+            description: String::new(),
+            scopes,
+            // far future, like the static clients of a deployment
+            expires_ms: parse_far_future(),
+            created_ms: now,
+            last_modified_ms: now,
+            last_date_used_ms: now,
+            last_rotated_ms: now,
+            disabled: false,
+            delete_on_expiration: false,
+        }
+    }
+
+    /// The API representation (no access token).
+    pub(crate) fn to_json(&self, roles: &HashMap<String, Vec<String>>) -> Value {
+        json!({
+            "clientId": self.client_id,
+            "description": self.description,
+            "expires": iso(self.expires_ms),
+            "created": iso(self.created_ms),
+            "lastModified": iso(self.last_modified_ms),
+            "lastDateUsed": iso(self.last_date_used_ms),
+            "lastRotated": iso(self.last_rotated_ms),
+            "deleteOnExpiration": self.delete_on_expiration,
+            "disabled": self.disabled,
+            "scopes": self.scopes,
+            "expandedScopes": scopes::expand(&self.scopes, roles),
+        })
+    }
+}
+
+fn parse_far_future() -> i64 {
+    crate::util::parse_iso("3000-01-01T00:00:00.000Z").unwrap_or(i64::MAX / 2)
+}
+
+/// A role.
+#[derive(Debug, Clone)]
+pub(crate) struct Role {
+    pub(crate) scopes: Vec<String>,
+    pub(crate) description: String,
+    pub(crate) created_ms: i64,
+    pub(crate) last_modified_ms: i64,
+}
+
+/// A secret.
+#[derive(Debug, Clone)]
+pub(crate) struct Secret {
+    pub(crate) secret: Value,
+    pub(crate) expires_ms: i64,
+}
+
+/// All service data.
+#[derive(Debug, Default)]
+pub(crate) struct Db {
+    pub(crate) clients: BTreeMap<String, Client>,
+    pub(crate) roles: BTreeMap<String, Role>,
+    pub(crate) secrets: BTreeMap<String, Secret>,
+    pub(crate) queue: crate::queue::QueueDb,
+    pub(crate) objects: crate::object::ObjectDb,
+    pub(crate) index: crate::index::IndexDb,
+}
+
+impl Db {
+    /// roleId → scopes, for expansion.
+    pub(crate) fn role_map(&self) -> HashMap<String, Vec<String>> {
+        self.roles
+            .iter()
+            .map(|(k, v)| (k.clone(), v.scopes.clone()))
+            .collect()
+    }
+
+    /// Role-expand scopes.
+    pub(crate) fn expand(&self, s: &[String]) -> Vec<String> {
+        scopes::expand(s, &self.role_map())
+    }
+}
+
+impl ClientSource for Db {
+    fn load(&self, client_id: &str) -> Result<LoadedClient, String> {
+        let Some(c) = self.clients.get(client_id) else {
+            return Err(format!("Client with clientId '{client_id}' not found"));
+        };
+        if c.disabled {
+            return Err(format!("Client with clientId: '{client_id}' is disabled"));
+        }
+        if c.expires_ms < now_ms() {
+            return Err(format!("Client with clientId: '{client_id}' has expired"));
+        }
+        Ok(LoadedClient {
+            access_token: c.access_token.clone(),
+            scopes: self.expand(&c.scopes),
+            expires_ms: c.expires_ms,
+        })
+    }
+
+    fn expand(&self, s: &[String]) -> Vec<String> {
+        Db::expand(self, s)
+    }
+}
+
+/// A fault rule with its remaining count.
+#[derive(Debug, Clone)]
+pub(crate) struct FaultEntry {
+    pub(crate) fault: Fault,
+    /// Remaining applications; `None` = forever.
+    pub(crate) remaining: Option<u32>,
+}
+
+/// Shared state of one server.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) db: Mutex<Db>,
+    pub(crate) faults: Mutex<Vec<FaultEntry>>,
+    pub(crate) log: Mutex<Vec<RequestRecord>>,
+    pub(crate) root_url: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) references_dir: Option<PathBuf>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    /// Key for signing storage URLs.
+    pub(crate) storage_key: Vec<u8>,
+    /// The queue's own (internal) credentials, used to issue task/artifact credentials.
+    pub(crate) queue_client_id: String,
+    pub(crate) queue_access_token: String,
+}
+
+/// Shared handle.
+pub(crate) type AppState = Arc<State>;
+
+/// Lock a mutex, ignoring poisoning (a panicking handler must not wedge the server).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl State {
+    /// Wait until the server shuts down.
+    pub(crate) async fn wait_shutdown(&self) {
+        let mut rx = self.shutdown.clone();
+        while !*rx.borrow_and_update() {
+            if rx.changed().await.is_err() {
+                // sender dropped: the server is gone
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Describing API calls: reference entries, arguments and URL building. No I/O here.
+
+use std::borrow::Cow;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use url::Url;
+
+use crate::{Error, Result};
+
+/// Everything except `A–Z a–z 0–9 - . _ ~` is percent-encoded, in path arguments and query
+/// components alike, so no URL parser re-encodes what was signed.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes everything but `A–Z a–z 0–9 - . _ ~`.
+pub fn encode_component(s: &str) -> Cow<'_, str> {
+    utf8_percent_encode(s, UNRESERVED).into()
+}
+
+/// A string list that can live in a `static` or be built at run time.
+pub type Names = Cow<'static, [Cow<'static, str>]>;
+
+/// One API method, as its service's reference describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The method name, as in the reference (`createTask`).
+    pub name: Cow<'static, str>,
+    /// The HTTP method, lowercase (`get`, `post`, `put`, `delete`).
+    pub method: Cow<'static, str>,
+    /// The route, with `<arg>` placeholders (`/task/<taskId>`).
+    pub route: Cow<'static, str>,
+    /// The placeholders of the route, in order.
+    pub args: Names,
+    /// The query-string keys the method accepts.
+    pub query: Names,
+    /// Whether the method takes a JSON payload.
+    pub input: bool,
+}
+
+/// A service: its name in URLs and its API version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// The service name (`queue`, `worker-manager`).
+    pub name: Cow<'static, str>,
+    /// The API version (`v1`).
+    pub version: Cow<'static, str>,
+}
+
+/// How service URLs are formed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ServiceDiscoveryScheme {
+    /// `<rootUrl>/api/<service>/<version>/…`
+    #[default]
+    Default,
+    /// Inside a Kubernetes deployment: `http://taskcluster-<service>/api/<service>/<version>/…`
+    /// (URL builders marked *external* still use the root URL).
+    K8sDns,
+}
+
+impl ServiceDiscoveryScheme {
+    /// Parses `default` or `k8s-dns`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "default" => Ok(Self::Default),
+            "k8s-dns" => Ok(Self::K8sDns),
+            other => Err(Error::invalid_input(format!(
+                "Invalid Taskcluster client service discovery scheme: {other}"
+            ))),
+        }
+    }
+}
+
+/// One call: an entry of a service with its arguments.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    /// The service.
+    pub service: &'a Service,
+    /// The method.
+    pub entry: &'a Entry,
+    /// The route arguments, in the order of `entry.args`.
+    pub args: Vec<Cow<'a, str>>,
+    /// Query parameters; each key must be one of `entry.query`.
+    pub query: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The JSON payload, already serialized.
+    pub payload: Option<bytes::Bytes>,
+}
+
+impl<'a> Call<'a> {
+    /// A call with no arguments, query or payload yet.
+    pub fn new(service: &'a Service, entry: &'a Entry) -> Self {
+        Call {
+            service,
+            entry,
+            args: Vec::new(),
+            query: Vec::new(),
+            payload: None,
+        }
+    }
+
+    /// Adds a route argument.
+    pub fn arg(mut self, value: impl Into<Cow<'a, str>>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the payload from any `Serialize`.
+    pub fn payload<T: serde::Serialize + ?Sized>(mut self, payload: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(payload).map_err(|e| {
+            Error::invalid_input(format!("the payload of {} is not serializable: {e}", self.entry.name))
+        })?;
+        self.payload = Some(bytes.into());
+        Ok(self)
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> Result<http::Method> {
+        http::Method::from_bytes(self.entry.method.to_ascii_uppercase().as_bytes()).map_err(|_| {
+            Error::invalid_input(format!(
+                "{} has an invalid HTTP method {:?}",
+                self.entry.name, self.entry.method
+            ))
+        })
+    }
+
+    /// Checks the call against its entry: argument count, non-empty arguments, declared query
+    /// keys, payload presence.
+    pub fn validate(&self) -> Result<()> {
+        let e = self.entry;
+        if self.args.len() != e.args.len() {
+            return Err(Error::invalid_input(format!(
+                "{} takes {} URL argument{} ({}), but was given {}",
+                e.name,
+                e.args.len(),
+                if e.args.len() == 1 { "" } else { "s" },
+                e.args.join(", "),
+                self.args.len()
+            )));
+        }
+        for (name, value) in e.args.iter().zip(&self.args) {
+            if value.is_empty() {
+                return Err(Error::invalid_input(format!(
+                    "URL parameter {name} of {} must not be empty",
+                    e.name
+                )));
+            }
+        }
+        for (key, _) in &self.query {
+            if !e.query.iter().any(|q| q == key) {
+                return Err(Error::invalid_input(if e.query.is_empty() {
+                    format!("{} takes no query options, but was given {key}", e.name)
+                } else {
+                    format!("{} takes options: {} but was given {key}", e.name, e.query.join(", "))
+                }));
+            }
+        }
+        if self.payload.is_some() && !e.input {
+            return Err(Error::invalid_input(format!("{} takes no payload", e.name)));
+        }
+        Ok(())
+    }
+
+    /// The path and query after `<root>/api/<service>/<version>/`, encoded.
+    fn route_and_query(&self) -> String {
+        let mut route = String::new();
+        let mut rest: &str = &self.entry.route;
+        while let Some(open) = rest.find('<') {
+            let Some(close) = rest[open..].find('>').map(|c| open + c) else {
+                break;
+            };
+            route.push_str(&rest[..open]);
+            let name = &rest[open + 1..close];
+            match self.entry.args.iter().position(|a| a == name) {
+                Some(i) => route.push_str(&encode_component(&self.args[i])),
+                None => route.push_str(&rest[open..=close]),
+            }
+            rest = &rest[close + 1..];
+        }
+        route.push_str(rest);
+        let mut out = route.trim_start_matches('/').to_string();
+        if !self.query.is_empty() {
+            out.push('?');
+            let pairs: Vec<String> = self
+                .query
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+                .collect();
+            out.push_str(&pairs.join("&"));
+        }
+        out
+    }
+
+    /// The URL of this call under `root` (already normalized, see [`normalize_root_url`]).
+    pub fn url(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<Url> {
+        self.validate()?;
+        let base = match scheme {
+            ServiceDiscoveryScheme::Default => root.to_string(),
+            ServiceDiscoveryScheme::K8sDns => format!("http://taskcluster-{}", self.service.name),
+        };
+        let s = format!(
+            "{base}/api/{}/{}/{}",
+            self.service.name,
+            self.service.version,
+            self.route_and_query()
+        );
+        Url::parse(&s).map_err(|e| Error::invalid_input(format!("cannot build a URL from {s:?}: {e}")))
+    }
+}
+
+/// Checks a root URL and strips its trailing slashes. It must be an absolute `http` or `https`
+/// URL with a host, and may have a path (`https://example.com/taskcluster`).
+pub fn normalize_root_url(root_url: &str) -> Result<String> {
+    let trimmed = root_url.trim_end_matches('/');
+    let parsed = Url::parse(trimmed).map_err(|e| {
+        Error::invalid_input(format!("rootUrl {root_url:?} is not an absolute URL: {e}"))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::invalid_input(format!(
+            "rootUrl {root_url:?} must be an http or https URL with a host"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::invalid_input(format!(
+            "rootUrl {root_url:?} must not have a query or a fragment"
+        )));
+    }
+    // The parsed form lowercases the host and normalizes the path's encoding.
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(route: &'static str, args: &'static [Cow<'static, str>], query: &'static [Cow<'static, str>]) -> Entry {
+        Entry {
+            name: "m".into(),
+            method: "get".into(),
+            route: route.into(),
+            args: Cow::Borrowed(args),
+            query: Cow::Borrowed(query),
+            input: false,
+        }
+    }
+
+    const SVC: Service = Service { name: Cow::Borrowed("queue"), version: Cow::Borrowed("v1") };
+
+    #[test]
+    fn root_urls() {
+        for r in ["https://tc.example.com", "https://tc.example.com/", "https://tc.example.com//"] {
+            assert_eq!(normalize_root_url(r).unwrap(), "https://tc.example.com");
+        }
+        assert_eq!(normalize_root_url("https://whatever.net/taskcluster").unwrap(), "https://whatever.net/taskcluster");
+        assert_eq!(normalize_root_url("HTTPS://TC.Example.COM/").unwrap(), "https://tc.example.com");
+        for bad in ["12345", "", "ftp://x", "https://x/?a=1", "/api"] {
+            assert!(normalize_root_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_and_encoding() {
+        static ARGS: [Cow<'static, str>; 2] = [Cow::Borrowed("taskId"), Cow::Borrowed("name")];
+        static Q: [Cow<'static, str>; 1] = [Cow::Borrowed("limit")];
+        let e = entry("/task/<taskId>/artifacts/<name>", &ARGS, &Q);
+        let c = Call::new(&SVC, &e).arg("abc").arg("public/it's a! ü/x~").query("limit", "1 0");
+        let url = c.url("https://whatever.net/taskcluster", ServiceDiscoveryScheme::Default).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "https://whatever.net/taskcluster/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200"
+        );
+        let k8s = c.url("https://x.example", ServiceDiscoveryScheme::K8sDns).unwrap();
+        assert_eq!(k8s.as_str(), "http://taskcluster-queue/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200");
+    }
+
+    #[test]
+    fn validation() {
+        static ARGS: [Cow<'static, str>; 1] = [Cow::Borrowed("taskId")];
+        static Q: [Cow<'static, str>; 2] = [Cow::Borrowed("limit"), Cow::Borrowed("continuationToken")];
+        let e = entry("/task/<taskId>", &ARGS, &Q);
+        let err = Call::new(&SVC, &e).validate().unwrap_err();
+        assert!(err.message().contains("takes 1 URL argument (taskId), but was given 0"), "{err}");
+        let err = Call::new(&SVC, &e).arg("").validate().unwrap_err();
+        assert!(err.message().contains("taskId"), "{err}");
+        let err = Call::new(&SVC, &e).arg("a").query("prefix", "x").validate().unwrap_err();
+        assert_eq!(err.message(), "m takes options: limit, continuationToken but was given prefix");
+        let err = Call::new(&SVC, &e).arg("a").payload(&1).unwrap().validate().unwrap_err();
+        assert!(err.message().contains("takes no payload"));
+    }
+}

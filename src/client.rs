@@ -1,0 +1,484 @@
+//! The client: options, signing, the retry loop and URL builders.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::{self, hawk};
+use crate::call::{normalize_root_url, Call, ServiceDiscoveryScheme};
+use crate::platform::{Runtime, SystemRuntime};
+use crate::retry::RetryPolicy;
+use crate::transport::{default_transport, Body, HttpRequest, Timeout, Transport};
+use crate::{Credentials, Error, Result};
+
+/// The header a trace ID travels in (never sent from browsers, where CORS forbids it).
+pub const TRACE_HEADER: &str = "x-taskcluster-trace-id";
+
+/// Builds a [`Client`]. Defaults follow the Node client: a 30 s per-attempt timeout and the
+/// [`RetryPolicy`] defaults.
+#[derive(Clone)]
+pub struct ClientBuilder {
+    root_url: String,
+    credentials: Option<Credentials>,
+    authorized_scopes: Option<Vec<String>>,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    trace_id: Option<String>,
+    scheme: ServiceDiscoveryScheme,
+    transport: Option<Arc<dyn Transport>>,
+    runtime: Option<Arc<dyn Runtime>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("root_url", &self.root_url)
+            .field("credentials", &self.credentials)
+            .field("authorized_scopes", &self.authorized_scopes)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("trace_id", &self.trace_id)
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder for a deployment's root URL, e.g. `https://tc.example.com`.
+    pub fn new(root_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            root_url: root_url.into(),
+            credentials: None,
+            authorized_scopes: None,
+            timeout: Some(Duration::from_secs(30)),
+            retry: RetryPolicy::default(),
+            trace_id: None,
+            scheme: ServiceDiscoveryScheme::Default,
+            transport: None,
+            runtime: None,
+        }
+    }
+
+    /// Sets the root URL.
+    pub fn root_url(mut self, root_url: impl Into<String>) -> Self {
+        self.root_url = root_url.into();
+        self
+    }
+
+    /// Signs requests with these credentials (without them, calls are anonymous).
+    pub fn credentials(mut self, credentials: impl Into<Option<Credentials>>) -> Self {
+        self.credentials = credentials.into();
+        self
+    }
+
+    /// Restricts requests to these scopes (`authorizedScopes`). An empty list is meaningful: it
+    /// leaves only the anonymous scopes.
+    pub fn authorized_scopes<I, S>(mut self, scopes: Option<I>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.authorized_scopes = scopes.map(|s| s.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The per-attempt timeout (`None`: none).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The number of retries after the first attempt.
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retry.retries = retries;
+        self
+    }
+
+    /// A trace ID sent as `x-taskcluster-trace-id` (not from browsers).
+    pub fn trace_id(mut self, trace_id: Option<String>) -> Self {
+        self.trace_id = trace_id;
+        self
+    }
+
+    /// The service discovery scheme.
+    pub fn service_discovery_scheme(mut self, scheme: ServiceDiscoveryScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The transport (default: [`default_transport`]).
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The clock, sleep and random source (default: [`SystemRuntime`]).
+    pub fn runtime(mut self, runtime: Arc<dyn Runtime>) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Checks every option and builds the client. Errors name the option that is wrong.
+    pub fn build(self) -> Result<Client> {
+        if self.root_url.is_empty() {
+            return Err(Error::invalid_input("Must provide a rootUrl"));
+        }
+        let root_url = normalize_root_url(&self.root_url)?;
+        self.retry.validate()?;
+        if let Some(c) = &self.credentials {
+            c.check()?;
+        }
+        if let Some(s) = &self.authorized_scopes {
+            auth::check_scopes("authorizedScopes", s)?;
+        }
+        if self.timeout == Some(Duration::ZERO) {
+            return Err(Error::invalid_input("timeout must be greater than 0"));
+        }
+        if let Some(t) = &self.trace_id {
+            if http::HeaderValue::from_str(t).is_err() {
+                return Err(Error::invalid_input("traceId must be printable ASCII"));
+            }
+        }
+        let ext = self.credentials.as_ref().and_then(|c| {
+            auth::ext(
+                c.certificate().map(|cert| cert.as_json()),
+                self.authorized_scopes.as_deref(),
+            )
+        });
+        Ok(Client {
+            inner: Arc::new(Inner {
+                root_url,
+                ext,
+                transport: self.transport.clone().unwrap_or_else(default_transport),
+                runtime: self.runtime.clone().unwrap_or_else(|| Arc::new(SystemRuntime)),
+                options: self,
+            }),
+        })
+    }
+}
+
+/// A Taskcluster client for one deployment. Cheap to clone; clones share the transport.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    root_url: String,
+    ext: Option<String>,
+    transport: Arc<dyn Transport>,
+    runtime: Arc<dyn Runtime>,
+    options: ClientBuilder,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("root_url", &self.inner.root_url)
+            .field("credentials", &self.inner.options.credentials)
+            .field("authorized_scopes", &self.inner.options.authorized_scopes)
+            .field("transport", &self.inner.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful (2xx or 3xx) response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    /// The status (a 3xx is a success: Taskcluster puts the result in a redirect's body).
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Whether the body is JSON (`Content-Type: application/json…`) and not empty.
+    pub fn is_json(&self) -> bool {
+        !self.body.is_empty()
+            && self
+                .headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
+    }
+
+    /// The body as JSON: `null` when the response has no JSON body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        let body: &[u8] = if self.is_json() { &self.body } else { b"null" };
+        serde_json::from_slice(body).map_err(|e| {
+            Error::decode(format!("the response is not the expected JSON: {e}")).with_source(e)
+        })
+    }
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder(root_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(root_url)
+    }
+
+    /// A client with default options.
+    pub fn new(root_url: impl Into<String>) -> Result<Client> {
+        ClientBuilder::new(root_url).build()
+    }
+
+    /// This client's options, to derive another client from (the Node client's `use()`).
+    pub fn to_builder(&self) -> ClientBuilder {
+        self.inner.options.clone()
+    }
+
+    /// The normalized root URL.
+    pub fn root_url(&self) -> &str {
+        &self.inner.root_url
+    }
+
+    /// The credentials, if any.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.inner.options.credentials.as_ref()
+    }
+
+    /// The runtime (clock, sleep and randomness) this client uses.
+    pub fn runtime(&self) -> &Arc<dyn Runtime> {
+        &self.inner.runtime
+    }
+
+    /// The transport this client uses.
+    pub fn transport(&self) -> &Arc<dyn Transport> {
+        &self.inner.transport
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.options.retry
+    }
+
+    /// The `Authorization` header for a request, with a fresh timestamp and nonce; `None` for
+    /// anonymous clients. Fails if the header would exceed the server's 4096-character limit.
+    pub fn authorization(&self, method: &str, url: &Url) -> Result<Option<String>> {
+        let Some(creds) = &self.inner.options.credentials else {
+            return Ok(None);
+        };
+        let rt = &self.inner.runtime;
+        let mut nonce = [0u8; 6];
+        rt.fill_random(&mut nonce);
+        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        let target = hawk::Target::of(url);
+        let header = hawk::header(
+            creds.client_id(),
+            creds.access_token(),
+            &hawk::Artifacts {
+                ts: rt.now_ms() / 1000,
+                nonce: &nonce,
+                method,
+                target: &target,
+                hash: None,
+                ext: self.inner.ext.as_deref(),
+                app: None,
+            },
+        );
+        if header.len() > hawk::MAX_HEADER_LENGTH {
+            return Err(Error::invalid_input(format!(
+                "the Authorization header would be {} characters, over the server's limit of {}; \
+                 use fewer certificate scopes or authorizedScopes",
+                header.len(),
+                hawk::MAX_HEADER_LENGTH
+            )));
+        }
+        Ok(Some(header))
+    }
+
+    /// The URL of a call, without signing (the internal form under `k8s-dns`).
+    pub fn build_url(&self, call: &Call<'_>) -> Result<String> {
+        Ok(call.url(&self.inner.root_url, self.inner.options.scheme)?.into())
+    }
+
+    /// The URL of a call under the root URL, whatever the discovery scheme.
+    pub fn external_build_url(&self, call: &Call<'_>) -> Result<String> {
+        Ok(call.url(&self.inner.root_url, ServiceDiscoveryScheme::Default)?.into())
+    }
+
+    /// A URL for a GET call with a bewit valid for `ttl`, usable without credentials.
+    pub fn build_signed_url(&self, call: &Call<'_>, ttl: Duration) -> Result<String> {
+        self.signed_url(call, ttl, self.inner.options.scheme)
+    }
+
+    /// [`build_signed_url`](Self::build_signed_url) under the root URL, whatever the scheme.
+    pub fn external_build_signed_url(&self, call: &Call<'_>, ttl: Duration) -> Result<String> {
+        self.signed_url(call, ttl, ServiceDiscoveryScheme::Default)
+    }
+
+    fn signed_url(&self, call: &Call<'_>, ttl: Duration, scheme: ServiceDiscoveryScheme) -> Result<String> {
+        if !call.entry.method.eq_ignore_ascii_case("get") {
+            return Err(Error::invalid_input(format!(
+                "buildSignedUrl only works for GET requests, and {} is {}",
+                call.entry.name,
+                call.entry.method.to_ascii_uppercase()
+            )));
+        }
+        let creds = self
+            .inner
+            .options
+            .credentials
+            .as_ref()
+            .ok_or_else(|| Error::invalid_input("buildSignedUrl needs credentials"))?;
+        let url = call.url(&self.inner.root_url, scheme)?;
+        let ttl_s = ttl.as_secs();
+        if ttl_s == 0 {
+            return Err(Error::invalid_input("a signed URL's expiration must be at least 1 second"));
+        }
+        let exp = self.inner.runtime.now_ms() / 1000 + ttl_s;
+        self.sign_url_until(creds, &url, exp)
+    }
+
+    /// Adds a bewit expiring at `exp` (seconds since the epoch) to any URL of this deployment.
+    pub(crate) fn sign_url_until(&self, creds: &Credentials, url: &Url, exp: u64) -> Result<String> {
+        let target = hawk::Target::of(url);
+        let bewit = hawk::bewit(
+            creds.client_id(),
+            creds.access_token(),
+            &target,
+            exp,
+            self.inner.ext.as_deref(),
+        );
+        let signed = hawk::append_bewit(url.as_str(), &bewit);
+        let resource_len = target.resource.len() + "bewit=".len() + bewit.len() + 1;
+        if resource_len > hawk::MAX_HEADER_LENGTH {
+            return Err(Error::invalid_input(format!(
+                "the signed URL's path and query would be {resource_len} characters, over the \
+                 server's limit of {}; use fewer certificate scopes or authorizedScopes",
+                hawk::MAX_HEADER_LENGTH
+            )));
+        }
+        Ok(signed)
+    }
+
+    /// Makes a call: validates it, then sends it, signing each attempt afresh and retrying
+    /// network errors, timeouts and 5xx responses. A 3xx is returned, not followed.
+    pub async fn call(&self, call: &Call<'_>) -> Result<Response> {
+        let method = call.method()?;
+        let url = call.url(&self.inner.root_url, self.inner.options.scheme)?;
+        // Sign once before any I/O so that header problems surface without a request.
+        let mut authorization = self.authorization(method.as_str(), &url)?;
+        self.send_with_retries(&method, &url, call.payload.clone(), &mut authorization)
+            .await
+    }
+
+    /// [`call`](Self::call), then the body as JSON.
+    pub async fn call_json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
+        self.call(call).await?.json()
+    }
+
+    async fn send_with_retries(
+        &self,
+        method: &http::Method,
+        url: &Url,
+        payload: Option<Bytes>,
+        first_authorization: &mut Option<String>,
+    ) -> Result<Response> {
+        let policy = self.inner.options.retry;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let authorization = match first_authorization.take() {
+                Some(h) => Some(h),
+                None => self.authorization(method.as_str(), url)?,
+            };
+            let result = self
+                .attempt(method, url, payload.clone(), authorization)
+                .await;
+            match result {
+                Ok(response) => return Ok(response),
+                Err(e) if policy.should_retry(&e, attempt) => {
+                    let delay = policy.delay(attempt, self.inner.runtime.random_unit());
+                    self.inner.runtime.sleep(delay).await;
+                }
+                Err(e) => {
+                    return Err(e
+                        .with_request(method.as_str(), url.as_str())
+                        .with_attempts(attempt))
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: &http::Method,
+        url: &Url,
+        payload: Option<Bytes>,
+        authorization: Option<String>,
+    ) -> Result<Response> {
+        let mut builder = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str());
+        if let Some(a) = authorization {
+            builder = builder.header(http::header::AUTHORIZATION, a);
+        }
+        if let Some(t) = self.inner.options.trace_id.as_deref() {
+            if !crate::platform::is_browser() {
+                builder = builder.header(TRACE_HEADER, t);
+            }
+        }
+        let body = match payload {
+            Some(p) => {
+                builder = builder.header(http::header::CONTENT_TYPE, "application/json");
+                Body::Bytes(p)
+            }
+            None => {
+                if *method == http::Method::POST || *method == http::Method::PUT {
+                    builder = builder.header(http::header::CONTENT_LENGTH, "0");
+                }
+                Body::Empty
+            }
+        };
+        let mut request: HttpRequest = builder
+            .body(body)
+            .map_err(|e| Error::invalid_input(format!("cannot build the request: {e}")))?;
+        if let Some(t) = self.inner.options.timeout {
+            request.extensions_mut().insert(Timeout(t));
+        }
+        let response = self.inner.transport.send(request).await?;
+        let (parts, body) = response.into_parts();
+        let body = body.bytes().await?;
+        if parts.status.as_u16() >= 400 {
+            return Err(Error::http(parts.status.as_u16(), &body));
+        }
+        Ok(Response {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Client>();
+};

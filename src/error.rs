@@ -1,0 +1,297 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::transport::{TransportError, TransportErrorKind};
+
+/// What kind of failure an [`Error`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad input (arguments, options, credentials, a time expression…), found before any
+    /// network I/O. Nothing was sent.
+    InvalidInput,
+    /// The per-attempt timeout fired on the last attempt. The request may have been sent.
+    Timeout,
+    /// The connection failed (refused, reset, truncated…). The request may have been sent,
+    /// unless the connection was never established.
+    Network,
+    /// The server answered with an error status (4xx or 5xx).
+    Http,
+    /// The response could not be decoded as expected.
+    Decode,
+    /// Downloaded data did not match its expected hashes or length.
+    Integrity,
+}
+
+/// The body of an HTTP error response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorBody {
+    /// A JSON body, normally Taskcluster's `{code, message, requestInfo}`.
+    Json(Value),
+    /// Anything else (an HTML page from a proxy, say), as text.
+    Text(String),
+}
+
+/// Every error this crate returns.
+///
+/// It answers what callers ask: [`kind`](Error::kind), [`status`](Error::status),
+/// [`code`](Error::code) (Taskcluster's error code, or a system code such as `ECONNRESET`, or
+/// `ECONNABORTED` for a timeout), [`message`](Error::message), the error [`body`](Error::body)
+/// and its [`request_info`](Error::request_info), and whether the request
+/// [may have been sent](Error::may_have_been_sent). It never contains an access token.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    status: Option<u16>,
+    code: Option<String>,
+    body: Option<ErrorBody>,
+    method: Option<String>,
+    url: Option<String>,
+    attempts: u32,
+    sent: bool,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind, message: String) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message,
+                status: None,
+                code: None,
+                body: None,
+                method: None,
+                url: None,
+                attempts: 0,
+                sent: false,
+                source: None,
+            }),
+        }
+    }
+
+    /// An [`ErrorKind::InvalidInput`] error: the message names what is wrong.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message.into())
+    }
+
+    /// An [`ErrorKind::Decode`] error.
+    pub fn decode(message: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorKind::Decode, message.into());
+        e.inner.sent = true;
+        e
+    }
+
+    /// An [`ErrorKind::Integrity`] error.
+    pub fn integrity(message: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorKind::Integrity, message.into());
+        e.inner.sent = true;
+        e
+    }
+
+    /// An HTTP error from a status and the response body, following the Node client: the
+    /// message is the body's `message` (else a default for the status) and the code is the
+    /// body's `code` (else `UnknownError`).
+    pub fn http(status: u16, body: &[u8]) -> Self {
+        let body = match serde_json::from_slice::<Value>(body) {
+            Ok(v) => ErrorBody::Json(v),
+            Err(_) => ErrorBody::Text(String::from_utf8_lossy(body).into_owned()),
+        };
+        let field = |name: &str| match &body {
+            ErrorBody::Json(v) => v.get(name).and_then(Value::as_str).map(str::to_owned),
+            ErrorBody::Text(_) => None,
+        };
+        let message = field("message")
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| {
+                match status {
+                    401 => "Authentication Error",
+                    500 => "Internal Server Error",
+                    _ => "Unknown Server Error",
+                }
+                .to_string()
+            });
+        let code = field("code").unwrap_or_else(|| "UnknownError".to_string());
+        let mut e = Self::new(ErrorKind::Http, message);
+        e.inner.status = Some(status);
+        e.inner.code = Some(code);
+        e.inner.body = Some(body);
+        e.inner.sent = true;
+        e
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
+        self.inner.method = Some(method.to_string());
+        self.inner.url = Some(url.to_string());
+        self
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status, for [`ErrorKind::Http`].
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// The error code: Taskcluster's `code` for HTTP errors (`UnknownError` when the body has
+    /// none), `ECONNABORTED` for timeouts, a system code such as `ECONNRESET` for network
+    /// errors when the host reports one.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The message. For HTTP errors it is the server's message, unchanged.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The HTTP error body, parsed as JSON when it is JSON.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        self.inner.body.as_ref()
+    }
+
+    /// The `requestInfo` of a Taskcluster error body: method name, params, payload and time.
+    pub fn request_info(&self) -> Option<&Value> {
+        match &self.inner.body {
+            Some(ErrorBody::Json(v)) => v.get("requestInfo"),
+            _ => None,
+        }
+    }
+
+    /// The HTTP method and URL of the failed request, when there was one.
+    pub fn request(&self) -> Option<(&str, &str)> {
+        Some((self.inner.method.as_deref()?, self.inner.url.as_deref()?))
+    }
+
+    /// How many attempts were made (0 when the error came before any).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// Whether the server may have received the request (and acted on it). False for input
+    /// errors and for connections that were never established.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.inner.sent
+    }
+
+    /// Whether trying again could help: timeouts, network errors and 5xx statuses.
+    pub fn is_retryable(&self) -> bool {
+        match self.inner.kind {
+            ErrorKind::Timeout | ErrorKind::Network => true,
+            ErrorKind::Http => self.inner.status.is_some_and(|s| s >= 500),
+            _ => false,
+        }
+    }
+
+    /// True for [`ErrorKind::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == ErrorKind::Timeout
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(t: TransportError) -> Self {
+        let (kind, sent) = match t.kind() {
+            TransportErrorKind::Timeout => (ErrorKind::Timeout, true),
+            TransportErrorKind::Connect => (ErrorKind::Network, false),
+            TransportErrorKind::Network => (ErrorKind::Network, true),
+            TransportErrorKind::Request => (ErrorKind::InvalidInput, false),
+            #[allow(unreachable_patterns)]
+            _ => (ErrorKind::Network, true),
+        };
+        let mut e = Error::new(kind, t.message().to_string());
+        e.inner.code = t.code().map(str::to_owned);
+        if kind == ErrorKind::Timeout {
+            e.inner.code = Some("ECONNABORTED".to_string());
+        }
+        e.inner.sent = sent;
+        e.inner.source = Some(Box::new(t));
+        e
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind)
+            .field("message", &self.inner.message);
+        if let Some(s) = self.inner.status {
+            d.field("status", &s);
+        }
+        if let Some(c) = &self.inner.code {
+            d.field("code", c);
+        }
+        if let (Some(m), Some(u)) = (&self.inner.method, &self.inner.url) {
+            d.field("request", &format_args!("{m} {u}"));
+        }
+        if self.inner.attempts > 0 {
+            d.field("attempts", &self.inner.attempts);
+        }
+        if let Some(s) = &self.inner.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        match i.kind {
+            ErrorKind::Http => write!(
+                f,
+                "HTTP {} {}",
+                i.status.unwrap_or_default(),
+                i.code.as_deref().unwrap_or("UnknownError")
+            )?,
+            ErrorKind::InvalidInput => f.write_str("invalid input")?,
+            ErrorKind::Timeout => f.write_str("timed out (ECONNABORTED)")?,
+            ErrorKind::Network => match &i.code {
+                Some(c) => write!(f, "network error ({c})")?,
+                None => f.write_str("network error")?,
+            },
+            ErrorKind::Decode => f.write_str("could not decode the response")?,
+            ErrorKind::Integrity => f.write_str("integrity check failed")?,
+        }
+        if let (Some(m), Some(u)) = (&i.method, &i.url) {
+            write!(f, " for {m} {u}")?;
+        }
+        if i.attempts > 1 {
+            write!(f, " after {} attempts", i.attempts)?;
+        }
+        write!(f, ": {}", i.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `Result<T, taskcluster_wasm::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

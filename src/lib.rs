@@ -1,0 +1,44 @@
+//! # taskcluster-wasm
+//!
+//! A complete [Taskcluster](https://taskcluster.net) API client in Rust. The same code runs
+//! natively (over reqwest) and as WebAssembly (over the global `fetch`) in browsers, workers,
+//! Node, Deno and edge runtimes such as workerd.
+//!
+//! ```no_run
+//! # async fn demo() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Layout: [`transport`] is the network seam; [`auth`] signs; [`call`] describes calls;
+//! [`Client`] runs them with retries; [`util`] has `fromNow`, slugids and environment
+//! variables.
+
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod auth;
+pub mod call;
+mod client;
+mod credentials;
+mod error;
+pub mod platform;
+pub mod retry;
+pub mod transport;
+pub mod util;
+
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+mod js;
+
+pub use call::{Call, Entry, Service, ServiceDiscoveryScheme};
+pub use client::{Client, ClientBuilder, Response, TRACE_HEADER};
+pub use credentials::{Certificate, CertificateFields, Credentials, TemporaryOptions, MAX_TEMPORARY_SPAN_MS};
+pub use error::{Error, ErrorBody, ErrorKind, Result};
+pub use platform::{Runtime, SystemRuntime};
+pub use retry::RetryPolicy;
+pub use util::time::{from_now, from_now_json, Timestamp};

@@ -1,0 +1,52 @@
+//! WebAssembly implementations of the platform effects. Everything here goes through the
+//! *global* scope (`globalThis`), never `window`, so it works in pages, workers, Node, Deno and
+//! workerd alike.
+
+use std::time::Duration;
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::BoxFuture;
+
+pub(super) fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    let ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+    Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
+}
+
+fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+pub(super) fn env_var(name: &str) -> Option<String> {
+    let global: JsValue = js_sys::global().into();
+    // Node (and Bun, and Deno's Node compatibility): process.env
+    if let Some(value) = get(&global, "process")
+        .and_then(|p| get(&p, "env"))
+        .and_then(|env| get(&env, name))
+    {
+        return value.as_string();
+    }
+    // Deno: Deno.env.get(name); it throws without --allow-env, which reads as unset.
+    let env = get(&global, "Deno").and_then(|d| get(&d, "env"))?;
+    let getter = get(&env, "get")?.dyn_into::<Function>().ok()?;
+    getter
+        .call1(&env, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+pub(super) fn is_browser() -> bool {
+    let global = js_sys::global();
+    // Deno defines `Window` (and `window` in older versions) but is not a browser.
+    let deno = get(&global, "Deno").is_some();
+    !deno
+        && (global.dyn_ref::<web_sys::Window>().is_some()
+            || global.dyn_ref::<web_sys::WorkerGlobalScope>().is_some())
+}

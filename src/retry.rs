@@ -1,0 +1,89 @@
+//! The retry policy: which failures are retried, and how long to wait.
+//!
+//! Pure: the client does the sleeping, through its [`Runtime`](crate::Runtime).
+
+use std::time::Duration;
+
+use crate::{Error, Result};
+
+/// How failed attempts are retried. The defaults are the Node client's: 5 retries (6 attempts),
+/// a delay factor of 100 ms, a randomization factor of 0.25 and at most 30 s between attempts.
+///
+/// Only network errors, timeouts and 5xx responses are retried; a 4xx never is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// The base of the exponential backoff.
+    pub delay_factor: Duration,
+    /// Jitter: each delay is multiplied by a uniform factor in `[1 − rf, 1 + rf)`; `0 ≤ rf < 1`.
+    pub randomization_factor: f64,
+    /// The longest delay between attempts.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 5,
+            delay_factor: Duration::from_millis(100),
+            randomization_factor: 0.25,
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Checks the values, naming the one that is wrong.
+    pub fn validate(&self) -> Result<()> {
+        if !(0.0..1.0).contains(&self.randomization_factor) {
+            return Err(Error::invalid_input(format!(
+                "randomizationFactor must be between 0 and 1, got {}",
+                self.randomization_factor
+            )));
+        }
+        Ok(())
+    }
+
+    /// The delay after failed attempt number `attempt` (1-based), given `unit`, a uniform random
+    /// number in `[0, 1)`: `min(2^attempt · delayFactor · (1 − rf + 2·rf·unit), maxDelay)`.
+    pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
+        let rf = self.randomization_factor;
+        let factor = 1.0 - rf + 2.0 * rf * unit;
+        let exp = 2f64.powi(attempt.min(64) as i32);
+        let ms = exp * self.delay_factor.as_secs_f64() * 1000.0 * factor;
+        let max = self.max_delay.as_secs_f64() * 1000.0;
+        Duration::from_secs_f64(ms.min(max).max(0.0) / 1000.0)
+    }
+
+    /// Whether to try again after `error` on attempt number `attempt` (1-based).
+    pub fn should_retry(&self, error: &Error, attempt: u32) -> bool {
+        error.is_retryable() && attempt <= self.retries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_matches_the_node_client() {
+        let p = RetryPolicy::default();
+        let nominal: Vec<u128> = (1..=5).map(|a| p.delay(a, 0.5).as_millis()).collect();
+        assert_eq!(nominal, [200, 400, 800, 1600, 3200]);
+        assert_eq!(p.delay(1, 0.0).as_millis(), 150);
+        assert_eq!(p.delay(1, 0.999_999).as_millis(), 249);
+        assert_eq!(p.delay(20, 0.5), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn randomization_factor_bounds() {
+        let mut p = RetryPolicy::default();
+        p.randomization_factor = 1.0;
+        assert!(p.validate().unwrap_err().message().contains("randomizationFactor"));
+        p.randomization_factor = -0.1;
+        assert!(p.validate().is_err());
+        p.randomization_factor = 0.0;
+        assert!(p.validate().is_ok());
+    }
+}

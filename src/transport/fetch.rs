@@ -1,0 +1,233 @@
+//! The WebAssembly transport, over the *global* `fetch`.
+//!
+//! `fetch` is looked up on `globalThis`, never on `window`, so this works in a page, a
+//! dedicated or shared worker, a service worker, Node ≥ 20, Deno and workerd. Each request gets
+//! its own `AbortController`: the per-attempt timeout aborts it, and so does dropping the
+//! response body before it is read (the guard lives inside the body stream).
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use js_sys::{Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, RequestInit, RequestRedirect};
+
+use super::{
+    Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportErrorKind,
+    TransportFuture,
+};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` of whatever scope we run in.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(input: &web_sys::Request) -> Result<Promise, JsValue>;
+}
+
+/// Sends requests with the host's global `fetch`, with `redirect: "manual"`.
+#[derive(Debug, Clone, Default)]
+pub struct FetchTransport {
+    _private: (),
+}
+
+impl FetchTransport {
+    /// A transport over the global `fetch`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Aborts the request when dropped, and owns the timer that aborts it on timeout.
+struct AbortGuard {
+    controller: AbortController,
+    timed_out: Rc<Cell<bool>>,
+    _timer: Option<gloo_timers::callback::Timeout>,
+}
+
+impl AbortGuard {
+    fn new(timeout: Option<Timeout>) -> Result<Self, TransportError> {
+        let controller = AbortController::new()
+            .map_err(|e| error_from_js(TransportErrorKind::Request, &e, false))?;
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = timeout.map(|Timeout(t)| {
+            let controller = controller.clone();
+            let timed_out = timed_out.clone();
+            let ms = u32::try_from(t.as_millis()).unwrap_or(u32::MAX);
+            gloo_timers::callback::Timeout::new(ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        });
+        Ok(AbortGuard {
+            controller,
+            timed_out,
+            _timer: timer,
+        })
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        // Harmless once the body has been read; cancels the download otherwise.
+        self.controller.abort();
+    }
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Maps a JS exception (a `TypeError` from fetch, a `DOMException` from an abort, …) to a
+/// transport error, keeping Node's `cause.code` (ECONNRESET, ECONNREFUSED…) when there is one.
+fn error_from_js(kind: TransportErrorKind, err: &JsValue, timed_out: bool) -> TransportError {
+    if timed_out {
+        return TransportError::new(TransportErrorKind::Timeout, "the request timed out")
+            .with_code("ECONNABORTED");
+    }
+    let message = get(err, "message")
+        .as_string()
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "fetch failed".to_string());
+    let cause = get(err, "cause");
+    let code = get(&cause, "code")
+        .as_string()
+        .or_else(|| get(err, "code").as_string().filter(|c| c.starts_with('E')));
+    let cause_message = get(&cause, "message").as_string();
+    let kind = match code.as_deref() {
+        Some("ECONNREFUSED") | Some("ENOTFOUND") | Some("EAI_AGAIN") => {
+            TransportErrorKind::Connect
+        }
+        _ => kind,
+    };
+    let message = match cause_message {
+        Some(c) if !c.is_empty() && c != message => format!("{message}: {c}"),
+        _ => message,
+    };
+    let mut e = TransportError::new(kind, message);
+    if let Some(code) = code {
+        e = e.with_code(code);
+    }
+    e
+}
+
+fn build_request(
+    parts: &http::request::Parts,
+    body: Body,
+    guard: &AbortGuard,
+) -> Result<web_sys::Request, TransportError> {
+    let req_err = |e: JsValue| error_from_js(TransportErrorKind::Request, &e, false);
+    let init = RequestInit::new();
+    init.set_method(parts.method.as_str());
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&guard.controller.signal()));
+    if crate::platform::is_browser() {
+        // Never send cookies; workerd rejects this field, so only browsers get it.
+        init.set_credentials(web_sys::RequestCredentials::Omit);
+    }
+    let headers = Headers::new().map_err(req_err)?;
+    for (name, value) in &parts.headers {
+        // fetch computes Content-Length itself and refuses to be told.
+        if name == http::header::CONTENT_LENGTH {
+            continue;
+        }
+        let value = value.to_str().map_err(|_| {
+            TransportError::new(
+                TransportErrorKind::Request,
+                format!("header {name} is not valid text"),
+            )
+        })?;
+        headers.append(name.as_str(), value).map_err(req_err)?;
+    }
+    init.set_headers(&headers);
+    match body {
+        Body::Empty => {}
+        Body::Bytes(b) => init.set_body(&Uint8Array::from(&b[..])),
+        Body::Stream { stream, .. } => {
+            let js_stream = stream
+                .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))
+                .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())));
+            let raw = wasm_streams::ReadableStream::from_stream(js_stream).into_raw();
+            init.set_body(&raw);
+            // Streaming request bodies require half-duplex mode.
+            let init_obj: &Object = init.as_ref();
+            Reflect::set(init_obj, &"duplex".into(), &"half".into()).map_err(req_err)?;
+        }
+    }
+    web_sys::Request::new_with_str_and_init(&parts.uri.to_string(), &init).map_err(req_err)
+}
+
+impl Transport for FetchTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let guard = AbortGuard::new(parts.extensions.get::<Timeout>().copied())?;
+            let request = build_request(&parts, body, &guard)?;
+            let promise = global_fetch(&request)
+                .map_err(|e| error_from_js(TransportErrorKind::Request, &e, false))?;
+            let response: web_sys::Response = JsFuture::from(promise)
+                .await
+                .map_err(|e| error_from_js(TransportErrorKind::Network, &e, guard.timed_out.get()))?
+                .dyn_into()
+                .map_err(|_| {
+                    TransportError::new(TransportErrorKind::Network, "fetch returned no Response")
+                })?;
+            if response.status() == 0 {
+                return Err(TransportError::new(
+                    TransportErrorKind::Request,
+                    "the host hid a redirect (browsers do not expose 3xx responses to fetch); \
+                     use a method that answers without redirecting, such as queue.artifact",
+                ));
+            }
+            let status = http::StatusCode::from_u16(response.status()).map_err(|_| {
+                TransportError::new(TransportErrorKind::Network, "invalid HTTP status")
+            })?;
+            let mut headers = http::HeaderMap::new();
+            if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
+                for entry in iter.flatten() {
+                    let pair: js_sys::Array = entry.unchecked_into();
+                    let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+                    else {
+                        continue;
+                    };
+                    if let (Ok(name), Ok(value)) = (
+                        http::HeaderName::from_bytes(name.as_bytes()),
+                        http::HeaderValue::from_str(&value),
+                    ) {
+                        headers.append(name, value);
+                    }
+                }
+            }
+            let body = match response.body() {
+                None => ResponseBody::empty(),
+                Some(raw) => {
+                    let timed_out = guard.timed_out.clone();
+                    let stream = wasm_streams::ReadableStream::from_raw(raw)
+                        .into_stream()
+                        .map(move |item| {
+                            // The guard travels with the stream: dropping the body aborts.
+                            let _guard = &guard;
+                            match item {
+                                Ok(chunk) => Ok(Bytes::from(
+                                    chunk.unchecked_into::<Uint8Array>().to_vec(),
+                                )),
+                                Err(e) => Err(error_from_js(
+                                    TransportErrorKind::Network,
+                                    &e,
+                                    timed_out.get(),
+                                )),
+                            }
+                        });
+                    ResponseBody::from_stream(stream)
+                }
+            };
+            let mut out = http::Response::new(body);
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
+        })
+    }
+}

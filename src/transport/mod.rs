@@ -1,0 +1,276 @@
+//! The [`Transport`] trait: the one seam between the client and the network.
+//!
+//! A transport takes an [`HttpRequest`] (an `http::Request` whose body is a [`Body`]) and
+//! resolves to an [`HttpResponse`] whose body streams. It does not retry, sign, follow redirects
+//! or interpret statuses: the client does all of that, identically on every target.
+//!
+//! Implementations:
+//! - [`FetchTransport`] (wasm32): the *global* `fetch`, so the same build runs in a page, a
+//!   worker, Node ≥ 20, Deno and workerd. A per-attempt timeout aborts the request through an
+//!   `AbortController`; bodies stream through wasm-streams.
+//! - [`ReqwestTransport`] (native, cargo feature `reqwest`, on by default): reqwest with
+//!   redirects disabled.
+//! - [`RecordingTransport`] (all targets): scripted responses and a log of what was sent, for
+//!   tests.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+use crate::platform::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
+
+mod recording;
+pub use recording::{RecordedRequest, RecordingTransport};
+
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+#[cfg(target_arch = "wasm32")]
+pub use fetch::FetchTransport;
+
+#[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
+mod reqwest;
+#[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
+pub use self::reqwest::ReqwestTransport;
+
+/// The request a transport sends. The per-attempt timeout, if any, is the [`Timeout`] extension.
+pub type HttpRequest = http::Request<Body>;
+/// The response a transport returns; its body is a stream.
+pub type HttpResponse = http::Response<ResponseBody>;
+/// What [`Transport::send`] returns.
+pub type TransportFuture<'a> = BoxFuture<'a, Result<HttpResponse, TransportError>>;
+
+/// Sends HTTP requests. Object-safe; `Send + Sync` on native targets only.
+pub trait Transport: MaybeSend + MaybeSync + fmt::Debug {
+    /// Sends one request (one attempt). Must not follow redirects: a 3xx is returned as is.
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_>;
+}
+
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        (**self).send(request)
+    }
+}
+
+/// The transport used when none is given: [`FetchTransport`] on wasm32 and
+/// [`ReqwestTransport`] natively.
+///
+/// # Panics
+/// On native targets built without the `reqwest` feature there is no default transport; pass
+/// one to the client explicitly.
+pub fn default_transport() -> Arc<dyn Transport> {
+    #[cfg(target_arch = "wasm32")]
+    return Arc::new(FetchTransport::new());
+    #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
+    return Arc::new(ReqwestTransport::new());
+    #[cfg(all(not(target_arch = "wasm32"), not(feature = "reqwest")))]
+    panic!("taskcluster-wasm was built without a native transport; enable the `reqwest` feature or pass a Transport")
+}
+
+/// A per-attempt timeout, carried in the request's extensions. It covers the whole exchange,
+/// until the response body has been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Duration);
+
+/// An error from a stream that produces a request body.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request body.
+pub enum Body {
+    /// No body at all.
+    Empty,
+    /// A body in memory.
+    Bytes(Bytes),
+    /// A body produced chunk by chunk, with its length when known.
+    Stream {
+        /// The chunks.
+        stream: BoxStream<'static, Result<Bytes, BodyError>>,
+        /// The total length in bytes, sent as `Content-Length` when known.
+        length: Option<u64>,
+    },
+}
+
+impl Body {
+    /// The body's length when it is known without reading it.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Body::Empty => Some(0),
+            Body::Bytes(b) => Some(b.len() as u64),
+            Body::Stream { length, .. } => *length,
+        }
+    }
+
+    /// True for [`Body::Empty`] and empty byte bodies.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Body::Empty"),
+            Body::Bytes(b) => write!(f, "Body::Bytes({} bytes)", b.len()),
+            Body::Stream { length, .. } => write!(f, "Body::Stream(length: {length:?})"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body::Bytes(b)
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Self {
+        Body::Bytes(b.into())
+    }
+}
+
+/// A streaming response body.
+pub struct ResponseBody {
+    stream: BoxStream<'static, Result<Bytes, TransportError>>,
+}
+
+impl ResponseBody {
+    /// A body from a stream of chunks.
+    pub fn from_stream<S>(stream: S) -> Self
+    where
+        S: futures_util::Stream<Item = Result<Bytes, TransportError>> + MaybeSend + 'static,
+    {
+        ResponseBody {
+            stream: Box::pin(stream),
+        }
+    }
+
+    /// A body already in memory.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        Self::from_stream(futures_util::stream::iter(
+            (!bytes.is_empty()).then_some(Ok(bytes)),
+        ))
+    }
+
+    /// An empty body.
+    pub fn empty() -> Self {
+        Self::from_stream(futures_util::stream::empty())
+    }
+
+    /// The chunks, as they arrive.
+    pub fn into_stream(self) -> BoxStream<'static, Result<Bytes, TransportError>> {
+        self.stream
+    }
+
+    /// Reads the whole body into memory.
+    pub async fn bytes(mut self) -> Result<Bytes, TransportError> {
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<u8> = Vec::new();
+        while let Some(chunk) = self.stream.next().await {
+            let chunk = chunk?;
+            match &first {
+                None => first = Some(chunk),
+                Some(f) => {
+                    if rest.is_empty() {
+                        rest.extend_from_slice(f);
+                    }
+                    rest.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(match first {
+            None => Bytes::new(),
+            Some(f) if rest.is_empty() => f,
+            Some(_) => rest.into(),
+        })
+    }
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResponseBody(..)")
+    }
+}
+
+/// What went wrong in a transport, as far as the client's retry logic is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The per-attempt timeout fired; the request was aborted.
+    Timeout,
+    /// The connection could not be established; the request was certainly not sent.
+    Connect,
+    /// The connection failed while sending or receiving (reset, truncated body, …).
+    Network,
+    /// The request could not even be built (bad URL or header). Not retried.
+    Request,
+}
+
+/// A transport failure. Its message never contains credentials: transports see only signed
+/// headers, and do not put headers in messages.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    code: Option<String>,
+    source: Option<BodyError>,
+}
+
+impl TransportError {
+    /// A new error of `kind`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            code: None,
+            source: None,
+        }
+    }
+
+    /// Attaches a system error code such as `ECONNRESET`, when the host reports one.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl Into<BodyError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The system error code (`ECONNRESET`, `ECONNREFUSED`, …) if the host gave one.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,122 @@
+//! The native transport, over reqwest, with redirects disabled.
+
+use std::error::Error as _;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::{
+    Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportErrorKind,
+    TransportFuture,
+};
+
+/// Sends requests with reqwest. Redirects are never followed; the per-attempt [`Timeout`]
+/// covers the whole exchange, including reading the body.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReqwestTransport {
+    /// A transport with its own connection pool.
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client with the default TLS settings");
+        ReqwestTransport { client }
+    }
+
+    /// Wraps a reqwest client you configured. Make sure its redirect policy is `none`:
+    /// Taskcluster answers some calls with a 303 whose JSON body is the result.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+fn classify(err: &reqwest::Error) -> TransportError {
+    let kind = if err.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if err.is_connect() {
+        TransportErrorKind::Connect
+    } else if err.is_builder() {
+        TransportErrorKind::Request
+    } else {
+        TransportErrorKind::Network
+    };
+    // Find the io::Error at the bottom of the chain for a POSIX-style code.
+    let mut code = None;
+    let mut source = err.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            code = io_code(io.kind());
+        }
+        source = s.source();
+    }
+    if kind == TransportErrorKind::Timeout {
+        code = Some("ECONNABORTED");
+    }
+    // reqwest's Display includes the URL, which never carries secrets (bewits are MACs).
+    let mut e = TransportError::new(kind, err.to_string());
+    if let Some(code) = code {
+        e = e.with_code(code);
+    }
+    e
+}
+
+fn io_code(kind: std::io::ErrorKind) -> Option<&'static str> {
+    use std::io::ErrorKind::*;
+    Some(match kind {
+        ConnectionReset => "ECONNRESET",
+        ConnectionRefused => "ECONNREFUSED",
+        ConnectionAborted => "ECONNABORTED",
+        TimedOut => "ETIMEDOUT",
+        BrokenPipe => "EPIPE",
+        UnexpectedEof => "ECONNRESET",
+        _ => return None,
+    })
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let url = parts.uri.to_string();
+            let mut builder = self
+                .client
+                .request(parts.method, url)
+                .headers(parts.headers);
+            if let Some(Timeout(t)) = parts.extensions.get::<Timeout>() {
+                builder = builder.timeout(*t);
+            }
+            builder = match body {
+                Body::Empty => builder,
+                Body::Bytes(b) => builder.body(b),
+                Body::Stream { stream, length } => {
+                    let body = reqwest::Body::wrap_stream(stream);
+                    if let Some(len) = length {
+                        builder = builder.header(http::header::CONTENT_LENGTH, len);
+                    }
+                    builder.body(body)
+                }
+            };
+            let response = builder.send().await.map_err(|e| classify(&e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let stream = response
+                .bytes_stream()
+                .map_err(|e| classify(&e))
+                .map(|r: Result<Bytes, TransportError>| r);
+            let mut out = http::Response::new(ResponseBody::from_stream(stream));
+            *out.status_mut() = status;
+            *out.headers_mut() = headers;
+            Ok(out)
+        })
+    }
+}

@@ -1,0 +1,5 @@
+//! Utilities of the official clients: `fromNow`, `slugid`, `fromEnvVars`.
+
+pub mod env;
+pub mod slugid;
+pub mod time;
