@@ -115,7 +115,10 @@ impl<'a> Call<'a> {
     /// Sets the payload from any `Serialize`.
     pub fn payload<T: serde::Serialize + ?Sized>(mut self, payload: &T) -> Result<Self> {
         let bytes = serde_json::to_vec(payload).map_err(|e| {
-            Error::invalid_input(format!("the payload of {} is not serializable: {e}", self.entry.name))
+            Error::invalid_input(format!(
+                "the payload of {} is not serializable: {e}",
+                self.entry.name
+            ))
         })?;
         self.payload = Some(bytes.into());
         Ok(self)
@@ -158,7 +161,11 @@ impl<'a> Call<'a> {
                 return Err(Error::invalid_input(if e.query.is_empty() {
                     format!("{} takes no query options, but was given {key}", e.name)
                 } else {
-                    format!("{} takes options: {} but was given {key}", e.name, e.query.join(", "))
+                    format!(
+                        "{} takes options: {} but was given {key}",
+                        e.name,
+                        e.query.join(", ")
+                    )
                 }));
             }
         }
@@ -211,7 +218,8 @@ impl<'a> Call<'a> {
             self.service.version,
             self.route_and_query()
         );
-        Url::parse(&s).map_err(|e| Error::invalid_input(format!("cannot build a URL from {s:?}: {e}")))
+        Url::parse(&s)
+            .map_err(|e| Error::invalid_input(format!("cannot build a URL from {s:?}: {e}")))
     }
 }
 
@@ -240,7 +248,11 @@ pub fn normalize_root_url(root_url: &str) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn entry(route: &'static str, args: &'static [Cow<'static, str>], query: &'static [Cow<'static, str>]) -> Entry {
+    fn entry(
+        route: &'static str,
+        args: &'static [Cow<'static, str>],
+        query: &'static [Cow<'static, str>],
+    ) -> Entry {
         Entry {
             name: "m".into(),
             method: "get".into(),
@@ -251,15 +263,28 @@ mod tests {
         }
     }
 
-    const SVC: Service = Service { name: Cow::Borrowed("queue"), version: Cow::Borrowed("v1") };
+    const SVC: Service = Service {
+        name: Cow::Borrowed("queue"),
+        version: Cow::Borrowed("v1"),
+    };
 
     #[test]
     fn root_urls() {
-        for r in ["https://tc.example.com", "https://tc.example.com/", "https://tc.example.com//"] {
+        for r in [
+            "https://tc.example.com",
+            "https://tc.example.com/",
+            "https://tc.example.com//",
+        ] {
             assert_eq!(normalize_root_url(r).unwrap(), "https://tc.example.com");
         }
-        assert_eq!(normalize_root_url("https://whatever.net/taskcluster").unwrap(), "https://whatever.net/taskcluster");
-        assert_eq!(normalize_root_url("HTTPS://TC.Example.COM/").unwrap(), "https://tc.example.com");
+        assert_eq!(
+            normalize_root_url("https://whatever.net/taskcluster").unwrap(),
+            "https://whatever.net/taskcluster"
+        );
+        assert_eq!(
+            normalize_root_url("HTTPS://TC.Example.COM/").unwrap(),
+            "https://tc.example.com"
+        );
         for bad in ["12345", "", "ftp://x", "https://x/?a=1", "/api"] {
             assert!(normalize_root_url(bad).is_err(), "{bad}");
         }
@@ -270,28 +295,55 @@ mod tests {
         static ARGS: [Cow<'static, str>; 2] = [Cow::Borrowed("taskId"), Cow::Borrowed("name")];
         static Q: [Cow<'static, str>; 1] = [Cow::Borrowed("limit")];
         let e = entry("/task/<taskId>/artifacts/<name>", &ARGS, &Q);
-        let c = Call::new(&SVC, &e).arg("abc").arg("public/it's a! ü/x~").query("limit", "1 0");
-        let url = c.url("https://whatever.net/taskcluster", ServiceDiscoveryScheme::Default).unwrap();
+        let c = Call::new(&SVC, &e)
+            .arg("abc")
+            .arg("public/it's a! ü/x~")
+            .query("limit", "1 0");
+        let url = c
+            .url(
+                "https://whatever.net/taskcluster",
+                ServiceDiscoveryScheme::Default,
+            )
+            .unwrap();
         assert_eq!(
             url.as_str(),
             "https://whatever.net/taskcluster/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200"
         );
-        let k8s = c.url("https://x.example", ServiceDiscoveryScheme::K8sDns).unwrap();
+        let k8s = c
+            .url("https://x.example", ServiceDiscoveryScheme::K8sDns)
+            .unwrap();
         assert_eq!(k8s.as_str(), "http://taskcluster-queue/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200");
     }
 
     #[test]
     fn validation() {
         static ARGS: [Cow<'static, str>; 1] = [Cow::Borrowed("taskId")];
-        static Q: [Cow<'static, str>; 2] = [Cow::Borrowed("limit"), Cow::Borrowed("continuationToken")];
+        static Q: [Cow<'static, str>; 2] =
+            [Cow::Borrowed("limit"), Cow::Borrowed("continuationToken")];
         let e = entry("/task/<taskId>", &ARGS, &Q);
         let err = Call::new(&SVC, &e).validate().unwrap_err();
-        assert!(err.message().contains("takes 1 URL argument (taskId), but was given 0"), "{err}");
+        assert!(
+            err.message()
+                .contains("takes 1 URL argument (taskId), but was given 0"),
+            "{err}"
+        );
         let err = Call::new(&SVC, &e).arg("").validate().unwrap_err();
         assert!(err.message().contains("taskId"), "{err}");
-        let err = Call::new(&SVC, &e).arg("a").query("prefix", "x").validate().unwrap_err();
-        assert_eq!(err.message(), "m takes options: limit, continuationToken but was given prefix");
-        let err = Call::new(&SVC, &e).arg("a").payload(&1).unwrap().validate().unwrap_err();
+        let err = Call::new(&SVC, &e)
+            .arg("a")
+            .query("prefix", "x")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            err.message(),
+            "m takes options: limit, continuationToken but was given prefix"
+        );
+        let err = Call::new(&SVC, &e)
+            .arg("a")
+            .payload(&1)
+            .unwrap()
+            .validate()
+            .unwrap_err();
         assert!(err.message().contains("takes no payload"));
     }
 }

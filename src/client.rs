@@ -162,7 +162,10 @@ impl ClientBuilder {
                 root_url,
                 ext,
                 transport: self.transport.clone().unwrap_or_else(default_transport),
-                runtime: self.runtime.clone().unwrap_or_else(|| Arc::new(SystemRuntime)),
+                runtime: self
+                    .runtime
+                    .clone()
+                    .unwrap_or_else(|| Arc::new(SystemRuntime)),
                 options: self,
             }),
         })
@@ -225,7 +228,11 @@ impl Response {
                 .headers
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
+                .is_some_and(|ct| {
+                    ct.trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("application/json")
+                })
     }
 
     /// The body as JSON: `null` when the response has no JSON body.
@@ -315,12 +322,16 @@ impl Client {
 
     /// The URL of a call, without signing (the internal form under `k8s-dns`).
     pub fn build_url(&self, call: &Call<'_>) -> Result<String> {
-        Ok(call.url(&self.inner.root_url, self.inner.options.scheme)?.into())
+        Ok(call
+            .url(&self.inner.root_url, self.inner.options.scheme)?
+            .into())
     }
 
     /// The URL of a call under the root URL, whatever the discovery scheme.
     pub fn external_build_url(&self, call: &Call<'_>) -> Result<String> {
-        Ok(call.url(&self.inner.root_url, ServiceDiscoveryScheme::Default)?.into())
+        Ok(call
+            .url(&self.inner.root_url, ServiceDiscoveryScheme::Default)?
+            .into())
     }
 
     /// A URL for a GET call with a bewit valid for `ttl`, usable without credentials.
@@ -333,7 +344,12 @@ impl Client {
         self.signed_url(call, ttl, ServiceDiscoveryScheme::Default)
     }
 
-    fn signed_url(&self, call: &Call<'_>, ttl: Duration, scheme: ServiceDiscoveryScheme) -> Result<String> {
+    fn signed_url(
+        &self,
+        call: &Call<'_>,
+        ttl: Duration,
+        scheme: ServiceDiscoveryScheme,
+    ) -> Result<String> {
         if !call.entry.method.eq_ignore_ascii_case("get") {
             return Err(Error::invalid_input(format!(
                 "buildSignedUrl only works for GET requests, and {} is {}",
@@ -350,14 +366,21 @@ impl Client {
         let url = call.url(&self.inner.root_url, scheme)?;
         let ttl_s = ttl.as_secs();
         if ttl_s == 0 {
-            return Err(Error::invalid_input("a signed URL's expiration must be at least 1 second"));
+            return Err(Error::invalid_input(
+                "a signed URL's expiration must be at least 1 second",
+            ));
         }
         let exp = self.inner.runtime.now_ms() / 1000 + ttl_s;
         self.sign_url_until(creds, &url, exp)
     }
 
     /// Adds a bewit expiring at `exp` (seconds since the epoch) to any URL of this deployment.
-    pub(crate) fn sign_url_until(&self, creds: &Credentials, url: &Url, exp: u64) -> Result<String> {
+    pub(crate) fn sign_url_until(
+        &self,
+        creds: &Credentials,
+        url: &Url,
+        exp: u64,
+    ) -> Result<String> {
         let target = hawk::Target::of(url);
         let bewit = hawk::bewit(
             creds.client_id(),
@@ -476,9 +499,3 @@ impl Client {
         })
     }
 }
-
-#[cfg(not(target_arch = "wasm32"))]
-const _: fn() = || {
-    fn assert_send_sync<T: Send + Sync + Clone>() {}
-    assert_send_sync::<Client>();
-};

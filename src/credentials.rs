@@ -56,7 +56,9 @@ impl Certificate {
     /// Parses and checks a certificate given as JSON text.
     pub fn parse(json: &str) -> Result<Certificate> {
         let fields: CertificateFields = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input(format!("the certificate is not valid certificate JSON: {e}"))
+            Error::invalid_input(format!(
+                "the certificate is not valid certificate JSON: {e}"
+            ))
         })?;
         if fields.version != 1 {
             return Err(Error::invalid_input(format!(
@@ -233,12 +235,16 @@ impl Credentials {
             ));
         }
         if seed.len() != 44 {
-            return Err(Error::invalid_input("a certificate seed must be 44 characters"));
+            return Err(Error::invalid_input(
+                "a certificate seed must be 44 characters",
+            ));
         }
         crate::auth::check_scopes("temporary credentials", &options.scopes)?;
         if let Some(name) = &options.client_id {
             if name.is_empty() {
-                return Err(Error::invalid_input("the temporary credentials' clientId is empty"));
+                return Err(Error::invalid_input(
+                    "the temporary credentials' clientId is empty",
+                ));
             }
             if name == &self.client_id {
                 return Err(Error::invalid_input(

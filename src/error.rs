@@ -128,7 +128,10 @@ impl Error {
     }
 
     /// Attaches the underlying cause.
-    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         self.inner.source = Some(source.into());
         self
     }

@@ -37,8 +37,17 @@ mod js;
 
 pub use call::{Call, Entry, Service, ServiceDiscoveryScheme};
 pub use client::{Client, ClientBuilder, Response, TRACE_HEADER};
-pub use credentials::{Certificate, CertificateFields, Credentials, TemporaryOptions, MAX_TEMPORARY_SPAN_MS};
+pub use credentials::{
+    Certificate, CertificateFields, Credentials, TemporaryOptions, MAX_TEMPORARY_SPAN_MS,
+};
 pub use error::{Error, ErrorBody, ErrorKind, Result};
 pub use platform::{Runtime, SystemRuntime};
 pub use retry::RetryPolicy;
 pub use util::time::{from_now, from_now_json, Timestamp};
+
+/// `Client` must be `Send + Sync` natively, so it can move between tokio tasks.
+#[cfg(not(target_arch = "wasm32"))]
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Client>();
+};

@@ -80,7 +80,11 @@ mod tests {
     fn randomization_factor_bounds() {
         let mut p = RetryPolicy::default();
         p.randomization_factor = 1.0;
-        assert!(p.validate().unwrap_err().message().contains("randomizationFactor"));
+        assert!(p
+            .validate()
+            .unwrap_err()
+            .message()
+            .contains("randomizationFactor"));
         p.randomization_factor = -0.1;
         assert!(p.validate().is_err());
         p.randomization_factor = 0.0;

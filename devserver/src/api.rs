@@ -112,7 +112,7 @@ fn is_wildcard(service: &str, param: &str) -> bool {
 }
 
 /// Match `path` (raw, after `/api/<service>/v1`) against a route; returns decoded params.
-fn match_route(ep: &Ep, raw_path: &str) -> Option<Result<BTreeMap<String, String>, String>> {
+fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
     let route_segs: Vec<&str> = ep.route.split('/').collect();
     let path_segs: Vec<&str> = raw_path.split('/').collect();
     let mut params = BTreeMap::new();
@@ -150,21 +150,15 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Result<BTreeMap<String, String
     }
     // express non-strict routing: one trailing slash is optional
     let rest = &path_segs[i.min(path_segs.len())..];
-    if rest.is_empty() || (rest.len() == 1 && rest[0].is_empty()) {
-        Some(Ok(params))
-    } else if ep.route.ends_with('/') && i == path_segs.len() {
-        Some(Ok(params))
-    } else {
-        None
-    }
+    let exact = rest.is_empty() || (rest.len() == 1 && rest[0].is_empty());
+    (exact || (ep.route.ends_with('/') && i == path_segs.len())).then_some(Ok(params))
 }
 
+/// Decoded URL params, or an error message for a bad encoding.
+type Params = Result<BTreeMap<String, String>, String>;
+
 /// Find the endpoint for a service, method and raw path (without the query).
-fn find_endpoint(
-    service: &str,
-    method: &str,
-    raw_path: &str,
-) -> Option<(&'static Ep, Result<BTreeMap<String, String>, String>)> {
+fn find_endpoint(service: &str, method: &str, raw_path: &str) -> Option<(&'static Ep, Params)> {
     let method = if method == "HEAD" { "GET" } else { method };
     for ep in ENDPOINTS
         .iter()
@@ -187,24 +181,27 @@ fn find_endpoint(
 fn check_param(name: &str, value: &str) -> Result<(), String> {
     let ok = match name {
         "taskId" | "taskGroupId" => crate::util::is_slugid(value),
-        "runId" => !value.is_empty() && value.len() <= 4 && value.bytes().all(|b| b.is_ascii_digit()),
+        "runId" => {
+            !value.is_empty() && value.len() <= 4 && value.bytes().all(|b| b.is_ascii_digit())
+        }
         "clientId" => value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
-        "roleId" | "name" | "indexPath" | "namespace" => {
-            crate::scopes::valid_scope(value)
-        }
+        "roleId" | "name" | "indexPath" | "namespace" => crate::scopes::valid_scope(value),
         _ => true,
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("Invalid URL patterns:\n * {name}: '{value}' does not match the required pattern"))
+        Err(format!(
+            "Invalid URL patterns:\n * {name}: '{value}' does not match the required pattern"
+        ))
     }
 }
 
 /// Who is calling.
 #[derive(Debug, Clone)]
+#[allow(dead_code)] // expires_ms is for the queue/object services
 pub(crate) struct Caller {
     pub(crate) client_id: Option<String>,
     pub(crate) scopes: Vec<String>,
@@ -220,6 +217,7 @@ pub(crate) enum FaultFlag {
 
 /// Everything a handler needs.
 #[derive(Debug)]
+#[allow(dead_code)] // method/flags/raw_body are for the queue/object services
 pub(crate) struct Call {
     pub(crate) state: AppState,
     pub(crate) ep: &'static Ep,
@@ -270,7 +268,10 @@ impl Call {
             params.extend(o);
         }
         let expr = render(&tmpl, &params).map_err(|p| {
-            TcError::new("InternalServerError", format!("scope parameter {p} missing"))
+            TcError::new(
+                "InternalServerError",
+                format!("scope parameter {p} missing"),
+            )
         })?;
         self.check_expr(&expr)?;
         self.authorized = true;
@@ -282,7 +283,9 @@ impl Call {
         if expr.satisfied(&self.caller.scopes) {
             return Ok(());
         }
-        let missing = expr.unsatisfied(&self.caller.scopes).unwrap_or(expr.clone());
+        let missing = expr
+            .unsatisfied(&self.caller.scopes)
+            .unwrap_or(expr.clone());
         let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
         Err(TcError::new(
             "InsufficientScopes",
@@ -296,6 +299,7 @@ impl Call {
     }
 
     /// Whether the caller's scopes satisfy all of `scopes`.
+    #[allow(dead_code)]
     pub(crate) fn satisfies(&self, scopes: &[String]) -> bool {
         crate::scopes::satisfies_all(&self.caller.scopes, scopes)
     }
@@ -335,7 +339,10 @@ pub(crate) fn host_port(headers: &HeaderMap) -> (String, u16) {
         .trim();
     let (host, port) = if let Some(rest) = host_hdr.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((h, p)) => (format!("[{h}]"), p.strip_prefix(':').and_then(|p| p.parse().ok())),
+            Some((h, p)) => (
+                format!("[{h}]"),
+                p.strip_prefix(':').and_then(|p| p.parse().ok()),
+            ),
             None => (host_hdr.to_string(), None),
         }
     } else {
@@ -352,7 +359,10 @@ pub(crate) fn host_port(headers: &HeaderMap) -> (String, u16) {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    let port = fwd_port.or(if https { Some(443) } else { None }).or(port).unwrap_or(80);
+    let port = fwd_port
+        .or(if https { Some(443) } else { None })
+        .or(port)
+        .unwrap_or(80);
     (host.to_ascii_lowercase(), port)
 }
 
@@ -461,7 +471,13 @@ pub(crate) async fn dispatch(
         .map(str::to_string);
     let media = content_type
         .as_deref()
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let payload = if media == "application/json" && !body.is_empty() {
         match serde_json::from_slice::<Value>(&body) {
@@ -469,7 +485,10 @@ pub(crate) async fn dispatch(
             Ok(v @ Value::Array(_)) => v,
             Ok(_) => {
                 return error_response(
-                    &TcError::new("MalformedPayload", "Malformed JSON payload: expected an object or array"),
+                    &TcError::new(
+                        "MalformedPayload",
+                        "Malformed JSON payload: expected an object or array",
+                    ),
                     &info,
                 )
             }
@@ -510,10 +529,17 @@ pub(crate) async fn dispatch(
                     payload
                         .get("clientScopes")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|s| s.as_str().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default()
                 } else {
-                    vec!["test:*".to_string(), "auth:create-client:test:*".to_string()]
+                    vec![
+                        "test:*".to_string(),
+                        "auth:create-client:test:*".to_string(),
+                    ]
                 };
                 authenticate(&areq, &TesterSource { scopes, db: &db })
             }
@@ -530,9 +556,10 @@ pub(crate) async fn dispatch(
             lock(&note.0).client_id = Some(client_id.clone());
             if let Some(h) = hash {
                 let ct = content_type.clone().unwrap_or_default();
-                let ok = hawk::PayloadHasher::hash(ct.as_bytes(), hawk::DigestAlgorithm::Sha256, &body)
-                    .map(|computed| computed == h)
-                    .unwrap_or(false);
+                let ok =
+                    hawk::PayloadHasher::hash(ct.as_bytes(), hawk::DigestAlgorithm::Sha256, &body)
+                        .map(|computed| computed == h)
+                        .unwrap_or(false);
                 if !ok {
                     let msg = "Invalid payload hash";
                     lock(&note.0).auth_error = Some(msg.into());
@@ -588,8 +615,11 @@ pub(crate) async fn dispatch(
     // scope check up front when every parameter is known
     if let Some(tmpl) = ep.scopes {
         let tmpl: Value = serde_json::from_str(tmpl).expect("valid scope template");
-        let params: Map<String, Value> =
-            call.params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+        let params: Map<String, Value> = call
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
         if let Ok(expr) = render(&tmpl, &params) {
             if let Err(e) = call.check_expr(&expr) {
                 return error_response(&e, &info);

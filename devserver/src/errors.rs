@@ -25,6 +25,7 @@ impl TcError {
     pub(crate) fn conflict(message: impl Into<String>) -> Self {
         Self::new("RequestConflict", message)
     }
+    #[allow(dead_code)]
     pub(crate) fn input(message: impl Into<String>) -> Self {
         Self::new("InputError", message)
     }
@@ -127,8 +128,10 @@ pub(crate) fn error_response(err: &TcError, info: &ReqInfo) -> Response {
     let body = error_body(status, err.code, &err.message, info);
     let mut resp = json_response(status, &body);
     if status == 401 {
-        resp.headers_mut()
-            .insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("hawk"));
+        resp.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("hawk"),
+        );
     }
     resp
 }

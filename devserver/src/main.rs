@@ -1,1 +1,136 @@
-fn main() {}
+//! `tc-devserver` command line: starts the server, prints one JSON line
+//! `{"rootUrl","clientId","accessToken"}` to stdout, then logs only to stderr.
+
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+use tc_devserver::{Config, DevServer};
+
+/// A local Taskcluster-compatible server for tests.
+#[derive(Debug, Parser)]
+#[command(name = "tc-devserver", version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = a free port).
+    #[arg(long, env = "TC_DEVSERVER_PORT", default_value_t = 0)]
+    port: u16,
+    /// clientId of the root client.
+    #[arg(long, env = "TC_DEVSERVER_CLIENT_ID")]
+    client_id: Option<String>,
+    /// accessToken of the root client (default: random).
+    #[arg(long, env = "TC_DEVSERVER_ACCESS_TOKEN", hide_env_values = true)]
+    access_token: Option<String>,
+    /// Directory for object bytes (default: a temporary directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Directory with `manifest.json` and service references.
+    #[arg(long = "references")]
+    references: Option<PathBuf>,
+    /// Seed demo data.
+    #[arg(long)]
+    seed_demo_data: bool,
+    /// Exit when stdin reaches end-of-file (for parent processes that may die).
+    #[arg(long)]
+    exit_on_stdin_close: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tc-devserver: cannot start runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(args))
+}
+
+async fn run(args: Args) -> std::process::ExitCode {
+    let mut cfg = Config {
+        port: args.port,
+        ..Config::default()
+    };
+    if let Some(c) = args.client_id.filter(|c| !c.is_empty()) {
+        cfg.client_id = c;
+    }
+    if let Some(t) = args.access_token.filter(|t| !t.is_empty()) {
+        cfg.access_token = t;
+    }
+    cfg.data_dir = args.data_dir;
+    if args.references.is_some() {
+        cfg.references_dir = args.references;
+    }
+    cfg.seed_demo_data = args.seed_demo_data;
+    let server = match DevServer::start(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tc-devserver: cannot start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let line = format!(
+        "{{\"rootUrl\":{},\"clientId\":{},\"accessToken\":{}}}",
+        q(&server.root_url()),
+        q(server.client_id()),
+        q(server.access_token())
+    );
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+    eprintln!(
+        "tc-devserver: listening on {} (root clientId {})",
+        server.root_url(),
+        server.client_id()
+    );
+
+    let stdin_closed = async {
+        if args.exit_on_stdin_close {
+            use tokio::io::AsyncReadExt;
+            let mut stdin = tokio::io::stdin();
+            let mut buf = [0u8; 256];
+            loop {
+                match stdin.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        _ = shutdown_signal() => eprintln!("tc-devserver: signal received, shutting down"),
+        _ = stdin_closed => eprintln!("tc-devserver: stdin closed, shutting down"),
+    }
+    server.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,7 +1,6 @@
 //! The object service.
 
 use crate::api::Call;
-use crate::errors::TcError;
 use crate::services::Reply;
 
 /// In-memory object data.
@@ -10,5 +9,19 @@ pub(crate) struct ObjectDb {}
 
 /// Handle a object API call.
 pub(crate) async fn handle(_call: &mut Call) -> Reply {
-    Err(TcError::new("InternalServerError", "not implemented"))
+    // not implemented yet: answer like an unknown route
+    Ok(crate::api::not_found())
+}
+
+/// Fake blob storage (`/storage/<key>?...`).
+pub(crate) async fn storage(
+    _state: &crate::state::AppState,
+    _method: http::Method,
+    _url: String,
+    _headers: http::HeaderMap,
+    _body: bytes::Bytes,
+    _flags: Vec<crate::api::FaultFlag>,
+    _ext: http::Extensions,
+) -> axum::response::Response {
+    crate::api::not_found()
 }

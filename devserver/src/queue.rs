@@ -1,7 +1,6 @@
 //! The queue service.
 
 use crate::api::Call;
-use crate::errors::TcError;
 use crate::services::Reply;
 
 /// In-memory queue data.
@@ -10,5 +9,6 @@ pub(crate) struct QueueDb {}
 
 /// Handle a queue API call.
 pub(crate) async fn handle(_call: &mut Call) -> Reply {
-    Err(TcError::new("InternalServerError", "not implemented"))
+    // not implemented yet: answer like an unknown route
+    Ok(crate::api::not_found())
 }

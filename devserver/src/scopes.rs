@@ -245,7 +245,12 @@ mod tests {
         let e = expand(&["assume:anonymous".into(), "assume:proj:x".into()], &r);
         assert_eq!(
             e,
-            vec!["assume:anonymous", "assume:proj:x", "ping:*", "secrets:get:proj"]
+            vec![
+                "assume:anonymous",
+                "assume:proj:x",
+                "ping:*",
+                "secrets:get:proj"
+            ]
         );
     }
 }

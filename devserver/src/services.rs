@@ -112,7 +112,9 @@ fn string_list(v: Option<&Value>, field: &str) -> Result<Vec<String>, TcError> {
                     .filter(|s| crate::scopes::valid_scope(s))
                     .map(str::to_string)
                     .ok_or_else(|| {
-                        TcError::invalid(format!("Schema Validation Failed!\n{field} must be an array of scopes"))
+                        TcError::invalid(format!(
+                            "Schema Validation Failed!\n{field} must be an array of scopes"
+                        ))
                     })
             })
             .collect(),
@@ -218,7 +220,11 @@ fn auth(call: &mut Call) -> Reply {
             if let Some(d) = call.payload.get("description").and_then(Value::as_str) {
                 c.description = d.to_string();
             }
-            if let Some(d) = call.payload.get("deleteOnExpiration").and_then(Value::as_bool) {
+            if let Some(d) = call
+                .payload
+                .get("deleteOnExpiration")
+                .and_then(Value::as_bool)
+            {
                 c.delete_on_expiration = d;
             }
             c.last_modified_ms = now_ms();
@@ -449,9 +455,10 @@ fn secrets(call: &mut Call) -> Reply {
         "get" => {
             let db = lock(&state.db);
             match db.secrets.get(&name) {
-                Some(s) if s.expires_ms < now_ms() => {
-                    Err(TcError::new("ResourceExpired", format!("The secret {name} has expired")))
-                }
+                Some(s) if s.expires_ms < now_ms() => Err(TcError::new(
+                    "ResourceExpired",
+                    format!("The secret {name} has expired"),
+                )),
                 Some(s) => ok(json!({"secret": s.secret, "expires": iso(s.expires_ms)})),
                 None => Err(TcError::not_found(format!("Secret {name} not found"))),
             }
@@ -460,11 +467,7 @@ fn secrets(call: &mut Call) -> Reply {
             let after = after_key(call)?;
             let limit = limit(call, 1000, 1000);
             let db = lock(&state.db);
-            let items = db
-                .secrets
-                .keys()
-                .map(|k| (k.clone(), json!(k)))
-                .collect();
+            let items = db.secrets.keys().map(|k| (k.clone(), json!(k))).collect();
             let (page, token) = paginate(items, after, limit);
             let mut out = json!({ "secrets": page });
             if let Some(t) = token {

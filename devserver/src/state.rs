@@ -85,6 +85,7 @@ pub(crate) struct Secret {
 
 /// All service data.
 #[derive(Debug, Default)]
+#[allow(dead_code)] // queue/objects/index are filled in by those services
 pub(crate) struct Db {
     pub(crate) clients: BTreeMap<String, Client>,
     pub(crate) roles: BTreeMap<String, Role>,
@@ -142,6 +143,7 @@ pub(crate) struct FaultEntry {
 
 /// Shared state of one server.
 #[derive(Debug)]
+#[allow(dead_code)] // storage/queue fields are used by the queue/object services
 pub(crate) struct State {
     pub(crate) db: Mutex<Db>,
     pub(crate) faults: Mutex<Vec<FaultEntry>>,

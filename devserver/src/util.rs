@@ -76,6 +76,7 @@ pub(crate) fn random_token(len: usize) -> String {
 }
 
 /// A v4 slugid (22 characters); `nice` makes the first character a letter.
+#[allow(dead_code)]
 pub(crate) fn slugid() -> String {
     let mut b = random_bytes(16);
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -111,11 +112,13 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Lower-case hex.
+#[allow(dead_code)]
 pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// SHA-256 and SHA-512 hex digests.
+#[allow(dead_code)]
 pub(crate) fn sha_hexes(data: &[u8]) -> (String, String) {
     (hex(&Sha256::digest(data)), hex(&Sha512::digest(data)))
 }
@@ -134,6 +137,7 @@ pub(crate) fn form_decode(s: &str) -> Option<String> {
 }
 
 /// Percent-encode everything except unreserved characters.
+#[allow(dead_code)]
 pub(crate) fn pct_encode(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')

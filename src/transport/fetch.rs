@@ -98,9 +98,7 @@ fn error_from_js(kind: TransportErrorKind, err: &JsValue, timed_out: bool) -> Tr
         .or_else(|| get(err, "code").as_string().filter(|c| c.starts_with('E')));
     let cause_message = get(&cause, "message").as_string();
     let kind = match code.as_deref() {
-        Some("ECONNREFUSED") | Some("ENOTFOUND") | Some("EAI_AGAIN") => {
-            TransportErrorKind::Connect
-        }
+        Some("ECONNREFUSED") | Some("ENOTFOUND") | Some("EAI_AGAIN") => TransportErrorKind::Connect,
         _ => kind,
     };
     let message = match cause_message {
@@ -189,7 +187,8 @@ impl Transport for FetchTransport {
             if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
                 for entry in iter.flatten() {
                     let pair: js_sys::Array = entry.unchecked_into();
-                    let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string())
+                    let (Some(name), Some(value)) =
+                        (pair.get(0).as_string(), pair.get(1).as_string())
                     else {
                         continue;
                     };
@@ -211,9 +210,9 @@ impl Transport for FetchTransport {
                             // The guard travels with the stream: dropping the body aborts.
                             let _guard = &guard;
                             match item {
-                                Ok(chunk) => Ok(Bytes::from(
-                                    chunk.unchecked_into::<Uint8Array>().to_vec(),
-                                )),
+                                Ok(chunk) => {
+                                    Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec()))
+                                }
                                 Err(e) => Err(error_from_js(
                                     TransportErrorKind::Network,
                                     &e,

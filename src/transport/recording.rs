@@ -6,10 +6,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::{
-    Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError,
-    TransportFuture,
-};
+use super::{Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportFuture};
 
 /// One request as the [`RecordingTransport`] received it.
 #[derive(Debug, Clone)]
@@ -53,7 +50,9 @@ impl RecordingTransport {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        self.lock().replies.push_back(Ok((status, headers, body.into())));
+        self.lock()
+            .replies
+            .push_back(Ok((status, headers, body.into())));
         self
     }
 
@@ -125,4 +124,3 @@ impl Transport for RecordingTransport {
         }) as TransportFuture<'_>
     }
 }
-

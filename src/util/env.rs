@@ -23,7 +23,10 @@ impl std::fmt::Debug for EnvVars {
         f.debug_struct("EnvVars")
             .field("root_url", &self.root_url)
             .field("client_id", &self.client_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("certificate", &self.certificate.as_ref().map(|_| "<set>"))
             .field("proxy_url", &self.proxy_url)
             .finish()

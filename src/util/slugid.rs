@@ -56,13 +56,19 @@ mod tests {
                 assert!("AQgw".contains(c[21]), "{s}");
             }
             let first = n.chars().next().unwrap();
-            assert!(first.is_ascii_uppercase() || ('a'..='f').contains(&first), "{n}");
+            assert!(
+                first.is_ascii_uppercase() || ('a'..='f').contains(&first),
+                "{n}"
+            );
         }
     }
 
     #[test]
     fn known_bytes() {
         assert_eq!(encode([0; 16], false), "AAAAAAAAQACAAAAAAAAAAA");
-        assert_eq!(encode([0xff; 16], true), "f_____9Pv_______________"[..22].to_string());
+        assert_eq!(
+            encode([0xff; 16], true),
+            "f_____9Pv_______________"[..22].to_string()
+        );
     }
 }

@@ -42,9 +42,12 @@ impl TimeOffset {
             (self.seconds, 1),
         ]
         .iter()
-        .try_fold(0u64, |acc, (n, unit)| acc.checked_add(n.checked_mul(*unit)?))
+        .try_fold(0u64, |acc, (n, unit)| {
+            acc.checked_add(n.checked_mul(*unit)?)
+        })
         .ok_or_else(overflow)?;
-        let ms = i64::try_from(secs.checked_mul(1000).ok_or_else(overflow)?).map_err(|_| overflow())?;
+        let ms =
+            i64::try_from(secs.checked_mul(1000).ok_or_else(overflow)?).map_err(|_| overflow())?;
         Ok(if self.negative { -ms } else { ms })
     }
 }
@@ -143,11 +146,27 @@ impl Timestamp {
     pub fn parse(s: &str) -> Result<Timestamp> {
         let bad = || Error::invalid_input(format!("{s:?} is not an ISO 8601 UTC timestamp"));
         let b = s.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || !s.ends_with('Z') {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || !s.ends_with('Z')
+        {
             return Err(bad());
         }
-        let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok()).ok_or_else(bad);
-        let (y, mo, d, h, mi, sec) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+        let num = |r: std::ops::Range<usize>| {
+            s.get(r).and_then(|x| x.parse::<i64>().ok()).ok_or_else(bad)
+        };
+        let (y, mo, d, h, mi, sec) = (
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+        );
         let frac = &s[19..s.len() - 1];
         let ms = if frac.is_empty() {
             0
@@ -162,7 +181,9 @@ impl Timestamp {
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
             return Err(bad());
         }
-        Timestamp::from_millis(days_from_civil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms)
+        Timestamp::from_millis(
+            days_from_civil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms,
+        )
     }
 }
 
@@ -258,7 +279,11 @@ mod tests {
             ("  - 1 Day 2 HOURS ", "2017-01-18T14:27:20.974Z"),
         ];
         for (expr, want) in cases {
-            assert_eq!(from_now_at(expr, Some(reference)).unwrap().to_string(), want, "{expr:?}");
+            assert_eq!(
+                from_now_at(expr, Some(reference)).unwrap().to_string(),
+                want,
+                "{expr:?}"
+            );
         }
     }
 
@@ -267,14 +292,34 @@ mod tests {
         let t = parse_time("1yr2mo3w4d5h6min7s").unwrap();
         assert_eq!(
             t,
-            TimeOffset { negative: false, years: 1, months: 2, weeks: 3, days: 4, hours: 5, minutes: 6, seconds: 7 }
+            TimeOffset {
+                negative: false,
+                years: 1,
+                months: 2,
+                weeks: 3,
+                days: 4,
+                hours: 5,
+                minutes: 6,
+                seconds: 7
+            }
         );
         assert_eq!(parse_time("2 years 55mo").unwrap().months, 55);
     }
 
     #[test]
     fn rejects_bad_expressions() {
-        for bad in ["1 hour 2 days", "3 mins", "1 secs", "abc", "1", "1 d 2", "--1d", "1 hrs", "1 ms", "5 fortnights"] {
+        for bad in [
+            "1 hour 2 days",
+            "3 mins",
+            "1 secs",
+            "abc",
+            "1",
+            "1 d 2",
+            "--1d",
+            "1 hrs",
+            "1 ms",
+            "5 fortnights",
+        ] {
             let e = parse_time(bad).unwrap_err();
             assert!(e.message().contains(bad), "{bad:?}: {e}");
         }
@@ -282,13 +327,31 @@ mod tests {
 
     #[test]
     fn iso_round_trip_and_extremes() {
-        for ms in [0, 1, -1, 951_782_400_000, 253_402_300_799_999, -62_135_596_800_000] {
+        for ms in [
+            0,
+            1,
+            -1,
+            951_782_400_000,
+            253_402_300_799_999,
+            -62_135_596_800_000,
+        ] {
             let t = Timestamp::from_millis(ms).unwrap();
             assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t, "{t}");
         }
-        assert_eq!(Timestamp::from_millis(0).unwrap().to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp::from_millis(-1).unwrap().to_string(), "1969-12-31T23:59:59.999Z");
-        assert_eq!(Timestamp::from_millis(8_640_000_000_000_000).unwrap().to_string(), "+275760-09-13T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_millis(0).unwrap().to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(-1).unwrap().to_string(),
+            "1969-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(8_640_000_000_000_000)
+                .unwrap()
+                .to_string(),
+            "+275760-09-13T00:00:00.000Z"
+        );
         assert!(from_now_at("1000000 years", Some(Timestamp(0))).is_err());
     }
 }

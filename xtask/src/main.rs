@@ -1,1 +1,232 @@
-fn main() {}
+//! Project commands: `cargo xtask <command>`.
+//!
+//! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes.
+//! - `check-cfg`: fails when a target `cfg` appears outside the files allowed to hold one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct PackConfig {
+    npm: Npm,
+    build: Build,
+    files: Files,
+}
+
+#[derive(Deserialize)]
+struct Npm {
+    name: String,
+    description: String,
+    license: String,
+}
+
+#[derive(Deserialize)]
+struct Build {
+    target: String,
+    out_dir: String,
+    out_name: String,
+    features: Vec<String>,
+    wasm_opt: bool,
+}
+
+#[derive(Deserialize)]
+struct Files {
+    copy: Vec<String>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    eprintln!("+ {cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed with {status}"))
+    }
+}
+
+fn crate_version(root: &Path) -> Result<String, String> {
+    let manifest: toml::Value = toml::from_str(
+        &std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    manifest["package"]["version"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "Cargo.toml has no package.version".to_string())
+}
+
+fn pkg(dev: bool) -> Result<(), String> {
+    let root = root();
+    let cfg: PackConfig = toml::from_str(
+        &std::fs::read_to_string(root.join("wasm-pack.toml"))
+            .map_err(|e| format!("wasm-pack.toml: {e}"))?,
+    )
+    .map_err(|e| format!("wasm-pack.toml: {e}"))?;
+    let profile = if dev { "debug" } else { "release" };
+    let mut build = Command::new(env!("CARGO"));
+    build
+        .current_dir(&root)
+        .args([
+            "build",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "taskcluster-wasm",
+        ])
+        .args(["--features", &cfg.build.features.join(",")]);
+    if !dev {
+        build.arg("--release");
+    }
+    run(&mut build)?;
+    let wasm = root.join(format!(
+        "target/wasm32-unknown-unknown/{profile}/taskcluster_wasm.wasm"
+    ));
+    let out = root.join(&cfg.build.out_dir);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    run(Command::new("wasm-bindgen")
+        .arg("--target")
+        .arg(&cfg.build.target)
+        .arg("--out-dir")
+        .arg(&out)
+        .arg("--out-name")
+        .arg(&cfg.build.out_name)
+        .arg(&wasm))?;
+    let bg = out.join(format!("{}_bg.wasm", cfg.build.out_name));
+    let wasm_opt = root.join("tests/js/node_modules/.bin/wasm-opt");
+    if cfg.build.wasm_opt && !dev {
+        if wasm_opt.exists() {
+            run(Command::new(&wasm_opt)
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                ])
+                .args([
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                ])
+                .arg(&bg)
+                .arg("-o")
+                .arg(&bg))?;
+        } else {
+            eprintln!(
+                "note: {} is not installed; skipping wasm-opt",
+                wasm_opt.display()
+            );
+        }
+    }
+    for f in &cfg.files.copy {
+        std::fs::copy(root.join("js").join(f), out.join(f))
+            .map_err(|e| format!("copying js/{f}: {e}"))?;
+    }
+    let glue = format!("{}.js", cfg.build.out_name);
+    let mut files: Vec<String> = cfg.files.copy.clone();
+    files.extend([
+        glue.clone(),
+        format!("{}.d.ts", cfg.build.out_name),
+        format!("{}_bg.wasm", cfg.build.out_name),
+    ]);
+    let package = serde_json::json!({
+        "name": cfg.npm.name,
+        "version": crate_version(&root)?,
+        "description": cfg.npm.description,
+        "license": cfg.npm.license,
+        "type": "module",
+        "main": "./index.js",
+        "types": "./index.d.ts",
+        "exports": {
+            ".": {
+                "types": "./index.d.ts",
+                "workerd": "./workerd.js",
+                "default": "./index.js"
+            },
+            "./workerd": { "types": "./index.d.ts", "default": "./workerd.js" },
+            "./package.json": "./package.json"
+        },
+        "files": files,
+        "sideEffects": ["./index.js", "./workerd.js"],
+        "engines": { "node": ">=20" }
+    });
+    std::fs::write(
+        out.join("package.json"),
+        serde_json::to_string_pretty(&package).unwrap() + "\n",
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!("pkg: built {}", out.display());
+    Ok(())
+}
+
+/// Files that may contain a target `cfg` (style guide, Part D).
+const CFG_ALLOWED: &[&str] = &["src/lib.rs", "src/platform/mod.rs", "src/transport/mod.rs"];
+
+fn check_cfg() -> Result<(), String> {
+    let root = root();
+    let mut bad = Vec::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if CFG_ALLOWED.contains(&rel.as_str()) || path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            for (n, line) in text.lines().enumerate() {
+                if line.contains("target_arch")
+                    || line.contains("target_family")
+                    || line.contains("target_os")
+                {
+                    bad.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    if bad.is_empty() {
+        eprintln!("check-cfg: target cfg only in {}", CFG_ALLOWED.join(", "));
+        Ok(())
+    } else {
+        Err(format!(
+            "target cfg outside {}:\n{}",
+            CFG_ALLOWED.join(", "),
+            bad.join("\n")
+        ))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("pkg") => pkg(args.iter().any(|a| a == "--dev")),
+        Some("check-cfg") => check_cfg(),
+        _ => Err("usage: cargo xtask <pkg [--dev] | check-cfg>".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

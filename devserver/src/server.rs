@@ -1,0 +1,449 @@
+//! HTTP plumbing: connection handling (so faults can abort connections), the front
+//! middleware (CORS, faults, request log), admin routes and the fallback to the API layer.
+
+use crate::api::{dispatch, AuthNoteCell, FaultFlag};
+use crate::errors::{error_body, json_response, ReqInfo};
+use crate::faults::{Fault, FaultAction, HawkInfo, RequestRecord};
+use crate::state::{lock, AppState, FaultEntry};
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tower::ServiceExt;
+
+/// Per-connection control, available to handlers as a request extension.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnCtl {
+    /// Notify to abort the connection with a TCP reset.
+    pub(crate) kill: Arc<Notify>,
+}
+
+/// Maximum request body accepted (bytes).
+const BODY_LIMIT: usize = 1 << 30;
+
+const API_ALLOW_HEADERS: &str =
+    "X-Requested-With,Content-Type,Authorization,Accept,Origin,Cache-Control";
+const EXTRA_ALLOW_HEADERS: &str = "X-Requested-With,Content-Type,Authorization,Accept,Origin,Cache-Control,Range,Content-Encoding,Content-Disposition,If-None-Match,If-Match,X-Taskcluster-Trace-Id";
+const ALLOW_METHODS: &str = "OPTIONS,GET,HEAD,POST,PUT,DELETE,TRACE,CONNECT";
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/references/") || path.starts_with("/schemas/")
+}
+
+fn add_cors(headers: &mut HeaderMap, path: &str) {
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    headers.insert("access-control-max-age", HeaderValue::from_static("900"));
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static(ALLOW_METHODS),
+    );
+    if is_api(path) {
+        headers.insert(
+            "access-control-allow-headers",
+            HeaderValue::from_static(API_ALLOW_HEADERS),
+        );
+    } else {
+        headers.insert(
+            "access-control-allow-headers",
+            HeaderValue::from_static(EXTRA_ALLOW_HEADERS),
+        );
+        headers.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static(
+                "Content-Length,Content-Type,Content-Encoding,Content-Range,Content-Disposition,ETag,Accept-Ranges",
+            ),
+        );
+    }
+}
+
+/// Hawk attributes for the log (id, ts, nonce, hash, ext; never the MAC).
+fn hawk_info(headers: &HeaderMap) -> Option<HawkInfo> {
+    let authz = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let attrs = crate::hawkauth::strip_scheme(authz)?;
+    let h = hawk::Header::from_str(attrs.trim()).ok()?;
+    use base64::Engine;
+    Some(HawkInfo {
+        id: h.id.clone().unwrap_or_default(),
+        ts: h
+            .ts
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs().to_string())
+            .unwrap_or_default(),
+        nonce: h.nonce.clone().unwrap_or_default(),
+        hash: h.hash.as_ref().map(|x| crate::util::B64.encode(x)),
+        ext: h.ext.clone(),
+    })
+}
+
+fn take_fault(state: &AppState, method: &Method, url: &str) -> Option<Fault> {
+    let mut faults = lock(&state.faults);
+    let idx = faults.iter().position(|f| {
+        let m = match &f.fault.method {
+            Some(m) => m.eq_ignore_ascii_case(method.as_str()),
+            // preflights are only faulted when asked for explicitly
+            None => method != Method::OPTIONS,
+        };
+        m && url.starts_with(&f.fault.path_prefix)
+    })?;
+    let fault = faults[idx].fault.clone();
+    if let Some(n) = &mut faults[idx].remaining {
+        *n -= 1;
+        if *n == 0 {
+            faults.remove(idx);
+        }
+    }
+    Some(fault)
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// The front middleware: CORS, preflights, faults and the request log.
+async fn front(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let url = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let path = url.split('?').next().unwrap_or("/").to_string();
+    let admin = path.starts_with("/__devserver/");
+
+    // CORS preflight (not logged: browsers cache them, which would make counts unstable)
+    let fault = if admin {
+        None
+    } else {
+        take_fault(&state, &method, &url)
+    };
+    if method == Method::OPTIONS && fault.is_none() {
+        let mut resp = StatusCode::OK.into_response();
+        add_cors(resp.headers_mut(), &path);
+        return resp;
+    }
+
+    let headers = req.headers().clone();
+    let mut rec = RequestRecord {
+        method: method.to_string(),
+        url: url.clone(),
+        hawk: hawk_info(&headers),
+        bewit: crate::hawkauth::has_bewit(&url),
+        status: 0,
+        client_id: None,
+        auth_error: None,
+        content_type: header_str(&headers, "content-type"),
+        content_length: header_str(&headers, "content-length").and_then(|v| v.parse().ok()),
+        trace_id: header_str(&headers, "x-taskcluster-trace-id"),
+        body_length: 0,
+        faulted: fault.is_some(),
+    };
+    let conn = req.extensions().get::<ConnCtl>().cloned();
+    let (mut parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            let mut resp = (
+                StatusCode::BAD_REQUEST,
+                "IncompleteBody: the request body ended before Content-Length bytes",
+            )
+                .into_response();
+            add_cors(resp.headers_mut(), &path);
+            if !admin {
+                rec.status = 400;
+                lock(&state.log).push(rec);
+            }
+            return resp;
+        }
+    };
+    rec.body_length = bytes.len() as u64;
+
+    let mut flags = Vec::new();
+    let mut truncate = None;
+    if let Some(f) = &fault {
+        match &f.action {
+            FaultAction::Status {
+                status,
+                body,
+                headers,
+            } => {
+                let code = crate::errors::code_for_status(*status);
+                let body = body.clone().unwrap_or_else(|| {
+                    error_body(
+                        *status,
+                        code,
+                        &format!("Injected fault (status {status})"),
+                        &ReqInfo::default(),
+                    )
+                });
+                let mut resp = json_response(*status, &body);
+                for (k, v) in headers {
+                    if let (Ok(k), Ok(v)) = (HeaderName::from_str(k), HeaderValue::from_str(v)) {
+                        resp.headers_mut().insert(k, v);
+                    }
+                }
+                add_cors(resp.headers_mut(), &path);
+                rec.status = *status;
+                lock(&state.log).push(rec);
+                return resp;
+            }
+            FaultAction::Html { status } => {
+                let html = format!(
+                    "<html>\r\n<head><title>{status} Error</title></head>\r\n<body>\r\n<center><h1>{status} Error</h1></center>\r\n<hr><center>proxy</center>\r\n</body>\r\n</html>\r\n"
+                );
+                let mut resp = Response::new(Body::from(html));
+                *resp.status_mut() =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+                resp.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html"),
+                );
+                add_cors(resp.headers_mut(), &path);
+                rec.status = *status;
+                lock(&state.log).push(rec);
+                return resp;
+            }
+            FaultAction::Reset => {
+                lock(&state.log).push(rec);
+                if let Some(c) = &conn {
+                    c.kill.notify_one();
+                }
+                std::future::pending::<()>().await;
+                unreachable!()
+            }
+            FaultAction::Hang => {
+                lock(&state.log).push(rec);
+                state.wait_shutdown().await;
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            FaultAction::Delay { ms } => {
+                tokio::time::sleep(Duration::from_millis(*ms)).await;
+            }
+            FaultAction::Truncate { bytes } => truncate = Some(*bytes),
+            FaultAction::WrongHash => flags.push(FaultFlag::WrongHash),
+            FaultAction::ExpireUrl => flags.push(FaultFlag::ExpireUrl),
+        }
+    }
+
+    let note = AuthNoteCell::default();
+    parts.extensions.insert(note.clone());
+    parts.extensions.insert(flags);
+    let req = Request::from_parts(parts, Body::from(bytes));
+    let mut resp = next.run(req).await;
+    add_cors(resp.headers_mut(), &path);
+
+    if !admin {
+        rec.status = resp.status().as_u16();
+        let n = lock(&note.0).clone();
+        rec.client_id = n.client_id;
+        rec.auth_error = n.auth_error;
+        lock(&state.log).push(rec);
+    }
+
+    if let Some(n) = truncate {
+        let (parts, body) = resp.into_parts();
+        let full = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let n = (n as usize).min(full.len());
+        let head = full.slice(..n);
+        let stream = futures_util::stream::unfold(0u8, move |st| {
+            let head = head.clone();
+            async move {
+                match st {
+                    0 => Some((Ok::<Bytes, std::io::Error>(head), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Some((
+                            Err(std::io::Error::new(
+                                std::io::ErrorKind::ConnectionAborted,
+                                "injected truncation",
+                            )),
+                            2,
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+        });
+        let mut resp = Response::from_parts(parts, Body::from_stream(stream));
+        resp.headers_mut().insert(
+            http::header::CONTENT_LENGTH,
+            HeaderValue::from(full.len() as u64),
+        );
+        resp.headers_mut().remove(http::header::TRANSFER_ENCODING);
+        return resp;
+    }
+    resp
+}
+
+async fn api_fallback(State(state): State<AppState>, req: Request) -> Response {
+    let method = req.method().clone();
+    let url = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let flags = req
+        .extensions()
+        .get::<Vec<FaultFlag>>()
+        .cloned()
+        .unwrap_or_default();
+    let note = req
+        .extensions()
+        .get::<AuthNoteCell>()
+        .cloned()
+        .unwrap_or_default();
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    if url.starts_with("/api/") {
+        dispatch(state, method, url, parts.headers, body, flags, note).await
+    } else if url.starts_with("/references/") || url.starts_with("/schemas/") {
+        crate::references::serve(&state, &url).await
+    } else if url.starts_with("/storage/") {
+        crate::object::storage(
+            &state,
+            method,
+            url,
+            parts.headers,
+            body,
+            flags,
+            parts.extensions,
+        )
+        .await
+    } else {
+        crate::api::not_found()
+    }
+}
+
+async fn add_fault(State(state): State<AppState>, Json(f): Json<Fault>) -> Response {
+    push_fault(&state, f);
+    (StatusCode::OK, Json(serde_json::json!({}))).into_response()
+}
+
+pub(crate) fn push_fault(state: &AppState, f: Fault) {
+    let remaining = if f.times == 0 { None } else { Some(f.times) };
+    lock(&state.faults).push(FaultEntry {
+        fault: f,
+        remaining,
+    });
+}
+
+async fn list_faults(State(state): State<AppState>) -> Response {
+    let list: Vec<Fault> = lock(&state.faults)
+        .iter()
+        .map(|f| {
+            let mut fault = f.fault.clone();
+            fault.times = f.remaining.unwrap_or(0);
+            fault
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Response {
+    lock(&state.faults).clear();
+    Json(serde_json::json!({})).into_response()
+}
+
+async fn list_requests(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let prefix = q.get("pathPrefix").cloned().unwrap_or_default();
+    let list: Vec<RequestRecord> = lock(&state.log)
+        .iter()
+        .filter(|r| r.url.starts_with(&prefix))
+        .cloned()
+        .collect();
+    Json(list).into_response()
+}
+
+async fn clear_requests(State(state): State<AppState>) -> Response {
+    lock(&state.log).clear();
+    Json(serde_json::json!({})).into_response()
+}
+
+/// Build the application router.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/__devserver/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route(
+            "/__devserver/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route(
+            "/__devserver/ping",
+            any(|| async { Json(serde_json::json!({"alive": true})) }),
+        )
+        .fallback(api_fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), front))
+        .with_state(state)
+}
+
+/// Accept loop: serves each connection with hyper, abortable by faults and shutdown.
+pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = shutdown.changed() => break,
+        };
+        let Ok((stream, _)) = accepted else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            // a second handle on the socket, to force an RST on injected resets
+            let std_stream = match stream.into_std() {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+            let raw = std_stream.try_clone().ok();
+            let Ok(stream) = tokio::net::TcpStream::from_std(std_stream) else {
+                return;
+            };
+            let ctl = ConnCtl { kill: kill.clone() };
+            let svc =
+                hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(Body::new);
+                    req.extensions_mut().insert(ctl.clone());
+                    app.clone().oneshot(req)
+                });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::select! {
+                _ = conn => {}
+                _ = kill.notified() => {
+                    if let Some(raw) = &raw {
+                        let _ = socket2::SockRef::from(raw).set_linger(Some(Duration::ZERO));
+                    }
+                }
+                _ = shutdown.changed() => {}
+            }
+            drop(raw);
+        });
+    }
+}

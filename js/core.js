@@ -1,0 +1,77 @@
+// taskcluster-wasm: the JavaScript API over the WebAssembly core.
+// Shared by every entry point (index.js, workerd.js); it never initializes the module itself.
+import * as wasm from './taskcluster_wasm.js';
+
+let defaults = {};
+
+/** Shallow-merges `options` into the defaults every client starts from (later calls win). */
+export function config(options) {
+  defaults = { ...defaults, ...definedOnly(options || {}) };
+}
+
+function definedOnly(options) {
+  const out = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** Options merged like the Node client: given options first, then `config()` defaults. */
+export function mergeOptions(options) {
+  return { ...defaults, ...definedOnly(options || {}) };
+}
+
+/**
+ * Low-level call: `request(options, entry, ...args)`, where `entry` is a reference entry plus
+ * `serviceName` (and optionally `apiVersion`), and `args` are the URL arguments, then the
+ * payload, then the query options, as for the generated methods.
+ */
+export function request(options, entry, ...args) {
+  const client = new wasm.WasmClient(mergeOptions(options));
+  try {
+    return client.request(entry, args);
+  } finally {
+    client.free();
+  }
+}
+
+/** A `Date` offset from now (or from `reference`) by a time expression such as `'2 hours'`. */
+export function fromNow(offset, reference) {
+  return wasm.fromNow(offset, reference);
+}
+
+/** `fromNow(offset, reference).toJSON()`. */
+export function fromNowJSON(offset, reference) {
+  return wasm.fromNowJSON(offset, reference);
+}
+
+/** A nice slugid; `slugid.v4()` and `slugid.nice()` are also available. */
+export function slugid() {
+  return wasm.slugidNice();
+}
+slugid.nice = () => wasm.slugidNice();
+slugid.v4 = () => wasm.slugidV4();
+
+/** Temporary credentials issued by permanent ones (`options.credentials`, default from `config()`). */
+export function createTemporaryCredentials(options) {
+  const opts = { ...(options || {}) };
+  if (opts.credentials === undefined) opts.credentials = defaults.credentials;
+  return wasm.createTemporaryCredentials(opts);
+}
+
+/** `{rootUrl, credentials}` from the TASKCLUSTER_* environment variables. */
+export function fromEnvVars() {
+  return wasm.fromEnvVars();
+}
+
+const taskcluster = {
+  config,
+  request,
+  fromNow,
+  fromNowJSON,
+  slugid,
+  createTemporaryCredentials,
+  fromEnvVars,
+};
+export default taskcluster;

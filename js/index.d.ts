@@ -1,0 +1,99 @@
+// Type declarations for taskcluster-wasm.
+
+/** Taskcluster credentials. */
+export interface Credentials {
+  clientId: string;
+  accessToken: string;
+  /** For temporary credentials: the certificate, as JSON text or an object. */
+  certificate?: string | object;
+}
+
+/** Client options, as the official Node client takes them. */
+export interface ClientOptions {
+  /** The deployment's root URL, e.g. `https://tc.example.com`. Required. */
+  rootUrl?: string;
+  credentials?: Partial<Credentials>;
+  /** Restrict requests to these scopes (an empty array leaves only anonymous scopes). */
+  authorizedScopes?: string[] | null;
+  /** Per-attempt timeout in milliseconds (default 30000). */
+  timeout?: number;
+  /** Retries after the first attempt (default 5). */
+  retries?: number;
+  /** Base of the exponential backoff in milliseconds (default 100). */
+  delayFactor?: number;
+  /** Jitter factor in [0, 1) (default 0.25). */
+  randomizationFactor?: number;
+  /** Longest delay between attempts in milliseconds (default 30000). */
+  maxDelay?: number;
+  /** Sent as `x-taskcluster-trace-id` (not from browsers, where CORS forbids it). */
+  traceId?: string;
+  serviceDiscoveryScheme?: 'default' | 'k8s-dns';
+}
+
+/** A reference entry plus the service it belongs to. */
+export interface ApiEntry {
+  serviceName: string;
+  apiVersion?: string;
+  name: string;
+  method: 'get' | 'post' | 'put' | 'delete' | string;
+  route: string;
+  args: string[];
+  query?: string[];
+  input?: string;
+  output?: string;
+}
+
+/** Errors thrown or rejected by every call. */
+export interface TaskclusterError extends Error {
+  /** Taskcluster's error code (`ResourceNotFound`, …), `UnknownError`, `ECONNABORTED` on timeout, or a system code. */
+  code?: string;
+  /** The HTTP status, for errors the server answered. */
+  statusCode?: number;
+  /** The error body: parsed JSON, or text. */
+  body?: any;
+  /** The `requestInfo` of a Taskcluster error body. */
+  requestInfo?: { method: string; params: Record<string, string>; payload: any; time: string };
+  kind: 'invalid-input' | 'timeout' | 'network' | 'http' | 'decode' | 'integrity';
+  attempts?: number;
+  mayHaveBeenSent: boolean;
+  method?: string;
+  url?: string;
+}
+
+/** Shallow-merges defaults for every client created afterwards. */
+export function config(options: ClientOptions): void;
+/** A low-level call: URL arguments, then the payload (if the entry takes one), then query options. */
+export function request(options: ClientOptions, entry: ApiEntry, ...args: any[]): Promise<any>;
+/** A Date offset by a time expression (`'2 hours'`, `'-1 day'`, `'1 year 2 months'`). */
+export function fromNow(offset?: string, reference?: Date): Date;
+/** `fromNow(offset, reference).toJSON()`. */
+export function fromNowJSON(offset?: string, reference?: Date): string;
+/** A nice slugid (never starts with `-` or `_`). */
+export declare const slugid: {
+  (): string;
+  nice(): string;
+  v4(): string;
+};
+export interface TemporaryCredentialsOptions {
+  start?: Date;
+  expiry: Date;
+  scopes?: string[];
+  /** A name, for named temporary credentials. */
+  clientId?: string;
+  /** The issuing permanent credentials (default: from `config()`). */
+  credentials?: Credentials;
+}
+export function createTemporaryCredentials(options: TemporaryCredentialsOptions): Required<Pick<Credentials, 'clientId' | 'accessToken'>> & { certificate: string };
+/** `{rootUrl, credentials}` from TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, TASKCLUSTER_CERTIFICATE (or TASKCLUSTER_PROXY_URL). */
+export function fromEnvVars(): { rootUrl?: string; credentials?: Partial<Credentials> };
+
+declare const taskcluster: {
+  config: typeof config;
+  request: typeof request;
+  fromNow: typeof fromNow;
+  fromNowJSON: typeof fromNowJSON;
+  slugid: typeof slugid;
+  createTemporaryCredentials: typeof createTemporaryCredentials;
+  fromEnvVars: typeof fromEnvVars;
+};
+export default taskcluster;

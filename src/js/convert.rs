@@ -1,0 +1,135 @@
+//! Reading JS values with errors that name the offending option.
+
+use js_sys::{Array, Date, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{input_error, to_js_error, JsResult};
+use crate::Credentials;
+
+/// A property, or `None` when it is `undefined` or `null`.
+pub(super) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// JavaScript's `typeof`.
+pub(super) fn js_type(v: &JsValue) -> String {
+    v.js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub(super) fn get_string(target: &JsValue, key: &str) -> JsResult<Option<String>> {
+    match get(target, key) {
+        None => Ok(None),
+        Some(v) => v.as_string().map(Some).ok_or_else(|| {
+            input_error(format!(
+                "options.{key} must be a string, but we received a: {}",
+                js_type(&v)
+            ))
+        }),
+    }
+}
+
+pub(super) fn number_field(target: &JsValue, key: &str) -> JsResult<Option<f64>> {
+    match get(target, key) {
+        None => Ok(None),
+        Some(v) => v.as_f64().map(Some).ok_or_else(|| {
+            input_error(format!(
+                "options.{key} must be a number, but we received a: {}",
+                js_type(&v)
+            ))
+        }),
+    }
+}
+
+pub(super) fn string_array(v: &JsValue, what: &str) -> JsResult<Vec<String>> {
+    if !Array::is_array(v) {
+        return Err(input_error(format!("{what} must be an array of strings")));
+    }
+    Array::from(v)
+        .iter()
+        .map(|s| {
+            s.as_string().ok_or_else(|| {
+                input_error(format!(
+                    "{what} must be an array of strings, but holds a {}",
+                    js_type(&s)
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A number as JavaScript's `String(n)` writes it (integers without `.0`).
+pub(super) fn number_to_string(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_else(|_| n.to_string())
+}
+
+/// Milliseconds since the epoch of a `Date` (or a number of milliseconds).
+pub(super) fn date_ms(v: &JsValue, what: &str) -> JsResult<f64> {
+    let ms = if let Some(d) = v.dyn_ref::<Date>() {
+        d.get_time()
+    } else if let Some(n) = v.as_f64() {
+        n
+    } else {
+        return Err(input_error(format!("options.{what} must be a Date")));
+    };
+    if ms.is_nan() {
+        return Err(input_error(format!("options.{what} is an invalid Date")));
+    }
+    Ok(ms)
+}
+
+/// Node-client credentials: used only when both `clientId` and `accessToken` are set; the
+/// certificate may be a JSON string or an object.
+pub(super) fn credentials(v: &JsValue) -> JsResult<Option<Credentials>> {
+    if !v.is_object() {
+        return Err(input_error("options.credentials must be an object"));
+    }
+    let id = get_string(v, "clientId")?.unwrap_or_default();
+    let token = get_string(v, "accessToken")?.unwrap_or_default();
+    if id.is_empty() || token.is_empty() {
+        return Ok(None);
+    }
+    let creds = Credentials::new(id, token);
+    let cert = match get(v, "certificate") {
+        None => return Ok(Some(creds)),
+        Some(c) => match c.as_string() {
+            Some(s) => {
+                if JSON::parse(&s).is_err() {
+                    return Err(input_error(
+                        "JSON.parse(): Failed for configured certificate",
+                    ));
+                }
+                s
+            }
+            None if c.is_object() => String::from(
+                JSON::stringify(&c)
+                    .map_err(|_| input_error("the certificate cannot be serialized"))?,
+            ),
+            None => {
+                return Err(input_error(
+                    "credentials.certificate must be a string or an object",
+                ))
+            }
+        },
+    };
+    creds
+        .with_certificate(&cert)
+        .map(Some)
+        .map_err(|e| to_js_error(&e))
+}
+
+pub(super) fn credentials_to_js(c: &Credentials) -> JsResult<JsValue> {
+    let out = Object::new();
+    Reflect::set(&out, &"clientId".into(), &c.client_id().into())?;
+    Reflect::set(&out, &"accessToken".into(), &c.access_token().into())?;
+    if let Some(cert) = c.certificate() {
+        Reflect::set(&out, &"certificate".into(), &cert.as_json().into())?;
+    }
+    Ok(out.into())
+}

@@ -1,0 +1,408 @@
+#![allow(unreachable_pub)] // wasm-bindgen exports are reached from JavaScript, not Rust.
+//! The JavaScript facade (cargo feature `js`, wasm32 only): what the npm package calls.
+//!
+//! Names and behaviour follow the official Node client: argument checks and their messages,
+//! option defaults and validation, and errors that are real `Error`s with `code`,
+//! `statusCode`, `body` and `requestInfo`. The hand-written ESM in `js/` wraps these exports.
+
+mod convert;
+mod error;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use js_sys::{Array, Date, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+use crate::call::{Call, Entry, Service, ServiceDiscoveryScheme};
+use crate::util::{env::EnvVars, slugid, time};
+use crate::{Client, Credentials, RetryPolicy, TemporaryOptions};
+use convert::{get, get_string, js_type, number_field};
+pub use error::to_js_error;
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn input_error(message: impl Into<String>) -> JsValue {
+    to_js_error(&crate::Error::invalid_input(message))
+}
+
+/// Builds a core client from Node-client options (already merged with `config()` defaults).
+fn client_from_options(options: &JsValue) -> JsResult<Client> {
+    if !options.is_object() {
+        return Err(input_error("options must be an object"));
+    }
+    for (key, message) in [
+        ("baseUrl", "baseUrl has been deprecated!"),
+        ("exchangePrefix", "exchangePrefix has been deprecated!"),
+        ("stats", "monitoring client calls is no longer supported"),
+        ("monitor", "monitoring client calls is no longer supported"),
+    ] {
+        if get(options, key).is_some() {
+            return Err(input_error(message));
+        }
+    }
+    let root_url = get_string(options, "rootUrl")?.unwrap_or_default();
+    let mut builder = Client::builder(root_url);
+    if let Some(c) = get(options, "credentials") {
+        builder = builder.credentials(convert::credentials(&c)?);
+    }
+    match get(options, "authorizedScopes") {
+        None => {}
+        Some(v) if Array::is_array(&v) => {
+            builder =
+                builder.authorized_scopes(Some(convert::string_array(&v, "authorizedScopes")?))
+        }
+        Some(_) => {
+            return Err(input_error(
+                "options.authorizedScopes must be an array of scopes",
+            ))
+        }
+    }
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = number_field(options, "retries")? {
+        if !(n >= 0.0 && n.fract() == 0.0) {
+            return Err(input_error(format!(
+                "options.retries must be a whole number, got {n}"
+            )));
+        }
+        retry.retries = n as u32;
+    }
+    let ms = |name: &str| -> JsResult<Option<Duration>> {
+        match number_field(options, name)? {
+            None => Ok(None),
+            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_secs_f64(n / 1000.0))),
+            Some(n) => Err(input_error(format!(
+                "options.{name} must be a number of milliseconds ≥ 0, got {n}"
+            ))),
+        }
+    };
+    if let Some(d) = ms("delayFactor")? {
+        retry.delay_factor = d;
+    }
+    if let Some(d) = ms("maxDelay")? {
+        retry.max_delay = d;
+    }
+    if let Some(rf) = number_field(options, "randomizationFactor")? {
+        if !(0.0..1.0).contains(&rf) {
+            return Err(input_error(
+                "options.randomizationFactor must be between 0 and 1!",
+            ));
+        }
+        retry.randomization_factor = rf;
+    }
+    builder = builder.retry(retry);
+    if let Some(t) = ms("timeout")? {
+        builder = builder.timeout((!t.is_zero()).then_some(t));
+    }
+    if let Some(t) = get_string(options, "traceId")? {
+        builder = builder.trace_id(Some(t));
+    }
+    if let Some(s) = get_string(options, "serviceDiscoveryScheme")? {
+        builder = builder.service_discovery_scheme(
+            ServiceDiscoveryScheme::parse(&s).map_err(|e| to_js_error(&e))?,
+        );
+    }
+    builder.build().map_err(|e| to_js_error(&e))
+}
+
+/// A reference entry plus its service, as JS passes it.
+struct JsEntry {
+    service: Service,
+    entry: Entry,
+}
+
+fn entry_from_js(entry: &JsValue) -> JsResult<JsEntry> {
+    let field = |k: &str| -> JsResult<String> {
+        get_string(entry, k)?.ok_or_else(|| input_error(format!("the API entry has no {k}")))
+    };
+    let names = |k: &str| -> JsResult<Cow<'static, [Cow<'static, str>]>> {
+        Ok(match get(entry, k) {
+            None => Cow::Borrowed(&[]),
+            Some(v) => Cow::Owned(
+                convert::string_array(&v, k)?
+                    .into_iter()
+                    .map(Cow::Owned)
+                    .collect(),
+            ),
+        })
+    };
+    Ok(JsEntry {
+        service: Service {
+            name: field("serviceName")?.into(),
+            version: get_string(entry, "apiVersion")?
+                .unwrap_or_else(|| "v1".into())
+                .into(),
+        },
+        entry: Entry {
+            name: field("name")?.into(),
+            method: field("method")?.into(),
+            route: field("route")?.into(),
+            args: names("args")?,
+            query: names("query")?,
+            input: get(entry, "input").is_some(),
+        },
+    })
+}
+
+/// Checks positional arguments exactly as the Node client does and builds the call.
+fn build_call<'a>(e: &'a JsEntry, args: &Array) -> JsResult<Call<'a>> {
+    let entry = &e.entry;
+    let n = entry.args.len() + usize::from(entry.input);
+    let given = args.length() as usize;
+    if given != n && (entry.query.is_empty() || given != n + 1) {
+        return Err(input_error(format!(
+            "Function {} takes {n} arguments, but was given {given} arguments",
+            entry.name
+        )));
+    }
+    let mut call = Call::new(&e.service, entry);
+    for (i, name) in entry.args.iter().enumerate() {
+        let v = args.get(i as u32);
+        let s = if let Some(s) = v.as_string() {
+            s
+        } else if let Some(n) = v.as_f64() {
+            convert::number_to_string(n)
+        } else {
+            return Err(input_error(format!(
+                "URL parameter {name} must be a string, but we received a: {}",
+                js_type(&v)
+            )));
+        };
+        call = call.arg(s);
+    }
+    if entry.input {
+        let payload = args.get((n - 1) as u32);
+        if !payload.is_undefined() {
+            let text = JSON::stringify(&payload).map_err(|_| {
+                input_error(format!(
+                    "the payload of {} cannot be serialized to JSON",
+                    entry.name
+                ))
+            })?;
+            call.payload = Some(String::from(text).into_bytes().into());
+        }
+    }
+    let query = args.get(n as u32);
+    if query.is_truthy() {
+        for key in Object::keys(query.unchecked_ref::<Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !entry.query.iter().any(|q| *q == key) {
+                return Err(input_error(format!(
+                    "Function {} takes options: {} but was given {key}",
+                    entry.name,
+                    entry.query.join(", ")
+                )));
+            }
+            let v = Reflect::get(&query, &JsValue::from_str(&key))?;
+            if v.is_undefined() || v.is_null() {
+                continue;
+            }
+            let value = if let Some(s) = v.as_string() {
+                s
+            } else if let Some(n) = v.as_f64() {
+                convert::number_to_string(n)
+            } else if let Some(b) = v.as_bool() {
+                b.to_string()
+            } else {
+                return Err(input_error(format!(
+                    "query option {key} of {} must be a string, number or boolean, but we received a: {}",
+                    entry.name,
+                    js_type(&v)
+                )));
+            };
+            call = call.query(key, value);
+        }
+    }
+    Ok(call)
+}
+
+/// The response body as the Node client returns it: parsed JSON, or `undefined`.
+fn response_value(response: &crate::Response) -> JsResult<JsValue> {
+    if !response.is_json() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    let text = std::str::from_utf8(response.body())
+        .map_err(|_| to_js_error(&crate::Error::decode("the response is not UTF-8")))?;
+    JSON::parse(text)
+        .map_err(|_| to_js_error(&crate::Error::decode("the response is not valid JSON")))
+}
+
+/// A configured client, wrapped by the package's service classes.
+#[wasm_bindgen(js_name = WasmClient)]
+#[derive(Debug)]
+pub struct JsClient {
+    client: Client,
+}
+
+#[wasm_bindgen(js_class = WasmClient)]
+impl JsClient {
+    /// Validates Node-client options and builds a client.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> JsResult<JsClient> {
+        Ok(JsClient {
+            client: client_from_options(&options)?,
+        })
+    }
+
+    /// Calls `entry` with positional `args` (URL arguments, then the payload, then the query).
+    /// Throws synchronously on bad arguments; otherwise returns a promise.
+    pub fn request(&self, entry: JsValue, args: Array) -> JsResult<Promise> {
+        let e = entry_from_js(&entry)?;
+        // Validate (and sign once) before any I/O, so bad input throws synchronously.
+        build_call(&e, &args)?
+            .url(self.client.root_url(), ServiceDiscoveryScheme::Default)
+            .map_err(|err| to_js_error(&err))?;
+        let client = self.client.clone();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let call = build_call(&e, &args)?;
+            let response = client.call(&call).await.map_err(|err| to_js_error(&err))?;
+            response_value(&response)
+        }))
+    }
+
+    /// The URL of a call (`external`: under the root URL even with `k8s-dns`).
+    #[wasm_bindgen(js_name = buildUrl)]
+    pub fn build_url(&self, entry: JsValue, args: Array, external: bool) -> JsResult<String> {
+        let e = entry_from_js(&entry)?;
+        let call = build_call(&e, &args)?;
+        let r = if external {
+            self.client.external_build_url(&call)
+        } else {
+            self.client.build_url(&call)
+        };
+        r.map_err(|err| to_js_error(&err))
+    }
+
+    /// A signed URL for a GET call, valid for `expiration` seconds.
+    #[wasm_bindgen(js_name = buildSignedUrl)]
+    pub fn build_signed_url(
+        &self,
+        entry: JsValue,
+        args: Array,
+        expiration: f64,
+        external: bool,
+    ) -> JsResult<String> {
+        let e = entry_from_js(&entry)?;
+        let call = build_call(&e, &args)?;
+        if !expiration.is_finite() || expiration < 1.0 {
+            return Err(input_error(format!(
+                "options.expiration must be a number of seconds ≥ 1, got {expiration}"
+            )));
+        }
+        let ttl = Duration::from_secs(expiration as u64);
+        let r = if external {
+            self.client.external_build_signed_url(&call, ttl)
+        } else {
+            self.client.build_signed_url(&call, ttl)
+        };
+        r.map_err(|err| to_js_error(&err))
+    }
+}
+
+fn reference_ms(reference: &JsValue) -> JsResult<Option<time::Timestamp>> {
+    if reference.is_undefined() || reference.is_null() {
+        return Ok(None);
+    }
+    let ms = convert::date_ms(reference, "reference")?;
+    time::Timestamp::from_millis(ms as i64)
+        .map(Some)
+        .map_err(|e| to_js_error(&e))
+}
+
+/// `fromNow(offset, reference = new Date())`: a `Date` offset by a time expression.
+#[wasm_bindgen(js_name = fromNow)]
+pub fn from_now(offset: Option<String>, reference: JsValue) -> JsResult<Date> {
+    let t = time::from_now_at(offset.as_deref().unwrap_or(""), reference_ms(&reference)?)
+        .map_err(|e| to_js_error(&e))?;
+    Ok(Date::new(&JsValue::from_f64(t.as_millis() as f64)))
+}
+
+/// `fromNowJSON(offset, reference)`: `fromNow(...).toJSON()`.
+#[wasm_bindgen(js_name = fromNowJSON)]
+pub fn from_now_json(offset: Option<String>, reference: JsValue) -> JsResult<String> {
+    time::from_now_at(offset.as_deref().unwrap_or(""), reference_ms(&reference)?)
+        .map(|t| t.to_string())
+        .map_err(|e| to_js_error(&e))
+}
+
+/// A nice slugid.
+#[wasm_bindgen(js_name = slugidNice)]
+pub fn slugid_nice() -> String {
+    slugid::nice()
+}
+
+/// A v4 slugid.
+#[wasm_bindgen(js_name = slugidV4)]
+pub fn slugid_v4() -> String {
+    slugid::v4()
+}
+
+/// `createTemporaryCredentials({start, expiry, scopes, clientId, credentials})`.
+#[wasm_bindgen(js_name = createTemporaryCredentials)]
+pub fn create_temporary_credentials(options: JsValue) -> JsResult<JsValue> {
+    if !options.is_object() {
+        return Err(input_error("options are required"));
+    }
+    let creds = get(&options, "credentials")
+        .ok_or_else(|| input_error("options.credentials is required"))?;
+    let issuer = convert::credentials(&creds)?.ok_or_else(|| {
+        input_error("options.credentials must have a clientId and an accessToken")
+    })?;
+    let expiry =
+        get(&options, "expiry").ok_or_else(|| input_error("options.expiry must be a Date"))?;
+    let scopes = match get(&options, "scopes") {
+        None => Vec::new(),
+        Some(v) => convert::string_array(&v, "scopes")?,
+    };
+    let temp = TemporaryOptions {
+        start: match get(&options, "start") {
+            None => None,
+            Some(v) => Some(convert::date_ms(&v, "start")? as u64),
+        },
+        expiry: convert::date_ms(&expiry, "expiry")? as u64,
+        scopes,
+        client_id: get_string(&options, "clientId")?,
+    };
+    let result = issuer
+        .create_temporary(&temp, &crate::SystemRuntime)
+        .map_err(|e| to_js_error(&e))?;
+    convert::credentials_to_js(&result)
+}
+
+/// `fromEnvVars()`: `{rootUrl, credentials}` from the standard environment variables, with
+/// only the keys whose variables are set. With `TASKCLUSTER_PROXY_URL` set, the proxy URL is
+/// the root URL and no credentials are returned (the proxy signs requests).
+#[wasm_bindgen(js_name = fromEnvVars)]
+pub fn from_env_vars() -> JsResult<JsValue> {
+    let env = EnvVars::read();
+    let out = Object::new();
+    if let Some(proxy) = env.proxy_url {
+        Reflect::set(&out, &"rootUrl".into(), &proxy.into())?;
+        return Ok(out.into());
+    }
+    if let Some(root) = env.root_url {
+        Reflect::set(&out, &"rootUrl".into(), &root.into())?;
+    }
+    let creds = Object::new();
+    let mut any = false;
+    for (key, value) in [
+        ("clientId", env.client_id),
+        ("accessToken", env.access_token),
+        ("certificate", env.certificate),
+    ] {
+        if let Some(v) = value {
+            Reflect::set(&creds, &key.into(), &v.into())?;
+            any = true;
+        }
+    }
+    if any {
+        Reflect::set(&out, &"credentials".into(), &creds)?;
+    }
+    Ok(out.into())
+}
+
+/// Parses credentials as the client does and returns them, to check them early.
+#[wasm_bindgen(js_name = checkCredentials)]
+pub fn check_credentials(credentials: JsValue) -> JsResult<bool> {
+    Ok(convert::credentials(&credentials)?.is_some_and(|c: Credentials| !c.client_id().is_empty()))
+}

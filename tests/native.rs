@@ -1,0 +1,354 @@
+//! The client against the local deployment on 127.0.0.1, natively (reqwest transport).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use taskcluster_wasm::{Call, Client, Credentials, ErrorKind, RetryPolicy};
+use tc_devserver::{Config, DevServer, Fault};
+
+async fn server() -> DevServer {
+    DevServer::start(Config::default())
+        .await
+        .expect("devserver starts")
+}
+
+fn client(s: &DevServer) -> Client {
+    Client::builder(s.root_url())
+        .credentials(Credentials::new(s.client_id(), s.access_token()))
+        .retry(RetryPolicy {
+            delay_factor: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+fn fault(v: Value) -> Fault {
+    serde_json::from_value(v).expect("fault JSON")
+}
+
+#[tokio::test]
+async fn signed_get_with_awkward_query_is_accepted() {
+    let s = server().await;
+    let (svc, entry) = common::entry("auth", "listClients");
+    let call = Call::new(&svc, &entry).query("prefix", "it's!ü");
+    let result: Value = client(&s).call_json(&call).await.unwrap();
+    assert!(result["clients"].is_array(), "{result}");
+    let log = s.requests();
+    let r = log.last().unwrap();
+    assert_eq!(r.url, "/api/auth/v1/clients/?prefix=it%27s%21%C3%BC");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.client_id.as_deref(), Some(s.client_id()));
+    assert!(r.hawk.is_some());
+}
+
+#[tokio::test]
+async fn signed_post_with_payload_is_accepted() {
+    let s = server().await;
+    let (svc, entry) = common::entry("auth", "expandScopes");
+    let call = Call::new(&svc, &entry)
+        .payload(&json!({"scopes": ["queue:create-task:it's/x!"]}))
+        .unwrap();
+    let result: Value = client(&s).call_json(&call).await.unwrap();
+    assert_eq!(result["scopes"], json!(["queue:create-task:it's/x!"]));
+    let r = s.requests().pop().unwrap();
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+}
+
+#[tokio::test]
+async fn put_and_get_a_secret_round_trip() {
+    let s = server().await;
+    let c = client(&s);
+    let (svc, set) = common::entry("secrets", "set");
+    let name = format!("project/test/{}", taskcluster_wasm::util::slugid::nice());
+    let expires = taskcluster_wasm::from_now_json("1 hour").unwrap();
+    let call = Call::new(&svc, &set)
+        .arg(name.as_str())
+        .payload(&json!({"secret": {"a": 1}, "expires": expires}))
+        .unwrap();
+    c.call(&call).await.unwrap();
+    let (svc, get) = common::entry("secrets", "get");
+    let got: Value = c
+        .call_json(&Call::new(&svc, &get).arg(name.as_str()))
+        .await
+        .unwrap();
+    assert_eq!(got["secret"], json!({"a": 1}));
+}
+
+#[tokio::test]
+async fn two_500s_then_success_takes_three_attempts_with_three_nonces() {
+    let s = server().await;
+    s.add_fault(fault(json!({
+        "method": "GET", "pathPrefix": "/api/auth/v1/scopes/current", "times": 2,
+        "action": {"kind": "status", "status": 500}
+    })));
+    let (svc, entry) = common::entry("auth", "currentScopes");
+    let result: Value = client(&s)
+        .call_json(&Call::new(&svc, &entry))
+        .await
+        .unwrap();
+    assert!(result["scopes"].is_array());
+    let log: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.url == "/api/auth/v1/scopes/current")
+        .collect();
+    assert_eq!(
+        log.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [500, 500, 200]
+    );
+    let mut nonces: Vec<String> = log
+        .iter()
+        .map(|r| r.hawk.as_ref().unwrap().nonce.clone())
+        .collect();
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "each attempt is signed afresh");
+}
+
+#[tokio::test]
+async fn a_404_is_one_attempt_and_a_typed_error() {
+    let s = server().await;
+    let (svc, entry) = common::entry("auth", "client");
+    let err = client(&s)
+        .call(&Call::new(&svc, &entry).arg("no/such/client"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Http);
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.code(), Some("ResourceNotFound"));
+    assert_eq!(err.attempts(), 1);
+    assert!(err.request_info().is_some(), "{err:?}");
+    assert!(!err.is_retryable());
+    assert_eq!(s.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_hung_response_times_out_with_econnaborted() {
+    let s = server().await;
+    s.add_fault(fault(json!({
+        "pathPrefix": "/api/auth/v1/ping", "times": 0, "action": {"kind": "hang"}
+    })));
+    let (svc, entry) = common::entry("auth", "ping");
+    let c = client(&s)
+        .to_builder()
+        .timeout(Some(Duration::from_millis(300)))
+        .retries(1)
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let err = c.call(&Call::new(&svc, &entry)).await.unwrap_err();
+    let elapsed = start.elapsed();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert_eq!(err.code(), Some("ECONNABORTED"));
+    assert_eq!(err.attempts(), 2, "timeouts are retried");
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_303_returns_its_json_body() {
+    let s = server().await;
+    s.add_fault(fault(json!({
+        "pathPrefix": "/api/queue/v1/task/", "times": 1,
+        "action": {"kind": "status", "status": 303,
+                   "headers": {"location": "http://127.0.0.1:1/elsewhere"},
+                   "body": {"storageType": "s3", "url": "http://127.0.0.1:1/elsewhere"}}
+    })));
+    let (svc, entry) = common::entry("queue", "getLatestArtifact");
+    let call = Call::new(&svc, &entry)
+        .arg("fN1RzbN9S7mQvd5PtxdzjA")
+        .arg("public/x");
+    let response = client(&s).call(&call).await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.json::<Value>().unwrap()["storageType"], "s3");
+    assert_eq!(s.requests().len(), 1, "the redirect is not followed");
+}
+
+#[tokio::test]
+async fn connection_reset_is_retried_then_reported() {
+    let s = server().await;
+    s.add_fault(fault(json!({
+        "pathPrefix": "/api/auth/v1/ping", "times": 0, "action": {"kind": "reset"}
+    })));
+    let (svc, entry) = common::entry("auth", "ping");
+    let err = client(&s)
+        .to_builder()
+        .retries(2)
+        .build()
+        .unwrap()
+        .call(&Call::new(&svc, &entry))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert!(err.may_have_been_sent());
+}
+
+#[tokio::test]
+async fn html_from_a_proxy_is_an_error_with_a_text_body() {
+    let s = server().await;
+    s.add_fault(fault(json!({
+        "pathPrefix": "/api/auth/v1/ping", "action": {"kind": "html", "status": 403}
+    })));
+    let (svc, entry) = common::entry("auth", "ping");
+    let err = client(&s).call(&Call::new(&svc, &entry)).await.unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.code(), Some("UnknownError"));
+    assert_eq!(err.attempts(), 1);
+    assert!(matches!(err.body(), Some(taskcluster_wasm::ErrorBody::Text(t)) if t.contains("<")));
+}
+
+#[tokio::test]
+async fn empty_post_sends_content_length_zero_and_trace_id() {
+    let s = server().await;
+    let c = client(&s)
+        .to_builder()
+        .trace_id(Some("trace-123".into()))
+        .build()
+        .unwrap();
+    let (svc, create) = common::entry("auth", "createClient");
+    let id = format!("test/{}", taskcluster_wasm::util::slugid::nice());
+    let expires = taskcluster_wasm::from_now_json("1 day").unwrap();
+    let call = Call::new(&svc, &create)
+        .arg(id.as_str())
+        .payload(&json!({"description": "t", "expires": expires, "scopes": []}))
+        .unwrap();
+    let created: Value = c.call_json(&call).await.unwrap();
+    assert!(created["accessToken"].is_string());
+    let (svc, reset) = common::entry("auth", "resetAccessToken");
+    c.call(&Call::new(&svc, &reset).arg(id.as_str()))
+        .await
+        .unwrap();
+    let r = s.requests().pop().unwrap();
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.content_length, Some(0));
+    assert_eq!(r.trace_id.as_deref(), Some("trace-123"));
+}
+
+#[tokio::test]
+async fn anonymous_calls_and_insufficient_scopes() {
+    let s = server().await;
+    let anon = Client::builder(s.root_url()).build().unwrap();
+    let (svc, entry) = common::entry("auth", "ping");
+    anon.call(&Call::new(&svc, &entry)).await.unwrap();
+    let (svc, entry) = common::entry("auth", "currentScopes");
+    let err = anon.call(&Call::new(&svc, &entry)).await.unwrap_err();
+    assert_eq!(err.code(), Some("InsufficientScopes"));
+    let (svc, entry) = common::entry("secrets", "get");
+    let err = anon
+        .call(&Call::new(&svc, &entry).arg("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    assert_eq!(err.code(), Some("InsufficientScopes"));
+    assert!(s.requests().last().unwrap().hawk.is_none());
+}
+
+#[tokio::test]
+async fn temporary_credentials_and_authorized_scopes_work_end_to_end() {
+    let s = server().await;
+    let root = Credentials::new(s.client_id(), s.access_token());
+    let now = taskcluster_wasm::SystemRuntime;
+    let temp = root
+        .create_temporary(
+            &taskcluster_wasm::TemporaryOptions {
+                expiry: taskcluster_wasm::from_now("1 hour").unwrap().as_millis() as u64,
+                scopes: vec!["auth:*".into(), "secrets:get:x/*".into()],
+                ..Default::default()
+            },
+            &now,
+        )
+        .unwrap();
+    let (svc, entry) = common::entry("auth", "currentScopes");
+    let c = Client::builder(s.root_url())
+        .credentials(temp.clone())
+        .build()
+        .unwrap();
+    let scopes: Value = c.call_json(&Call::new(&svc, &entry)).await.unwrap();
+    assert_eq!(
+        scopes["scopes"],
+        json!(["assume:anonymous", "auth:*", "secrets:get:x/*"])
+    );
+    // Empty scope lists are signed the way the server checks them.
+    let empty = root
+        .create_temporary(
+            &taskcluster_wasm::TemporaryOptions {
+                expiry: taskcluster_wasm::from_now("1 hour").unwrap().as_millis() as u64,
+                ..Default::default()
+            },
+            &now,
+        )
+        .unwrap();
+    // ping needs no scopes; the server still authenticates and logs the outcome.
+    let c = Client::builder(s.root_url())
+        .credentials(empty)
+        .build()
+        .unwrap();
+    let (psvc, ping) = common::entry("auth", "ping");
+    c.call(&Call::new(&psvc, &ping)).await.unwrap();
+    let r = s.requests().pop().unwrap();
+    assert_eq!(r.auth_error, None);
+    assert_eq!(r.client_id.as_deref(), Some(s.client_id()));
+    let narrowed = Client::builder(s.root_url())
+        .credentials(temp)
+        .authorized_scopes(Some(["auth:current-scopes", "secrets:get:x/y"]))
+        .build()
+        .unwrap();
+    let scopes: Value = narrowed.call_json(&Call::new(&svc, &entry)).await.unwrap();
+    assert_eq!(
+        scopes["scopes"],
+        json!(["assume:anonymous", "auth:current-scopes", "secrets:get:x/y"])
+    );
+}
+
+#[tokio::test]
+async fn signed_urls_work_without_credentials() {
+    let s = server().await;
+    let (svc, entry) = common::entry("auth", "currentScopes");
+    let url = client(&s)
+        .build_signed_url(&Call::new(&svc, &entry), Duration::from_secs(60))
+        .unwrap();
+    let body: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    assert!(
+        body["scopes"].as_array().unwrap().iter().any(|s| s == "*"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn no_access_token_in_debug_display_or_errors() {
+    let s = server().await;
+    let token = s.access_token().to_string();
+    let c = client(&s);
+    let (svc, entry) = common::entry("auth", "client");
+    let err = c
+        .call(&Call::new(&svc, &entry).arg("missing"))
+        .await
+        .unwrap_err();
+    let bad = Client::builder(s.root_url())
+        .credentials(Credentials::new(s.client_id(), "wrong-token-wrong-token"))
+        .build()
+        .unwrap();
+    let (svc2, entry2) = common::entry("auth", "currentScopes");
+    let auth_err = bad.call(&Call::new(&svc2, &entry2)).await.unwrap_err();
+    assert_eq!(auth_err.status(), Some(401));
+    let texts = [
+        format!("{c:?}"),
+        format!("{:?}", c.credentials()),
+        format!("{:?}", c.to_builder()),
+        format!("{err:?} {err}"),
+        format!("{auth_err:?} {auth_err}"),
+    ];
+    for t in &texts {
+        assert!(!t.contains(&token), "token leaked in {t}");
+        assert!(
+            !t.contains("wrong-token-wrong-token"),
+            "token leaked in {t}"
+        );
+    }
+}
