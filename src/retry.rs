@@ -78,8 +78,10 @@ mod tests {
 
     #[test]
     fn randomization_factor_bounds() {
-        let mut p = RetryPolicy::default();
-        p.randomization_factor = 1.0;
+        let mut p = RetryPolicy {
+            randomization_factor: 1.0,
+            ..RetryPolicy::default()
+        };
         assert!(p
             .validate()
             .unwrap_err()

@@ -15,15 +15,22 @@ use taskcluster_wasm::{Call, Client, Credentials, ErrorKind, RetryPolicy};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+const ROOT_URL: Option<&str> = option_env!("TC_TEST_ROOT_URL");
+const CLIENT_ID: Option<&str> = option_env!("TC_TEST_CLIENT_ID");
+const ACCESS_TOKEN: Option<&str> = option_env!("TC_TEST_ACCESS_TOKEN");
+
+fn required(value: Option<&'static str>, name: &str) -> &'static str {
+    value.unwrap_or_else(|| panic!("build the wasm tests with {name} set (scripts/test does)"))
+}
+
 fn root_url() -> &'static str {
-    option_env!("TC_TEST_ROOT_URL")
-        .expect("build the wasm tests with TC_TEST_ROOT_URL set (scripts/test does)")
+    required(ROOT_URL, "TC_TEST_ROOT_URL")
 }
 
 fn creds() -> Credentials {
     Credentials::new(
-        option_env!("TC_TEST_CLIENT_ID").expect("TC_TEST_CLIENT_ID"),
-        option_env!("TC_TEST_ACCESS_TOKEN").expect("TC_TEST_ACCESS_TOKEN"),
+        required(CLIENT_ID, "TC_TEST_CLIENT_ID"),
+        required(ACCESS_TOKEN, "TC_TEST_ACCESS_TOKEN"),
     )
 }
 

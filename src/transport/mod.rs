@@ -5,10 +5,10 @@
 //! or interpret statuses: the client does all of that, identically on every target.
 //!
 //! Implementations:
-//! - [`FetchTransport`] (wasm32): the *global* `fetch`, so the same build runs in a page, a
+//! - `FetchTransport` (wasm32): the *global* `fetch`, so the same build runs in a page, a
 //!   worker, Node ≥ 20, Deno and workerd. A per-attempt timeout aborts the request through an
 //!   `AbortController`; bodies stream through wasm-streams.
-//! - [`ReqwestTransport`] (native, cargo feature `reqwest`, on by default): reqwest with
+//! - `ReqwestTransport` (native, cargo feature `reqwest`, on by default): reqwest with
 //!   redirects disabled.
 //! - [`RecordingTransport`] (all targets): scripted responses and a log of what was sent, for
 //!   tests.
@@ -54,8 +54,8 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     }
 }
 
-/// The transport used when none is given: [`FetchTransport`] on wasm32 and
-/// [`ReqwestTransport`] natively.
+/// The transport used when none is given: `FetchTransport` on wasm32 and
+/// `ReqwestTransport` natively.
 ///
 /// # Panics
 /// On native targets built without the `reqwest` feature there is no default transport; pass
