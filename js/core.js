@@ -36,6 +36,38 @@ export function request(options, entry, ...args) {
   }
 }
 
+function splitOptions(entry, args) {
+  const n = entry.args.length + (entry.query && entry.query.length ? 1 : 0);
+  if (args.length > n && args[args.length - 1] && typeof args[args.length - 1] === 'object') {
+    return [args.slice(0, -1), args[args.length - 1]];
+  }
+  return [args, {}];
+}
+
+/** The URL of a call (`buildUrl(options, entry, ...args)`), without signing. */
+export function buildUrl(options, entry, ...args) {
+  const client = new wasm.WasmClient(mergeOptions(options));
+  try {
+    return client.buildUrl(entry, args, false);
+  } finally {
+    client.free();
+  }
+}
+
+/**
+ * A URL with a bewit for a GET call, usable without credentials:
+ * `buildSignedUrl(options, entry, ...args, {expiration: seconds})` (default 900 s).
+ */
+export function buildSignedUrl(options, entry, ...rest) {
+  const [args, { expiration = 15 * 60 }] = splitOptions(entry, rest);
+  const client = new wasm.WasmClient(mergeOptions(options));
+  try {
+    return client.buildSignedUrl(entry, args, expiration, false);
+  } finally {
+    client.free();
+  }
+}
+
 /** A `Date` offset from now (or from `reference`) by a time expression such as `'2 hours'`. */
 export function fromNow(offset, reference) {
   return wasm.fromNow(offset, reference);
@@ -68,6 +100,8 @@ export function fromEnvVars() {
 const taskcluster = {
   config,
   request,
+  buildUrl,
+  buildSignedUrl,
   fromNow,
   fromNowJSON,
   slugid,

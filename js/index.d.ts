@@ -64,6 +64,10 @@ export interface TaskclusterError extends Error {
 export function config(options: ClientOptions): void;
 /** A low-level call: URL arguments, then the payload (if the entry takes one), then query options. */
 export function request(options: ClientOptions, entry: ApiEntry, ...args: any[]): Promise<any>;
+/** The URL of a call, without signing. */
+export function buildUrl(options: ClientOptions, entry: ApiEntry, ...args: any[]): string;
+/** A URL with a bewit for a GET call; an optional last argument `{expiration: seconds}` (default 900). */
+export function buildSignedUrl(options: ClientOptions, entry: ApiEntry, ...args: any[]): string;
 /** A Date offset by a time expression (`'2 hours'`, `'-1 day'`, `'1 year 2 months'`). */
 export function fromNow(offset?: string, reference?: Date): Date;
 /** `fromNow(offset, reference).toJSON()`. */
@@ -90,6 +94,8 @@ export function fromEnvVars(): { rootUrl?: string; credentials?: Partial<Credent
 declare const taskcluster: {
   config: typeof config;
   request: typeof request;
+  buildUrl: typeof buildUrl;
+  buildSignedUrl: typeof buildSignedUrl;
   fromNow: typeof fromNow;
   fromNowJSON: typeof fromNowJSON;
   slugid: typeof slugid;
