@@ -155,6 +155,14 @@ impl<'a> Call<'a> {
                     e.name
                 )));
             }
+            // URL parsers resolve `.` and `..` (even as %2E) as dot-segments, which would send
+            // the request to another path.
+            if value == "." || value == ".." {
+                return Err(Error::invalid_input(format!(
+                    "URL parameter {name} of {} cannot be {value:?}: URLs treat it as a path step",
+                    e.name
+                )));
+            }
         }
         for (key, _) in &self.query {
             if !e.query.iter().any(|q| q == key) {
@@ -313,6 +321,29 @@ mod tests {
             .url("https://x.example", ServiceDiscoveryScheme::K8sDns)
             .unwrap();
         assert_eq!(k8s.as_str(), "http://taskcluster-queue/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200");
+    }
+
+    #[test]
+    fn dot_segments_are_refused_and_dots_kept() {
+        static ARGS: [Cow<'static, str>; 1] = [Cow::Borrowed("name")];
+        let e = entry("/secret/<name>", &ARGS, &[]);
+        for arg in [".", ".."] {
+            let err = Call::new(&SVC, &e)
+                .arg(arg)
+                .url("https://x.example", ServiceDiscoveryScheme::Default)
+                .unwrap_err();
+            assert!(err.message().contains("path step"), "{err}");
+        }
+        for arg in ["...", "a.b", ".x"] {
+            let url = Call::new(&SVC, &e)
+                .arg(arg)
+                .url("https://x.example", ServiceDiscoveryScheme::Default)
+                .unwrap();
+            assert_eq!(
+                url.as_str(),
+                format!("https://x.example/api/queue/v1/secret/{arg}")
+            );
+        }
     }
 
     #[test]
