@@ -66,9 +66,6 @@ mod tests {
     #[test]
     fn known_bytes() {
         assert_eq!(encode([0; 16], false), "AAAAAAAAQACAAAAAAAAAAA");
-        assert_eq!(
-            encode([0xff; 16], true),
-            "f_____9Pv_______________"[..22].to_string()
-        );
+        assert_eq!(encode([0xff; 16], true), "f_______T_-__________w");
     }
 }
