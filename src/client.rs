@@ -20,6 +20,22 @@ use crate::{Credentials, Error, Result};
 /// The header a trace ID travels in (never sent from browsers, where CORS forbids it).
 pub const TRACE_HEADER: &str = "x-taskcluster-trace-id";
 
+static DEFAULTS: std::sync::RwLock<Option<ClientBuilder>> = std::sync::RwLock::new(None);
+
+/// Sets process-wide client defaults (the Node client's `config()`): later
+/// [`ClientBuilder::from_config`] and [`ClientBuilder::from_env`] calls start from `defaults`.
+///
+/// ```
+/// use taskcluster_wasm::{config, ClientBuilder};
+/// config(ClientBuilder::new("https://tc.example.com").retries(2));
+/// let client = ClientBuilder::from_config().build().unwrap();
+/// assert_eq!(client.root_url(), "https://tc.example.com");
+/// assert_eq!(client.retry_policy().retries, 2);
+/// ```
+pub fn config(defaults: ClientBuilder) {
+    *DEFAULTS.write().unwrap_or_else(|e| e.into_inner()) = Some(defaults);
+}
+
 /// Builds a [`Client`]. Defaults follow the Node client: a 30 s per-attempt timeout and the
 /// [`RetryPolicy`] defaults.
 #[derive(Clone)]
@@ -63,6 +79,38 @@ impl ClientBuilder {
             transport: None,
             runtime: None,
         }
+    }
+
+    /// A builder from the standard environment variables (the Rust `fromEnvVars`):
+    /// `TASKCLUSTER_ROOT_URL` and credentials from `TASKCLUSTER_CLIENT_ID`,
+    /// `TASKCLUSTER_ACCESS_TOKEN` and `TASKCLUSTER_CERTIFICATE`. Inside a task with the
+    /// Taskcluster proxy (`TASKCLUSTER_PROXY_URL`), the proxy URL is the root URL and no
+    /// credentials are used: the proxy signs requests itself. Other options start from
+    /// [`config`]'s defaults.
+    pub fn from_env() -> Result<ClientBuilder> {
+        let env = crate::util::env::EnvVars::read();
+        let builder = Self::from_config();
+        if let Some(proxy) = env.proxy_url {
+            return Ok(builder.root_url(proxy).credentials(None));
+        }
+        let builder = match env.root_url {
+            Some(root) => builder.root_url(root),
+            None => builder,
+        };
+        Ok(match Credentials::from_env()? {
+            Some(c) => builder.credentials(c),
+            None => builder,
+        })
+    }
+
+    /// A builder holding the defaults set with [`config`] (or the library defaults, with no
+    /// root URL, when `config` was never called).
+    pub fn from_config() -> ClientBuilder {
+        DEFAULTS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_else(|| ClientBuilder::new(""))
     }
 
     /// Sets the root URL.

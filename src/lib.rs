@@ -39,7 +39,7 @@ pub mod util;
 mod js;
 
 pub use call::{Call, Entry, Service, ServiceDiscoveryScheme};
-pub use client::{Client, ClientBuilder, Response, TRACE_HEADER};
+pub use client::{config, Client, ClientBuilder, Response, TRACE_HEADER};
 pub use credentials::{
     Certificate, CertificateFields, Credentials, TemporaryOptions, MAX_TEMPORARY_SPAN_MS,
 };

@@ -352,3 +352,40 @@ async fn no_access_token_in_debug_display_or_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn from_env_reads_root_url_credentials_and_proxy() {
+    // Environment variables are process-wide: this is the only test that sets them.
+    let s = server().await;
+    std::env::set_var("TASKCLUSTER_ROOT_URL", s.root_url());
+    std::env::set_var("TASKCLUSTER_CLIENT_ID", s.client_id());
+    std::env::set_var("TASKCLUSTER_ACCESS_TOKEN", s.access_token());
+    std::env::remove_var("TASKCLUSTER_CERTIFICATE");
+    std::env::remove_var("TASKCLUSTER_PROXY_URL");
+    let c = taskcluster_wasm::ClientBuilder::from_env()
+        .unwrap()
+        .build()
+        .unwrap();
+    let (svc, entry) = common::entry("auth", "currentScopes");
+    let scopes: Value = c.call_json(&Call::new(&svc, &entry)).await.unwrap();
+    assert!(scopes["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s == "*"));
+    std::env::set_var("TASKCLUSTER_PROXY_URL", "http://taskcluster");
+    let p = taskcluster_wasm::ClientBuilder::from_env()
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(p.root_url(), "http://taskcluster");
+    assert!(p.credentials().is_none());
+    for k in [
+        "TASKCLUSTER_ROOT_URL",
+        "TASKCLUSTER_CLIENT_ID",
+        "TASKCLUSTER_ACCESS_TOKEN",
+        "TASKCLUSTER_PROXY_URL",
+    ] {
+        std::env::remove_var(k);
+    }
+}

@@ -1,17 +1,16 @@
-// Scenarios for the built npm package (pkg/), shared by the Node and Deno test files.
+// Scenarios for the built npm package (pkg/), shared by the Node, Deno and workerd tests.
 // They run against the local deployment named by TC_TEST_ROOT_URL / TC_TEST_CLIENT_ID /
-// TC_TEST_ACCESS_TOKEN, which scripts/test starts.
+// TC_TEST_ACCESS_TOKEN, which scripts/test starts; `env(name)` reads them in each host.
 import assert from 'node:assert/strict';
 
-const env = (name) => {
-  const v = globalThis.Deno ? globalThis.Deno.env.get(name) : globalThis.process.env[name];
-  if (!v) throw new Error(`${name} must be set (scripts/test sets it)`);
-  return v;
-};
-
-export function scenarios(tc) {
-  const rootUrl = env('TC_TEST_ROOT_URL');
-  const credentials = { clientId: env('TC_TEST_CLIENT_ID'), accessToken: env('TC_TEST_ACCESS_TOKEN') };
+export function scenarios(tc, env) {
+  const need = (name) => {
+    const v = env(name);
+    if (!v) throw new Error(`${name} must be set (scripts/test sets it)`);
+    return v;
+  };
+  const rootUrl = need('TC_TEST_ROOT_URL');
+  const credentials = { clientId: need('TC_TEST_CLIENT_ID'), accessToken: need('TC_TEST_ACCESS_TOKEN') };
   const options = { rootUrl, credentials, delayFactor: 5 };
   const entry = (serviceName, name, method, route, args = [], query = [], input) =>
     ({ serviceName, name, method, route, args, query, ...(input ? { input } : {}) });
@@ -119,6 +118,7 @@ export function scenarios(tc) {
       const res = await tc.request({}, entry('auth', 'currentScopes', 'get', '/scopes/current'));
       assert.ok(res.scopes.includes('*'));
       tc.config({ rootUrl: undefined, credentials: undefined });
+      // Hosts without an environment (workerd) give an empty object rather than failing.
       const vars = tc.fromEnvVars();
       assert.equal(typeof vars, 'object');
     }],

@@ -3,6 +3,6 @@
 import * as tc from '../../../pkg/index.js';
 import { scenarios } from '../scenarios.mjs';
 
-for (const [name, fn] of scenarios(tc)) {
+for (const [name, fn] of scenarios(tc, (k: string) => Deno.env.get(k))) {
   Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false });
 }

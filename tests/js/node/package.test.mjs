@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as tc from '../../../pkg/index.js';
 import { scenarios } from '../scenarios.mjs';
 
-for (const [name, fn] of scenarios(tc)) test(name, fn);
+for (const [name, fn] of scenarios(tc, (k) => process.env[k])) test(name, fn);
 
 test('fromEnvVars honours TASKCLUSTER_* and TASKCLUSTER_PROXY_URL', () => {
   const saved = { ...process.env };

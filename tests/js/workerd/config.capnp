@@ -12,15 +12,16 @@ const config :Workerd.Config = (
 const smokeWorker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "worker.mjs"),
+    (name = "scenarios.mjs", esModule = embed "scenarios.mjs"),
     (name = "workerd.js", esModule = embed "workerd.js"),
     (name = "core.js", esModule = embed "core.js"),
     (name = "taskcluster_wasm.js", esModule = embed "taskcluster_wasm.js"),
     (name = "taskcluster_wasm_bg.wasm", wasm = embed "taskcluster_wasm_bg.wasm"),
   ],
   bindings = [
-    (name = "ROOT_URL", fromEnvironment = "TC_TEST_ROOT_URL"),
-    (name = "CLIENT_ID", fromEnvironment = "TC_TEST_CLIENT_ID"),
-    (name = "ACCESS_TOKEN", fromEnvironment = "TC_TEST_ACCESS_TOKEN"),
+    (name = "TC_TEST_ROOT_URL", fromEnvironment = "TC_TEST_ROOT_URL"),
+    (name = "TC_TEST_CLIENT_ID", fromEnvironment = "TC_TEST_CLIENT_ID"),
+    (name = "TC_TEST_ACCESS_TOKEN", fromEnvironment = "TC_TEST_ACCESS_TOKEN"),
   ],
   compatibilityDate = "2026-11-01",
   globalOutbound = "internet",
