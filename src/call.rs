@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use url::Url;
 
 use crate::{Error, Result};
 
@@ -214,7 +213,11 @@ impl<'a> Call<'a> {
     }
 
     /// The URL of this call under `root` (already normalized, see [`normalize_root_url`]).
-    pub fn url(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<Url> {
+    ///
+    /// Every argument and query component is percent-encoded outside `A–Z a–z 0–9 - . _ ~`, so
+    /// the URL is plain ASCII that no URL parser (WHATWG `fetch`, reqwest's `url`) rewrites:
+    /// what is signed is what is sent.
+    pub fn url(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<http::Uri> {
         self.validate()?;
         let base = match scheme {
             ServiceDiscoveryScheme::Default => root.to_string(),
@@ -226,30 +229,52 @@ impl<'a> Call<'a> {
             self.service.version,
             self.route_and_query()
         );
-        Url::parse(&s)
+        s.parse::<http::Uri>()
             .map_err(|e| Error::invalid_input(format!("cannot build a URL from {s:?}: {e}")))
     }
 }
 
-/// Checks a root URL and strips its trailing slashes. It must be an absolute `http` or `https`
-/// URL with a host, and may have a path (`https://example.com/taskcluster`).
+/// Checks a root URL and normalizes it: lowercase scheme and host, no trailing slashes. It
+/// must be an absolute `http` or `https` URL with a host, and may have a path
+/// (`https://example.com/taskcluster`). Hosts must be ASCII (write international names in
+/// punycode), and the path may only hold characters that every URL parser keeps as they are.
 pub fn normalize_root_url(root_url: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid_input(format!("rootUrl {root_url:?} {why}"));
     let trimmed = root_url.trim_end_matches('/');
-    let parsed = Url::parse(trimmed).map_err(|e| {
-        Error::invalid_input(format!("rootUrl {root_url:?} is not an absolute URL: {e}"))
+    if trimmed.contains(['?', '#']) {
+        return Err(bad("must not have a query or a fragment"));
+    }
+    let uri: http::Uri = trimmed.parse().map_err(|e| {
+        bad(&format!(
+            "is not an absolute ASCII URL ({e}); write international host names in punycode"
+        ))
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(Error::invalid_input(format!(
-            "rootUrl {root_url:?} must be an http or https URL with a host"
-        )));
+    let scheme = uri.scheme_str().map(str::to_ascii_lowercase);
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err(bad("must be an http or https URL"));
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::invalid_input(format!(
-            "rootUrl {root_url:?} must not have a query or a fragment"
-        )));
+    let authority = uri
+        .authority()
+        .ok_or_else(|| bad("must have a host"))?
+        .as_str();
+    if authority.contains('@') || uri.host().is_none_or(str::is_empty) {
+        return Err(bad("must have a host and no user name or password"));
     }
-    // The parsed form lowercases the host and normalizes the path's encoding.
-    Ok(parsed.as_str().trim_end_matches('/').to_string())
+    let path = uri.path().trim_end_matches('/');
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/%".contains(*c)))
+    {
+        return Err(bad(&format!("has {c:?} in its path; percent-encode it")));
+    }
+    if path.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(bad("must not contain . or .. path segments"));
+    }
+    Ok(format!(
+        "{}://{}{path}",
+        scheme.unwrap_or_default(),
+        authority.to_ascii_lowercase()
+    ))
 }
 
 #[cfg(test)]
@@ -293,7 +318,18 @@ mod tests {
             normalize_root_url("HTTPS://TC.Example.COM/").unwrap(),
             "https://tc.example.com"
         );
-        for bad in ["12345", "", "ftp://x", "https://x/?a=1", "/api"] {
+        for bad in [
+            "12345",
+            "",
+            "ftp://x",
+            "https://x/?a=1",
+            "/api",
+            "https://u:p@x",
+            "https://x/a b",
+            "https://caf\u{e9}.example",
+            "https://x/a/../b",
+            "https://x/{a}",
+        ] {
             assert!(normalize_root_url(bad).is_err(), "{bad}");
         }
     }
@@ -314,13 +350,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            url.as_str(),
+            url.to_string(),
             "https://whatever.net/taskcluster/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200"
         );
         let k8s = c
             .url("https://x.example", ServiceDiscoveryScheme::K8sDns)
             .unwrap();
-        assert_eq!(k8s.as_str(), "http://taskcluster-queue/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200");
+        assert_eq!(k8s.to_string(), "http://taskcluster-queue/api/queue/v1/task/abc/artifacts/public%2Fit%27s%20a%21%20%C3%BC%2Fx~?limit=1%200");
     }
 
     #[test]
@@ -340,7 +376,7 @@ mod tests {
                 .url("https://x.example", ServiceDiscoveryScheme::Default)
                 .unwrap();
             assert_eq!(
-                url.as_str(),
+                url.to_string(),
                 format!("https://x.example/api/queue/v1/secret/{arg}")
             );
         }

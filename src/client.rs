@@ -8,7 +8,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use url::Url;
 
 use crate::auth::{self, hawk};
 use crate::call::{normalize_root_url, Call, ServiceDiscoveryScheme};
@@ -20,10 +19,24 @@ use crate::{Credentials, Error, Result};
 /// The header a trace ID travels in (never sent from browsers, where CORS forbids it).
 pub const TRACE_HEADER: &str = "x-taskcluster-trace-id";
 
-static DEFAULTS: std::sync::RwLock<Option<ClientBuilder>> = std::sync::RwLock::new(None);
+/// The plain option values of a builder (no transport or runtime, which may hold JS handles that
+/// cannot live in a `static` on wasm32).
+#[derive(Clone)]
+struct Defaults {
+    root_url: String,
+    credentials: Option<Credentials>,
+    authorized_scopes: Option<Vec<String>>,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    trace_id: Option<String>,
+    scheme: ServiceDiscoveryScheme,
+}
+
+static DEFAULTS: std::sync::RwLock<Option<Defaults>> = std::sync::RwLock::new(None);
 
 /// Sets process-wide client defaults (the Node client's `config()`): later
-/// [`ClientBuilder::from_config`] and [`ClientBuilder::from_env`] calls start from `defaults`.
+/// [`ClientBuilder::from_config`] and [`ClientBuilder::from_env`] calls start from the option
+/// values of `defaults` (its transport and runtime, if any, are not kept).
 ///
 /// ```
 /// use taskcluster_wasm::{config, ClientBuilder};
@@ -33,7 +46,16 @@ static DEFAULTS: std::sync::RwLock<Option<ClientBuilder>> = std::sync::RwLock::n
 /// assert_eq!(client.retry_policy().retries, 2);
 /// ```
 pub fn config(defaults: ClientBuilder) {
-    *DEFAULTS.write().unwrap_or_else(|e| e.into_inner()) = Some(defaults);
+    let d = Defaults {
+        root_url: defaults.root_url,
+        credentials: defaults.credentials,
+        authorized_scopes: defaults.authorized_scopes,
+        timeout: defaults.timeout,
+        retry: defaults.retry,
+        trace_id: defaults.trace_id,
+        scheme: defaults.scheme,
+    };
+    *DEFAULTS.write().unwrap_or_else(|e| e.into_inner()) = Some(d);
 }
 
 /// Builds a [`Client`]. Defaults follow the Node client: a 30 s per-attempt timeout and the
@@ -106,11 +128,21 @@ impl ClientBuilder {
     /// A builder holding the defaults set with [`config`] (or the library defaults, with no
     /// root URL, when `config` was never called).
     pub fn from_config() -> ClientBuilder {
-        DEFAULTS
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .unwrap_or_else(|| ClientBuilder::new(""))
+        let defaults = DEFAULTS.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match defaults {
+            None => ClientBuilder::new(""),
+            Some(d) => ClientBuilder {
+                root_url: d.root_url,
+                credentials: d.credentials,
+                authorized_scopes: d.authorized_scopes,
+                timeout: d.timeout,
+                retry: d.retry,
+                trace_id: d.trace_id,
+                scheme: d.scheme,
+                transport: None,
+                runtime: None,
+            },
+        }
     }
 
     /// Sets the root URL.
@@ -335,7 +367,7 @@ impl Client {
 
     /// The `Authorization` header for a request, with a fresh timestamp and nonce; `None` for
     /// anonymous clients. Fails if the header would exceed the server's 4096-character limit.
-    pub fn authorization(&self, method: &str, url: &Url) -> Result<Option<String>> {
+    pub fn authorization(&self, method: &str, url: &http::Uri) -> Result<Option<String>> {
         let Some(creds) = &self.inner.options.credentials else {
             return Ok(None);
         };
@@ -372,14 +404,14 @@ impl Client {
     pub fn build_url(&self, call: &Call<'_>) -> Result<String> {
         Ok(call
             .url(&self.inner.root_url, self.inner.options.scheme)?
-            .into())
+            .to_string())
     }
 
     /// The URL of a call under the root URL, whatever the discovery scheme.
     pub fn external_build_url(&self, call: &Call<'_>) -> Result<String> {
         Ok(call
             .url(&self.inner.root_url, ServiceDiscoveryScheme::Default)?
-            .into())
+            .to_string())
     }
 
     /// A URL for a GET call with a bewit valid for `ttl`, usable without credentials.
@@ -426,7 +458,7 @@ impl Client {
     pub(crate) fn sign_url_until(
         &self,
         creds: &Credentials,
-        url: &Url,
+        url: &http::Uri,
         exp: u64,
     ) -> Result<String> {
         let target = hawk::Target::of(url);
@@ -437,7 +469,7 @@ impl Client {
             exp,
             self.inner.ext.as_deref(),
         );
-        let signed = hawk::append_bewit(url.as_str(), &bewit);
+        let signed = hawk::append_bewit(&url.to_string(), &bewit);
         let resource_len = target.resource.len() + "bewit=".len() + bewit.len() + 1;
         if resource_len > hawk::MAX_HEADER_LENGTH {
             return Err(Error::invalid_input(format!(
@@ -468,7 +500,7 @@ impl Client {
     async fn send_with_retries(
         &self,
         method: &http::Method,
-        url: &Url,
+        url: &http::Uri,
         payload: Option<Bytes>,
         first_authorization: &mut Option<String>,
     ) -> Result<Response> {
@@ -491,7 +523,7 @@ impl Client {
                 }
                 Err(e) => {
                     return Err(e
-                        .with_request(method.as_str(), url.as_str())
+                        .with_request(method.as_str(), &url.to_string())
                         .with_attempts(attempt))
                 }
             }
@@ -501,13 +533,13 @@ impl Client {
     async fn attempt(
         &self,
         method: &http::Method,
-        url: &Url,
+        url: &http::Uri,
         payload: Option<Bytes>,
         authorization: Option<String>,
     ) -> Result<Response> {
         let mut builder = http::Request::builder()
             .method(method.clone())
-            .uri(url.as_str());
+            .uri(url.clone());
         if let Some(a) = authorization {
             builder = builder.header(http::header::AUTHORIZATION, a);
         }

@@ -7,7 +7,6 @@ use std::time::Duration;
 use serde_json::Value;
 use taskcluster_wasm::auth::{self, hawk};
 use taskcluster_wasm::{Call, Client, Credentials, TemporaryOptions};
-use url::Url;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -66,7 +65,7 @@ fn hawk_headers() {
     assert_eq!(vs.len(), 15);
     for v in vs {
         let (i, x) = (&v["inputs"], &v["expected"]);
-        let url = Url::parse(s(&i["url"])).unwrap();
+        let url = s(&i["url"]).parse::<http::Uri>().unwrap();
         let target = hawk::Target::of(&url);
         assert_eq!(target.resource, s(&x["resource"]), "{}", v["name"]);
         assert_eq!(target.host, s(&x["host"]), "{}", v["name"]);
@@ -298,7 +297,7 @@ fn taskcluster_requests() {
             v["name"]
         );
         assert_eq!(ext.as_deref(), opt(&x["ext"]), "{}", v["name"]);
-        let url = Url::parse(s(&x["url"])).unwrap();
+        let url = s(&x["url"]).parse::<http::Uri>().unwrap();
         let target = hawk::Target::of(&url);
         let a = hawk::Artifacts {
             ts: x["ts"].as_u64().unwrap(),
@@ -368,7 +367,7 @@ fn bewits() {
                 v["name"]
             );
         } else {
-            let url = Url::parse(s(&i["url"])).unwrap();
+            let url = s(&i["url"]).parse::<http::Uri>().unwrap();
             let target = hawk::Target::of(&url);
             let c = &i["credentials"];
             let exp = now_ms / 1000 + ttl.as_secs();

@@ -6,7 +6,6 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use url::Url;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -25,19 +24,24 @@ pub struct Target {
 }
 
 impl Target {
-    /// The target of a URL, as the server will see it on the wire.
-    pub fn of(url: &Url) -> Target {
-        let mut resource = url.path().to_string();
-        if let Some(q) = url.query() {
-            resource.push('?');
-            resource.push_str(q);
-        }
+    /// The target of a URL, as the server will see it on the wire: the path and query exactly
+    /// as written (a bare trailing `?` included), the lowercased host (IPv6 literals keep their
+    /// brackets, as the server derives them from the `Host` header), and the port.
+    pub fn of(url: &http::Uri) -> Target {
+        let resource = match url.path_and_query() {
+            Some(pq) if !pq.as_str().is_empty() => pq.as_str().to_string(),
+            _ => "/".to_string(),
+        };
         let port = url
-            .port()
-            .unwrap_or(if url.scheme() == "http" { 80 } else { 443 });
+            .port_u16()
+            .unwrap_or(if url.scheme_str() == Some("http") {
+                80
+            } else {
+                443
+            });
         Target {
             resource,
-            host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+            host: url.host().unwrap_or_default().to_ascii_lowercase(),
             port,
         }
     }
