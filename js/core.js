@@ -2,25 +2,9 @@
 // Shared by every entry point (index.js, workerd.js); it never initializes the module itself.
 import * as wasm from './taskcluster_wasm.js';
 
-let defaults = {};
+import { config, mergeOptions, getDefaults } from './options.js';
 
-/** Shallow-merges `options` into the defaults every client starts from (later calls win). */
-export function config(options) {
-  defaults = { ...defaults, ...definedOnly(options || {}) };
-}
-
-function definedOnly(options) {
-  const out = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (v !== undefined) out[k] = v;
-  }
-  return out;
-}
-
-/** Options merged like the Node client: given options first, then `config()` defaults. */
-export function mergeOptions(options) {
-  return { ...defaults, ...definedOnly(options || {}) };
-}
+export { config };
 
 /**
  * Low-level call: `request(options, entry, ...args)`, where `entry` is a reference entry plus
@@ -29,10 +13,12 @@ export function mergeOptions(options) {
  */
 export function request(options, entry, ...args) {
   const client = new wasm.WasmClient(mergeOptions(options));
+  const handle = new wasm.WasmEntry(entry);
   try {
-    return client.request(entry, args);
+    return client.request(handle, args);
   } finally {
     client.free();
+    handle.free();
   }
 }
 
@@ -47,10 +33,12 @@ function splitOptions(entry, args) {
 /** The URL of a call (`buildUrl(options, entry, ...args)`), without signing. */
 export function buildUrl(options, entry, ...args) {
   const client = new wasm.WasmClient(mergeOptions(options));
+  const handle = new wasm.WasmEntry(entry);
   try {
-    return client.buildUrl(entry, args, false);
+    return client.buildUrl(handle, args, false);
   } finally {
     client.free();
+    handle.free();
   }
 }
 
@@ -61,10 +49,12 @@ export function buildUrl(options, entry, ...args) {
 export function buildSignedUrl(options, entry, ...rest) {
   const [args, { expiration = 15 * 60 }] = splitOptions(entry, rest);
   const client = new wasm.WasmClient(mergeOptions(options));
+  const handle = new wasm.WasmEntry(entry);
   try {
-    return client.buildSignedUrl(entry, args, expiration, false);
+    return client.buildSignedUrl(handle, args, expiration, false);
   } finally {
     client.free();
+    handle.free();
   }
 }
 
@@ -88,7 +78,7 @@ slugid.v4 = () => wasm.slugidV4();
 /** Temporary credentials issued by permanent ones (`options.credentials`, default from `config()`). */
 export function createTemporaryCredentials(options) {
   const opts = { ...(options || {}) };
-  if (opts.credentials === undefined) opts.credentials = defaults.credentials;
+  if (opts.credentials === undefined) opts.credentials = getDefaults().credentials;
   return wasm.createTemporaryCredentials(opts);
 }
 

@@ -60,6 +60,61 @@ export interface TaskclusterError extends Error {
   url?: string;
 }
 
+export * from './apis.js';
+
+/** Options of a service class: client options plus `fake` implementations for tests. */
+export interface ServiceOptions extends ClientOptions {
+  /** Fake mode: no requests are made; calls are recorded in `fakeCalls` and answered by these functions. Refused when NODE_ENV is "production". */
+  fake?: Record<string, (...args: any[]) => any> | null;
+}
+
+/** The base of every service class. */
+export declare class Client {
+  constructor(options?: ServiceOptions);
+  /** In fake mode: the calls made, by method name. */
+  fakeCalls?: Record<string, Array<Record<string, any>>>;
+  /** A new client with some options changed. */
+  use(optionsUpdates: ServiceOptions): this;
+  /** `use({traceId})`. */
+  taskclusterPerRequestInstance(context: { traceId?: string; requestId?: string }): this;
+  /** `buildUrl(this.method, ...urlArgs, query?)`: the URL of a call. */
+  buildUrl(method: (...args: any[]) => any, ...args: any[]): string;
+  /** Like `buildUrl`, under the root URL even with `k8s-dns`. */
+  externalBuildUrl(method: (...args: any[]) => any, ...args: any[]): string;
+  /** `buildSignedUrl(this.method, ...urlArgs, query?, {expiration})`: a GET URL with a bewit (default 900 s). */
+  buildSignedUrl(method: (...args: any[]) => any, ...args: any[]): string;
+  /** Like `buildSignedUrl`, under the root URL even with `k8s-dns`. */
+  externalBuildSignedUrl(method: (...args: any[]) => any, ...args: any[]): string;
+}
+
+/** A routing-key element, as in the exchange reference. */
+export interface RoutingKeyReference {
+  name: string;
+  multipleWords: boolean;
+  required: boolean;
+  constant?: string;
+}
+
+/** What an Events method returns: where and how to bind a queue. */
+export interface Binding {
+  exchange: string;
+  routingKeyPattern: string;
+  routingKeyReference: RoutingKeyReference[];
+}
+
+/** Builds a service class from an API or exchanges reference (for example a deployment's). */
+export function createClient(reference: any, name?: string): typeof Client & (new (options?: ServiceOptions) => Client & Record<string, any>);
+/** Sets the service discovery scheme of clients created later. */
+export function setServiceDiscoveryScheme(scheme: 'default' | 'k8s-dns'): void;
+/** One signed request (no retries) to an absolute URL with a client's options. */
+export function makeRequest(client: Client, method: string, url: string, payload?: any, query?: Record<string, any>): Promise<{ statusCode: number; headers: Record<string, string>; body: any }>;
+/** What a set of credentials is, for display (never for access control). */
+export function credentialInformation(rootUrl: string, credentials: Credentials): Promise<{
+  clientId: string; type: 'permanent' | 'temporary'; active: boolean; start?: Date; expiry?: Date; scopes?: string[];
+}>;
+/** Present for compatibility with the Node client; fetch has no agents. */
+export declare const agents: {};
+
 /** Shallow-merges defaults for every client created afterwards. */
 export function config(options: ClientOptions): void;
 /** A low-level call: URL arguments, then the payload (if the entry takes one), then query options. */
@@ -91,7 +146,14 @@ export function createTemporaryCredentials(options: TemporaryCredentialsOptions)
 /** `{rootUrl, credentials}` from TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN, TASKCLUSTER_CERTIFICATE (or TASKCLUSTER_PROXY_URL). */
 export function fromEnvVars(): { rootUrl?: string; credentials?: Partial<Credentials> };
 
-declare const taskcluster: {
+declare const taskcluster: typeof import('./apis.js')['clients'] & {
+  clients: typeof import('./apis.js')['clients'];
+  references: Record<string, any>;
+  createClient: typeof createClient;
+  setServiceDiscoveryScheme: typeof setServiceDiscoveryScheme;
+  makeRequest: typeof makeRequest;
+  credentialInformation: typeof credentialInformation;
+  agents: typeof agents;
   config: typeof config;
   request: typeof request;
   buildUrl: typeof buildUrl;

@@ -21,5 +21,5 @@ async function load() {
 
 await load();
 
-export * from './core.js';
-export { default } from './core.js';
+export * from './api.js';
+export { default } from './api.js';

@@ -5,5 +5,5 @@ import { initSync } from './taskcluster_wasm.js';
 
 initSync({ module: wasmModule });
 
-export * from './core.js';
-export { default } from './core.js';
+export * from './api.js';
+export { default } from './api.js';

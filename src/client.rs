@@ -424,12 +424,29 @@ impl Client {
         self.signed_url(call, ttl, ServiceDiscoveryScheme::Default)
     }
 
-    fn signed_url(
+    /// A signed URL for a GET call whose bewit expires at `exp` (seconds since the epoch; a time
+    /// in the past gives an already-expired URL, which tests use). `external` builds it under
+    /// the root URL whatever the discovery scheme.
+    pub fn build_signed_url_until(
         &self,
         call: &Call<'_>,
-        ttl: Duration,
-        scheme: ServiceDiscoveryScheme,
+        exp: u64,
+        external: bool,
     ) -> Result<String> {
+        let scheme = if external {
+            ServiceDiscoveryScheme::Default
+        } else {
+            self.inner.options.scheme
+        };
+        let (creds, url) = self.signable(call, scheme)?;
+        self.sign_url_until(creds, &url, exp)
+    }
+
+    fn signable(
+        &self,
+        call: &Call<'_>,
+        scheme: ServiceDiscoveryScheme,
+    ) -> Result<(&Credentials, http::Uri)> {
         if !call.entry.method.eq_ignore_ascii_case("get") {
             return Err(Error::invalid_input(format!(
                 "buildSignedUrl only works for GET requests, and {} is {}",
@@ -437,13 +454,23 @@ impl Client {
                 call.entry.method.to_ascii_uppercase()
             )));
         }
+        let url = call.url(&self.inner.root_url, scheme)?;
         let creds = self
             .inner
             .options
             .credentials
             .as_ref()
-            .ok_or_else(|| Error::invalid_input("buildSignedUrl needs credentials"))?;
-        let url = call.url(&self.inner.root_url, scheme)?;
+            .ok_or_else(|| Error::invalid_input("credentials must be given"))?;
+        Ok((creds, url))
+    }
+
+    fn signed_url(
+        &self,
+        call: &Call<'_>,
+        ttl: Duration,
+        scheme: ServiceDiscoveryScheme,
+    ) -> Result<String> {
+        let (creds, url) = self.signable(call, scheme)?;
         let ttl_s = ttl.as_secs();
         if ttl_s == 0 {
             return Err(Error::invalid_input(
@@ -489,6 +516,29 @@ impl Client {
         // Sign once before any I/O so that header problems surface without a request.
         let mut authorization = self.authorization(method.as_str(), &url)?;
         self.send_with_retries(&method, &url, call.payload.clone(), &mut authorization)
+            .await
+    }
+
+    /// Sends a request to any URL of the deployment, signed like a call and retried by the same
+    /// policy: for endpoints that are not in a reference (and the JS `makeRequest`).
+    pub async fn request_url(
+        &self,
+        method: &str,
+        url: &str,
+        payload: Option<Bytes>,
+    ) -> Result<Response> {
+        let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| Error::invalid_input(format!("{method:?} is not an HTTP method")))?;
+        let url: http::Uri = url
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("{url:?} is not a valid URL: {e}")))?;
+        if url.scheme().is_none() || url.host().is_none() {
+            return Err(Error::invalid_input(format!(
+                "{url} is not an absolute URL"
+            )));
+        }
+        let mut authorization = self.authorization(method.as_str(), &url)?;
+        self.send_with_retries(&method, &url, payload, &mut authorization)
             .await
     }
 

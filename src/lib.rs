@@ -30,6 +30,9 @@ pub mod call;
 mod client;
 mod credentials;
 mod error;
+pub mod events;
+pub mod generated;
+pub mod pagination;
 pub mod platform;
 pub mod retry;
 pub mod transport;
@@ -44,6 +47,7 @@ pub use credentials::{
     Certificate, CertificateFields, Credentials, TemporaryOptions, MAX_TEMPORARY_SPAN_MS,
 };
 pub use error::{Error, ErrorBody, ErrorKind, Result};
+pub use generated::*;
 pub use platform::{Runtime, SystemRuntime};
 pub use retry::RetryPolicy;
 pub use util::time::{from_now, from_now_json, Timestamp};

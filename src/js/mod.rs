@@ -9,6 +9,7 @@ mod convert;
 mod error;
 
 use std::borrow::Cow;
+use std::rc::Rc;
 use std::time::Duration;
 
 use js_sys::{Array, Date, Object, Promise, Reflect, JSON};
@@ -106,6 +107,7 @@ fn client_from_options(options: &JsValue) -> JsResult<Client> {
 }
 
 /// A reference entry plus its service, as JS passes it.
+#[derive(Debug)]
 struct JsEntry {
     service: Service,
     entry: Entry,
@@ -144,16 +146,34 @@ fn entry_from_js(entry: &JsValue) -> JsResult<JsEntry> {
     })
 }
 
+/// How positional arguments are laid out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Args {
+    /// A method call: URL arguments, the payload (if the method takes one), the query.
+    Call,
+    /// `buildUrl`: URL arguments and the query, never a payload.
+    Url,
+}
+
 /// Checks positional arguments exactly as the Node client does and builds the call.
-fn build_call<'a>(e: &'a JsEntry, args: &Array) -> JsResult<Call<'a>> {
+fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'a>> {
     let entry = &e.entry;
-    let n = entry.args.len() + usize::from(entry.input);
+    let with_payload = layout == Args::Call && entry.input;
+    let n = entry.args.len() + usize::from(with_payload);
     let given = args.length() as usize;
     if given != n && (entry.query.is_empty() || given != n + 1) {
-        return Err(input_error(format!(
-            "Function {} takes {n} arguments, but was given {given} arguments",
-            entry.name
-        )));
+        return Err(input_error(match layout {
+            Args::Call => format!(
+                "Function {} takes {n} arguments, but was given {given} arguments",
+                entry.name
+            ),
+            Args::Url => format!(
+                "Function {}buildUrl() takes {} arguments, but was given {} arguments",
+                entry.name,
+                n + 1,
+                given + 1
+            ),
+        }));
     }
     let mut call = Call::new(&e.service, entry);
     for (i, name) in entry.args.iter().enumerate() {
@@ -170,7 +190,7 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array) -> JsResult<Call<'a>> {
         };
         call = call.arg(s);
     }
-    if entry.input {
+    if with_payload {
         let payload = args.get((n - 1) as u32);
         if !payload.is_undefined() {
             let text = JSON::stringify(&payload).map_err(|_| {
@@ -227,11 +247,36 @@ fn response_value(response: &crate::Response) -> JsResult<JsValue> {
         .map_err(|_| to_js_error(&crate::Error::decode("the response is not valid JSON")))
 }
 
+/// A reference entry, parsed once when a service class is built.
+#[wasm_bindgen(js_name = WasmEntry)]
+#[derive(Debug, Clone)]
+pub struct JsEntryHandle {
+    inner: Rc<JsEntry>,
+}
+
+#[wasm_bindgen(js_class = WasmEntry)]
+impl JsEntryHandle {
+    /// Parses a reference entry plus `serviceName` (and optionally `apiVersion`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(entry: JsValue) -> JsResult<JsEntryHandle> {
+        Ok(JsEntryHandle {
+            inner: Rc::new(entry_from_js(&entry)?),
+        })
+    }
+}
+
 /// A configured client, wrapped by the package's service classes.
 #[wasm_bindgen(js_name = WasmClient)]
 #[derive(Debug)]
 pub struct JsClient {
     client: Client,
+}
+
+fn check(e: &JsEntry, client: &Client, args: &Array) -> JsResult<()> {
+    build_call(e, args, Args::Call)?
+        .url(client.root_url(), ServiceDiscoveryScheme::Default)
+        .map(|_| ())
+        .map_err(|err| to_js_error(&err))
 }
 
 #[wasm_bindgen(js_class = WasmClient)]
@@ -246,25 +291,33 @@ impl JsClient {
 
     /// Calls `entry` with positional `args` (URL arguments, then the payload, then the query).
     /// Throws synchronously on bad arguments; otherwise returns a promise.
-    pub fn request(&self, entry: JsValue, args: Array) -> JsResult<Promise> {
-        let e = entry_from_js(&entry)?;
-        // Validate (and sign once) before any I/O, so bad input throws synchronously.
-        build_call(&e, &args)?
-            .url(self.client.root_url(), ServiceDiscoveryScheme::Default)
-            .map_err(|err| to_js_error(&err))?;
+    pub fn request(&self, entry: &JsEntryHandle, args: Array) -> JsResult<Promise> {
+        let e = entry.inner.clone();
+        check(&e, &self.client, &args)?;
         let client = self.client.clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let call = build_call(&e, &args)?;
+            let call = build_call(&e, &args, Args::Call)?;
             let response = client.call(&call).await.map_err(|err| to_js_error(&err))?;
             response_value(&response)
         }))
     }
 
-    /// The URL of a call (`external`: under the root URL even with `k8s-dns`).
+    /// The checks of [`request`](Self::request), without the request (for fake clients).
+    #[wasm_bindgen(js_name = checkArgs)]
+    pub fn check_args(&self, entry: &JsEntryHandle, args: Array) -> JsResult<()> {
+        check(&entry.inner, &self.client, &args)
+    }
+
+    /// The URL of a call from `buildUrl`-style arguments (`external`: under the root URL even
+    /// with `k8s-dns`).
     #[wasm_bindgen(js_name = buildUrl)]
-    pub fn build_url(&self, entry: JsValue, args: Array, external: bool) -> JsResult<String> {
-        let e = entry_from_js(&entry)?;
-        let call = build_call(&e, &args)?;
+    pub fn build_url(
+        &self,
+        entry: &JsEntryHandle,
+        args: Array,
+        external: bool,
+    ) -> JsResult<String> {
+        let call = build_call(&entry.inner, &args, Args::Url)?;
         let r = if external {
             self.client.external_build_url(&call)
         } else {
@@ -273,29 +326,91 @@ impl JsClient {
         r.map_err(|err| to_js_error(&err))
     }
 
-    /// A signed URL for a GET call, valid for `expiration` seconds.
+    /// A signed URL for a GET call, expiring `expiration` seconds from now (a negative value
+    /// gives an already-expired URL, as in the Node client).
     #[wasm_bindgen(js_name = buildSignedUrl)]
     pub fn build_signed_url(
         &self,
-        entry: JsValue,
+        entry: &JsEntryHandle,
         args: Array,
         expiration: f64,
         external: bool,
     ) -> JsResult<String> {
-        let e = entry_from_js(&entry)?;
-        let call = build_call(&e, &args)?;
-        if !expiration.is_finite() || expiration < 1.0 {
-            return Err(input_error(format!(
-                "options.expiration must be a number of seconds ≥ 1, got {expiration}"
-            )));
+        let call = build_call(&entry.inner, &args, Args::Url)?;
+        if !expiration.is_finite() {
+            return Err(input_error("options.expiration must be a number"));
         }
-        let ttl = Duration::from_secs(expiration as u64);
-        let r = if external {
-            self.client.external_build_signed_url(&call, ttl)
+        let now_s = (self.client.runtime().now_ms() / 1000) as f64;
+        let exp = (now_s + expiration.trunc()).max(0.0) as u64;
+        self.client
+            .build_signed_url_until(&call, exp, external)
+            .map_err(|err| to_js_error(&err))
+    }
+
+    /// One signed request to an absolute URL, without retries: resolves to
+    /// `{statusCode, headers, body}` below 400 and rejects with an error otherwise.
+    #[wasm_bindgen(js_name = makeRequest)]
+    pub fn make_request(
+        &self,
+        method: String,
+        url: String,
+        payload: JsValue,
+        query: JsValue,
+    ) -> JsResult<Promise> {
+        let mut url = url;
+        if query.is_truthy() {
+            let mut pairs = Vec::new();
+            for key in Object::keys(query.unchecked_ref::<Object>()).iter() {
+                let key = key.as_string().unwrap_or_default();
+                let v = Reflect::get(&query, &JsValue::from_str(&key))?;
+                if v.is_undefined() || v.is_null() {
+                    continue;
+                }
+                let value = v
+                    .as_string()
+                    .or_else(|| v.as_f64().map(convert::number_to_string))
+                    .unwrap_or_else(|| v.as_bool().map(|b| b.to_string()).unwrap_or_default());
+                pairs.push(format!(
+                    "{}={}",
+                    crate::call::encode_component(&key),
+                    crate::call::encode_component(&value)
+                ));
+            }
+            if !pairs.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&pairs.join("&"));
+            }
+        }
+        let body = if payload.is_undefined() {
+            None
         } else {
-            self.client.build_signed_url(&call, ttl)
+            let text = JSON::stringify(&payload)
+                .map_err(|_| input_error("the payload cannot be serialized to JSON"))?;
+            Some(String::from(text).into_bytes().into())
         };
-        r.map_err(|err| to_js_error(&err))
+        let client = self
+            .client
+            .to_builder()
+            .retries(0)
+            .build()
+            .map_err(|e| to_js_error(&e))?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let response = client
+                .request_url(&method, &url, body)
+                .await
+                .map_err(|err| to_js_error(&err))?;
+            let out = Object::new();
+            Reflect::set(&out, &"statusCode".into(), &response.status().into())?;
+            let headers = Object::new();
+            for (k, v) in response.headers() {
+                if let Ok(v) = v.to_str() {
+                    Reflect::set(&headers, &k.as_str().into(), &v.into())?;
+                }
+            }
+            Reflect::set(&out, &"headers".into(), &headers)?;
+            Reflect::set(&out, &"body".into(), &response_value(&response)?)?;
+            Ok(out.into())
+        }))
     }
 }
 

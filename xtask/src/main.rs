@@ -2,6 +2,11 @@
 //!
 //! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes.
 //! - `check-cfg`: fails when a target `cfg` appears outside the files allowed to hold one.
+//! - `references [ARGS]`: refreshes references/ (runs `scripts/refresh-references.py ARGS`).
+//! - `codegen [--check]`: regenerates src/generated/, js/apis.js and js/apis.d.ts from
+//!   references/ (with `--check`: fails if they are stale).
+
+mod codegen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -215,12 +220,26 @@ fn check_cfg() -> Result<(), String> {
     }
 }
 
+fn references(args: &[String]) -> Result<(), String> {
+    let root = root();
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    run(Command::new(python)
+        .current_dir(&root)
+        .arg(root.join("scripts/refresh-references.py"))
+        .args(args))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("pkg") => pkg(args.iter().any(|a| a == "--dev")),
         Some("check-cfg") => check_cfg(),
-        _ => Err("usage: cargo xtask <pkg [--dev] | check-cfg>".to_string()),
+        Some("codegen") => codegen::codegen(&root(), args.iter().any(|a| a == "--check")),
+        Some("references") => references(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask <pkg [--dev] | check-cfg | codegen [--check] | references [ARGS]>"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,37 @@
+//! Pagination over `continuationToken`, as a stream of pages.
+
+use futures_util::stream;
+use serde_json::Value;
+
+use crate::call::Call;
+use crate::platform::{BoxStream, MaybeSend};
+use crate::{Client, Result};
+
+/// Every page of a paginated call: `make(None)` builds the first call, `make(Some(token))` the
+/// next, until a page has no `continuationToken`. An error ends the stream after yielding it.
+pub fn pages<'a, F>(client: &'a Client, make: F) -> BoxStream<'a, Result<Value>>
+where
+    F: Fn(Option<String>) -> Call<'a> + MaybeSend + 'a,
+{
+    // State: None when done; Some(token) for the next page (Some(None) for the first).
+    Box::pin(stream::unfold(
+        Some(None),
+        move |state: Option<Option<String>>| {
+            let call = state.map(&make);
+            async move {
+                let call = call?;
+                match client.call_json::<Value>(&call).await {
+                    Ok(page) => {
+                        let next = page
+                            .get("continuationToken")
+                            .and_then(Value::as_str)
+                            .filter(|t| !t.is_empty())
+                            .map(|t| Some(t.to_owned()));
+                        Some((Ok(page), next))
+                    }
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        },
+    ))
+}
