@@ -1,12 +1,12 @@
 // The package's public surface: everything the official Node client exports, by the same names,
 // plus what this package adds. Shared by index.js and workerd.js.
 import * as core from './core.js';
-import { createClient, setServiceDiscoveryScheme, makeRequest } from './client.js';
+import { createClient, setServiceDiscoveryScheme, makeRequest, discover } from './client.js';
 import { clients, references, Auth } from './apis.js';
 
 export * from './core.js';
 export * from './apis.js';
-export { createClient, setServiceDiscoveryScheme, makeRequest };
+export { createClient, setServiceDiscoveryScheme, makeRequest, discover };
 
 /**
  * What a set of credentials is: `{clientId, type, active, start?, expiry?, scopes}`. For display
@@ -54,6 +54,7 @@ const taskcluster = {
   createClient,
   setServiceDiscoveryScheme,
   makeRequest,
+  discover,
   credentialInformation,
   agents,
 };

@@ -146,6 +146,29 @@ export function createClient(reference, name) {
     externalBuildSignedUrl(...args) {
       return this._buildSignedUrl(true, args);
     }
+
+    /**
+     * `paginate(method, ...args)`: every page of a paginated call, as an async iterator that
+     * follows `continuationToken` (`for await (const page of queue.paginate(queue.listTaskGroup, id))`).
+     */
+    async *paginate(method, ...args) {
+      const entry = method && method.entryReference;
+      if (!entry || Client.prototype[entry.name] !== method) {
+        throw new Error('method in paginate(method, arg1, arg2, ...) must be an API method from the same object!');
+      }
+      if (!(entry.query || []).includes('continuationToken')) {
+        throw new Error(`${entry.name} does not take a continuationToken, so it has no pages`);
+      }
+      const n = entry.args.length + (entry.input ? 1 : 0);
+      const fixed = args.slice(0, n);
+      let query = { ...(args[n] || {}) };
+      for (;;) {
+        const page = await method.apply(this, [...fixed, query]);
+        yield page;
+        if (!page || !page.continuationToken) return;
+        query = { ...query, continuationToken: page.continuationToken };
+      }
+    }
   }
   Object.defineProperty(Client, 'name', { value: name });
 
@@ -200,4 +223,37 @@ function fakeCall(client, e, args) {
  */
 export function makeRequest(client, method, url, payload, query) {
   return client._wasm.makeRequest(method, url, payload, query || undefined);
+}
+
+const classNameOf = (service, exchanges) =>
+  service.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('') + (exchanges ? 'Events' : '');
+
+/**
+ * Builds client classes for whatever a live deployment's `/references/` lists, including
+ * services and methods newer than the bundled references: resolves to `{Queue, QueueEvents, ...}`.
+ */
+export async function discover(rootUrl) {
+  if (!rootUrl || typeof rootUrl !== 'string') throw new Error('discover(rootUrl) needs a rootUrl');
+  const base = rootUrl.replace(/\/+$/, '');
+  const get = async (path) => {
+    const res = await fetch(base + path);
+    if (!res.ok) {
+      const err = new Error(`GET ${base + path} answered ${res.status}`);
+      err.statusCode = res.status;
+      throw err;
+    }
+    return res.json();
+  };
+  const manifest = await get('/references/manifest.json');
+  const out = {};
+  await Promise.all((manifest.references || []).map(async (path) => {
+    const reference = await get(path);
+    const schema = String(reference.$schema || '');
+    const exchanges = 'exchangePrefix' in reference || /exchanges-reference/.test(schema);
+    const api = !exchanges && (/api-reference/.test(schema) || (reference.entries || []).some((e) => e.type === 'function'));
+    if (!reference.serviceName || !(api || exchanges)) return; // logs, metrics, …
+    const name = classNameOf(reference.serviceName, exchanges);
+    out[name] = createClient(reference, name);
+  }));
+  return out;
 }

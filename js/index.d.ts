@@ -85,6 +85,8 @@ export declare class Client {
   buildSignedUrl(method: (...args: any[]) => any, ...args: any[]): string;
   /** Like `buildSignedUrl`, under the root URL even with `k8s-dns`. */
   externalBuildSignedUrl(method: (...args: any[]) => any, ...args: any[]): string;
+  /** `paginate(this.method, ...args, query?)`: every page of a paginated call, following `continuationToken`. */
+  paginate(method: (...args: any[]) => any, ...args: any[]): AsyncGenerator<any, void, undefined>;
 }
 
 /** A routing-key element, as in the exchange reference. */
@@ -104,6 +106,8 @@ export interface Binding {
 
 /** Builds a service class from an API or exchanges reference (for example a deployment's). */
 export function createClient(reference: any, name?: string): typeof Client & (new (options?: ServiceOptions) => Client & Record<string, any>);
+/** Client classes for whatever a deployment's /references/ lists (including methods newer than this package). */
+export function discover(rootUrl: string): Promise<Record<string, new (options?: ServiceOptions) => Client & Record<string, any>>>;
 /** Sets the service discovery scheme of clients created later. */
 export function setServiceDiscoveryScheme(scheme: 'default' | 'k8s-dns'): void;
 /** One signed request (no retries) to an absolute URL with a client's options. */
@@ -152,6 +156,7 @@ declare const taskcluster: typeof import('./apis.js')['clients'] & {
   createClient: typeof createClient;
   setServiceDiscoveryScheme: typeof setServiceDiscoveryScheme;
   makeRequest: typeof makeRequest;
+  discover: typeof discover;
   credentialInformation: typeof credentialInformation;
   agents: typeof agents;
   config: typeof config;

@@ -29,6 +29,7 @@ pub mod auth;
 pub mod call;
 mod client;
 mod credentials;
+pub mod discover;
 mod error;
 pub mod events;
 pub mod generated;

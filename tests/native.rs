@@ -389,3 +389,46 @@ async fn from_env_reads_root_url_credentials_and_proxy() {
         std::env::remove_var(k);
     }
 }
+
+#[tokio::test]
+async fn discover_and_generated_pagination() {
+    use futures_util::StreamExt;
+    let s = server().await;
+    let c = client(&s);
+    let found = taskcluster_wasm::discover::discover(&c).await.unwrap();
+    assert!(found.len() >= 17, "{:?}", found.keys().collect::<Vec<_>>());
+    let secrets = &found["Secrets"];
+    let prefix = format!("project/pages/{}", taskcluster_wasm::util::slugid::nice());
+    let expires = taskcluster_wasm::from_now_json("1 hour").unwrap();
+    for i in 0..5 {
+        let name = format!("{prefix}/{i}");
+        let call = secrets
+            .call("set")
+            .unwrap()
+            .arg(name.as_str())
+            .payload(&json!({"secret": {"i": i}, "expires": expires}))
+            .unwrap();
+        c.call(&call).await.unwrap();
+    }
+    // The generated typed API pages through the same secrets.
+    let typed = taskcluster_wasm::Secrets::new(c.clone());
+    let query = taskcluster_wasm::secrets::ListQuery::default().limit(2u32);
+    let pages: Vec<Value> = typed.list_pages(&query).map(|p| p.unwrap()).collect().await;
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let names: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p["secrets"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    assert_eq!(names.len(), 5);
+    let got: Value = typed.get(&format!("{prefix}/3")).await.unwrap();
+    assert_eq!(got["secret"]["i"], 3);
+    let binding = taskcluster_wasm::QueueEvents
+        .task_completed(&[("taskId", "abc")])
+        .unwrap();
+    assert_eq!(binding.routing_key_pattern, "primary.abc.*.*.*.*.*.*.*.#");
+    assert!(taskcluster_wasm::QueueEvents
+        .task_completed(&[("nope", "x")])
+        .is_err());
+}
