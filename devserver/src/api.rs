@@ -84,6 +84,14 @@ pub(crate) static ENDPOINTS: &[Ep] = &[
     Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-info/<name>", name: "latestArtifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
     Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-content/<name>", name: "artifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
     Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-content/<name>", name: "latestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/tasks", name: "tasks", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:get-task:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/tasks/status", name: "statuses", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:status:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/cancel", name: "cancelTaskGroup", query: &[], scopes: Some(r#""queue:cancel-task-group:<schedulerId>/<taskGroupId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/seal", name: "sealTaskGroup", query: &[], scopes: Some(r#""queue:seal-task-group:<schedulerId>/<taskGroupId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/dependents", name: "listDependentTasks", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-dependent-tasks:<taskId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/rerun", name: "rerunTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>","queue:rerun-task-in-project:<projectId>",{"AllOf":["queue:rerun-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/pending/<taskQueueId>", name: "pendingTasks", query: &[], scopes: Some(r#""queue:pending-count:<taskQueueId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/counts", name: "taskQueueCounts", query: &[], scopes: Some(r#"{"AllOf":["queue:pending-count:<taskQueueId>","queue:claimed-count:<taskQueueId>"]}"#) },
     Ep { service: "queue", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
     Ep { service: "object", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
     Ep { service: "object", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
@@ -103,12 +111,24 @@ pub(crate) static ENDPOINTS: &[Ep] = &[
     Ep { service: "index", method: "PUT", route: "/task/<namespace>", name: "insertTask", query: &[], scopes: Some(r#""index:insert-task:<namespace>""#) },
     Ep { service: "index", method: "DELETE", route: "/task/<namespace>", name: "deleteTask", query: &[], scopes: Some(r#""index:delete-task:<namespace>""#) },
     Ep { service: "index", method: "GET", route: "/task/<indexPath>/artifacts/<name>", name: "findArtifactFromTask", query: &[], scopes: Some(r#""queue:get-artifact:<name>""#) },
+    Ep { service: "index", method: "POST", route: "/tasks/indexes", name: "findTasksAtIndex", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"index:find-task:<indexPath>","for":"indexPath","in":"indexPaths"}]}"#) },
     Ep { service: "index", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
 ];
 
 /// Params whose value may contain `/` (express `:name(*)`).
-fn is_wildcard(service: &str, param: &str) -> bool {
-    param == "name" && matches!(service, "queue" | "object" | "secrets")
+fn is_wildcard(ep: &Ep, param: &str) -> bool {
+    param == "name"
+        && match ep.service {
+            "queue" | "secrets" | "index" => true,
+            // upload/:name and finish-upload/:name match a single segment only
+            "object" => !matches!(ep.name, "createUpload" | "finishUpload"),
+            _ => false,
+        }
+}
+
+/// Params that may be empty (express `:namespace?`).
+fn is_optional(ep: &Ep, param: &str) -> bool {
+    param == "namespace" && matches!(ep.name, "listNamespaces" | "listTasks")
 }
 
 /// Match `path` (raw, after `/api/<service>/v1`) against a route; returns decoded params.
@@ -120,7 +140,7 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
     for (ri, rs) in route_segs.iter().enumerate() {
         if let Some(name) = rs.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
             let last = ri == route_segs.len() - 1;
-            let raw = if last && is_wildcard(ep.service, name) {
+            let raw = if last && is_wildcard(ep, name) {
                 if i >= path_segs.len() {
                     return None;
                 }
@@ -132,7 +152,7 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
                 i += 1;
                 v
             };
-            if raw.is_empty() {
+            if raw.is_empty() && !is_optional(ep, name) {
                 return None;
             }
             match crate::util::pct_decode(&raw) {
@@ -632,6 +652,14 @@ pub(crate) async fn dispatch(
 
     let result = crate::services::handle(&mut call).await;
     let mut resp = match result {
+        // like lib-api: a handler that never checked the scopes is a server bug
+        Ok(_) if !call.authorized => error_response(
+            &TcError::new(
+                "InternalServerError",
+                format!("API method {} did not call req.authorize", ep.name),
+            ),
+            &call.info(),
+        ),
         Ok(r) => r,
         Err(e) => error_response(&e, &call.info()),
     };

@@ -93,11 +93,12 @@ pub enum FaultAction {
         status: u16,
     },
     /// Object service: on a storage GET, serve bytes that differ from the stored hashes (one
-    /// byte flipped, same length); on `startDownload`/`object`/artifact calls, report wrong
-    /// hashes.
+    /// byte flipped, same length); on `startDownload`/`object` (metadata) calls, report wrong
+    /// hashes (first hex digit changed).
     WrongHash,
-    /// Object service: on `startDownload`/`createUpload`/artifact calls, mint a storage URL
-    /// that has already expired; on a storage request, treat its URL as expired (403).
+    /// Object service: on `startDownload`/`createUpload`/`download` and on queue
+    /// `createArtifact`/`getArtifact`/`artifact` calls, mint a storage URL that has already
+    /// expired; on a storage request, treat its URL as expired (403).
     ExpireUrl,
 }
 

@@ -7,6 +7,12 @@
 //! `{code, message, requestInfo}` bodies and CORS preflights are answered like the real
 //! deployment.
 //!
+//! Object bytes (object-service uploads and `s3` queue artifacts) live on disk under the data
+//! directory and are served by the same server from presigned, expiring blob-store URLs
+//! `/__storage/<key>?expires=<unix ms>&sig=<hmac>` (PUT URLs bind `Content-Type` and, for
+//! object uploads, `Content-Length`; GET supports `Range`). Requests are streamed, so large
+//! objects do not grow memory. `claimWork` long-polls for at most one second.
+//!
 //! For tests it adds fault injection ([`Fault`]) and a request log ([`RequestRecord`]),
 //! available in process ([`DevServer`]) and over HTTP under `/__devserver/`:
 //!
@@ -36,7 +42,10 @@ mod scopes;
 mod server;
 mod services;
 mod state;
+mod storage;
+mod tempcreds;
 mod util;
+mod validate;
 
 pub use faults::{Fault, FaultAction, HawkInfo, RequestRecord};
 
@@ -56,11 +65,17 @@ pub struct Config {
     pub access_token: String,
     /// Where object bytes are stored; `None` = a temporary directory removed on drop.
     pub data_dir: Option<PathBuf>,
-    /// Seed a few demo entities (a secret, a role, an indexed task with an artifact).
+    /// Seed demo data: a secret, a role, an `anonymous` role with [`ANONYMOUS_SCOPES`] when
+    /// `anonymous_scopes` is empty, a task group with a completed task (one artifact of
+    /// every storage type), a pending and a running task, and an index entry; see
+    /// [`DEMO_TASK_GROUP_ID`] and friends.
     pub seed_demo_data: bool,
     /// Directory holding `manifest.json` and the service references (served under
     /// `/references/`); `None` = not served (404).
     pub references_dir: Option<PathBuf>,
+    /// The scopes of the `anonymous` role, which every caller holds. Empty by default, so
+    /// tests see exact scope sets; the CLI uses [`ANONYMOUS_SCOPES`], like a real deployment.
+    pub anonymous_scopes: Vec<String>,
 }
 
 impl Default for Config {
@@ -79,6 +94,7 @@ impl Default for Config {
             data_dir: None,
             seed_demo_data: false,
             references_dir: refs.is_dir().then_some(refs),
+            anonymous_scopes: Vec::new(),
         }
     }
 }
@@ -120,8 +136,10 @@ impl DevServer {
             Client::new(&cfg.client_id, &cfg.access_token, vec!["*".to_string()]),
         );
         let queue_client_id = "static/taskcluster/queue".to_string();
-        let queue_access_token = util::random_token(44);
-        if queue_client_id != cfg.client_id {
+        let mut queue_access_token = util::random_token(44);
+        if queue_client_id == cfg.client_id {
+            queue_access_token = cfg.access_token.clone();
+        } else {
             db.clients.insert(
                 queue_client_id.clone(),
                 Client::new(&queue_client_id, &queue_access_token, vec!["*".to_string()]),
@@ -138,7 +156,11 @@ impl DevServer {
             storage_key: util::random_bytes(32),
             queue_client_id,
             queue_access_token,
+            work: tokio::sync::Notify::new(),
         });
+        if !cfg.anonymous_scopes.is_empty() {
+            seed_anonymous_role(&state, &cfg.anonymous_scopes);
+        }
         if cfg.seed_demo_data {
             seed_demo(&state).await;
         }
@@ -204,23 +226,214 @@ impl Drop for DevServer {
     }
 }
 
-async fn seed_demo(state: &Arc<State>) {
-    let far = util::now_ms() + 365 * 24 * 3600 * 1000;
-    let mut db = lock(&state.db);
-    db.secrets.insert(
-        "project/devserver/demo".to_string(),
-        state::Secret {
-            secret: serde_json::json!({"hello": "world"}),
-            expires_ms: far,
-        },
-    );
-    db.roles.insert(
-        "project:devserver:demo".to_string(),
+/// taskGroupId of the seeded demo tasks.
+pub const DEMO_TASK_GROUP_ID: &str = "DemoGrupQ0e0TaskGroupA";
+/// taskId of the seeded completed demo task: artifacts `public/hello.txt` (s3, text/plain),
+/// `public/hello-gzip.txt` (s3, served with `Content-Encoding: gzip`), `private/secret.txt`
+/// (s3), `public/object.txt` (object), `public/reference`, `public/link` (→
+/// `public/hello.txt`) and `public/error`.
+pub const DEMO_COMPLETED_TASK_ID: &str = "DemoTaskQ0e0CompletedA";
+/// taskId of the seeded pending demo task.
+pub const DEMO_PENDING_TASK_ID: &str = "DemoTaskQ1e00PendingxA";
+/// taskId of the seeded running demo task.
+pub const DEMO_RUNNING_TASK_ID: &str = "DemoTaskQ2e00RunningxA";
+/// Index path of the seeded index entry (pointing at the completed demo task).
+pub const DEMO_INDEX_PATH: &str = "project.devserver.demo.latest";
+
+/// The `anonymous` role of the CLI (and of demo data): like real deployments, public reads work
+/// without credentials (task definitions and status, public artifacts, the index, client and
+/// role records, scope expansion).
+pub const ANONYMOUS_SCOPES: &[&str] = &[
+    "auth:current-scopes",
+    "auth:expand-scopes",
+    "auth:get-client:*",
+    "auth:get-role:*",
+    "auth:list-clients",
+    "auth:list-roles",
+    "index:find-task:*",
+    "index:list-namespaces:*",
+    "index:list-tasks:*",
+    "queue:get-artifact:public/*",
+    "queue:get-task:*",
+    "queue:list-artifacts:*",
+    "queue:list-dependent-tasks:*",
+    "queue:list-task-group:*",
+    "queue:status:*",
+];
+
+fn seed_anonymous_role(state: &Arc<State>, scopes: &[String]) {
+    let now = util::now_ms();
+    lock(&state.db).roles.insert(
+        "anonymous".to_string(),
         state::Role {
-            scopes: vec!["secrets:get:project/devserver/*".to_string()],
-            description: "demo role".to_string(),
-            created_ms: util::now_ms(),
-            last_modified_ms: util::now_ms(),
+            scopes: scopes.to_vec(),
+            description: "what callers without credentials may do".to_string(),
+            created_ms: now,
+            last_modified_ms: now,
         },
     );
+}
+
+async fn seed_demo(state: &Arc<State>) {
+    let now = util::now_ms();
+    if !lock(&state.db).roles.contains_key("anonymous") {
+        let scopes: Vec<String> = ANONYMOUS_SCOPES.iter().map(|s| s.to_string()).collect();
+        seed_anonymous_role(state, &scopes);
+    }
+    let far = now + 365 * 24 * 3600 * 1000;
+    {
+        let mut db = lock(&state.db);
+        db.secrets.insert(
+            "project/devserver/demo".to_string(),
+            state::Secret {
+                secret: serde_json::json!({"hello": "world"}),
+                expires_ms: far,
+            },
+        );
+        db.roles.insert(
+            "project:devserver:demo".to_string(),
+            state::Role {
+                scopes: vec!["secrets:get:project/devserver/*".to_string()],
+                description: "demo role".to_string(),
+                created_ms: now,
+                last_modified_ms: now,
+            },
+        );
+    }
+    if let Err(e) = seed_tasks(state).await {
+        eprintln!("tc-devserver: seeding demo tasks failed: {e}");
+    }
+}
+
+async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
+    use serde_json::json;
+    let now = util::now_ms();
+    let task = |name: &str, queue: &str| {
+        json!({
+            "taskQueueId": queue,
+            "taskGroupId": DEMO_TASK_GROUP_ID,
+            "schedulerId": "-",
+            "projectId": "devserver",
+            "created": util::iso(now),
+            "deadline": util::iso(now + 24 * 3600 * 1000),
+            "expires": util::iso(now + 30 * 24 * 3600 * 1000),
+            "scopes": [],
+            "payload": {"command": ["echo", name]},
+            "metadata": {
+                "name": name,
+                "description": format!("tc-devserver demo task: {name}"),
+                "owner": "devserver@example.com",
+                "source": "https://github.com/taskcluster/taskcluster",
+            },
+            "tags": {"kind": "demo"},
+        })
+    };
+    let expires = util::iso(now + 7 * 24 * 3600 * 1000);
+    let done = DEMO_COMPLETED_TASK_ID;
+    {
+        let mut db = lock(&state.db);
+        let q = &mut db.queue;
+        let e = |e: errors::TcError| e.message;
+        queue::create_task_unchecked(q, done, &task("demo: completed", "proj-devserver/demo"))
+            .map_err(e)?;
+        queue::create_task_unchecked(
+            q,
+            DEMO_RUNNING_TASK_ID,
+            &task("demo: running", "proj-devserver/demo"),
+        )
+        .map_err(e)?;
+        queue::claim(state, q, done, "demo-group", "demo-worker");
+        queue::claim(state, q, DEMO_RUNNING_TASK_ID, "demo-group", "demo-worker");
+        // created after the claims, so it stays pending
+        queue::create_task_unchecked(
+            q,
+            DEMO_PENDING_TASK_ID,
+            &task("demo: pending", "proj-devserver/demo"),
+        )
+        .map_err(e)?;
+    }
+    let artifacts = [
+        (
+            "public/hello.txt",
+            json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}),
+        ),
+        (
+            "public/hello-gzip.txt",
+            json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}),
+        ),
+        (
+            "private/secret.txt",
+            json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}),
+        ),
+        (
+            "public/object.txt",
+            json!({"storageType": "object", "expires": expires, "contentType": "text/plain"}),
+        ),
+        (
+            "public/reference",
+            json!({"storageType": "reference", "expires": expires, "url": "https://www.example.com/", "contentType": "text/html"}),
+        ),
+        (
+            "public/link",
+            json!({"storageType": "link", "expires": expires, "artifact": "public/hello.txt"}),
+        ),
+        (
+            "public/error",
+            json!({"storageType": "error", "expires": expires, "reason": "file-missing-on-worker", "message": "demo error artifact: the file was not found"}),
+        ),
+    ];
+    for (name, req) in &artifacts {
+        let key = {
+            let mut db = lock(&state.db);
+            queue::put_artifact(state, &mut db, done, 0, name, req, &[]).map_err(|e| e.message)?;
+            match &db.queue.artifacts[&(done.to_string(), 0, name.to_string())].details {
+                queue::Details::S3 { key } => Some(key.clone()),
+                _ => None,
+            }
+        };
+        if let Some(key) = key {
+            let text = format!("hello, world (tc-devserver demo artifact {name})\n");
+            let (bytes, encoding) = if name.ends_with("-gzip.txt") {
+                (util::gzip_stored(text.as_bytes()), Some("gzip"))
+            } else {
+                (text.into_bytes(), None)
+            };
+            storage::store_bytes(state, &key, &bytes, Some("text/plain"), encoding)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let oname = queue::object_name(done, 0, "public/object.txt");
+    let expires_ms = util::parse_iso(&expires).unwrap_or(now);
+    object::put_finished(
+        state,
+        &oname,
+        "devserver",
+        expires_ms,
+        b"hello from the object service (tc-devserver demo)\n",
+        "text/plain",
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut db = lock(&state.db);
+    if let Some(a) =
+        db.queue
+            .artifacts
+            .get_mut(&(done.to_string(), 0, "public/object.txt".to_string()))
+    {
+        a.present = true;
+        a.details = queue::Details::Object { upload_id: None };
+    }
+    queue::resolve_last_run(&mut db.queue, done, "completed", "completed");
+    index::insert(
+        &mut db.index,
+        DEMO_INDEX_PATH,
+        index::Entry {
+            task_id: done.to_string(),
+            rank: 0.0,
+            data: json!({"demo": true}),
+            expires_ms: now + 30 * 24 * 3600 * 1000,
+        },
+    );
+    Ok(())
 }

@@ -28,6 +28,10 @@ struct Args {
     /// Seed demo data.
     #[arg(long)]
     seed_demo_data: bool,
+    /// Scopes of the `anonymous` role, comma-separated (default: read-only public access, as
+    /// real deployments have; pass an empty string for none).
+    #[arg(long)]
+    anonymous_scopes: Option<String>,
     /// Exit when stdin reaches end-of-file (for parent processes that may die).
     #[arg(long)]
     exit_on_stdin_close: bool,
@@ -65,6 +69,18 @@ async fn run(args: Args) -> std::process::ExitCode {
         cfg.references_dir = args.references;
     }
     cfg.seed_demo_data = args.seed_demo_data;
+    cfg.anonymous_scopes = match args.anonymous_scopes {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => tc_devserver::ANONYMOUS_SCOPES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
     let server = match DevServer::start(cfg).await {
         Ok(s) => s,
         Err(e) => {

@@ -1,14 +1,1540 @@
-//! The queue service.
+//! The queue service: tasks and their runs (unscheduled → pending → running →
+//! completed/failed/exception), claims with temporary task credentials, task groups,
+//! dependencies, and artifacts of every storage type (s3, object, reference, link, error).
+//!
+//! Time-based transitions (claim expiry, deadlines) are applied lazily at the start of every
+//! queue call.
 
-use crate::api::Call;
-use crate::services::Reply;
+use crate::api::{Call, FaultFlag};
+use crate::errors::{json_response, TcError};
+use crate::services::{after_key, limit, ok, paginate, Reply};
+use crate::state::{lock, AppState, Db};
+use crate::util::{is_slugid, iso, now_ms};
+use crate::validate as v;
+use axum::response::Response;
+use http::HeaderValue;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// How long a claim lasts (the real queue's `task_claim_timeout`).
+pub(crate) const CLAIM_MS: i64 = 20 * 60 * 1000;
+/// How long `claimWork` waits for work before answering with no tasks.
+const CLAIM_WAIT: Duration = Duration::from_secs(1);
+/// Maximum runs per task.
+const MAX_RUNS: usize = 50;
+/// Priorities, highest first.
+const PRIORITIES: [&str; 7] = [
+    "highest",
+    "very-high",
+    "high",
+    "medium",
+    "low",
+    "very-low",
+    "lowest",
+];
+
+/// One run of a task.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub(crate) state: String,
+    pub(crate) reason_created: String,
+    pub(crate) reason_resolved: Option<String>,
+    pub(crate) worker_group: Option<String>,
+    pub(crate) worker_id: Option<String>,
+    pub(crate) taken_until_ms: Option<i64>,
+    pub(crate) scheduled_ms: i64,
+    pub(crate) started_ms: Option<i64>,
+    pub(crate) resolved_ms: Option<i64>,
+}
+
+impl Run {
+    fn new(reason: &str) -> Run {
+        Run {
+            state: "pending".into(),
+            reason_created: reason.into(),
+            reason_resolved: None,
+            worker_group: None,
+            worker_id: None,
+            taken_until_ms: None,
+            scheduled_ms: now_ms(),
+            started_ms: None,
+            resolved_ms: None,
+        }
+    }
+
+    fn json(&self, run_id: usize) -> Value {
+        let mut o = json!({
+            "runId": run_id,
+            "state": self.state,
+            "reasonCreated": self.reason_created,
+            "scheduled": iso(self.scheduled_ms),
+        });
+        if let Some(r) = &self.reason_resolved {
+            o["reasonResolved"] = json!(r);
+        }
+        if let Some(w) = &self.worker_group {
+            o["workerGroup"] = json!(w);
+        }
+        if let Some(w) = &self.worker_id {
+            o["workerId"] = json!(w);
+        }
+        if let Some(t) = self.taken_until_ms {
+            o["takenUntil"] = json!(iso(t));
+        }
+        if let Some(t) = self.started_ms {
+            o["started"] = json!(iso(t));
+        }
+        if let Some(t) = self.resolved_ms {
+            o["resolved"] = json!(iso(t));
+        }
+        o
+    }
+
+    fn resolve(&mut self, state: &str, reason: &str) {
+        self.state = state.into();
+        self.reason_resolved = Some(reason.into());
+        self.resolved_ms = Some(now_ms());
+    }
+}
+
+/// A task: its (normalized) definition plus status.
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    /// The definition as returned by `task()` (defaults filled in).
+    pub(crate) def: Value,
+    pub(crate) task_group_id: String,
+    pub(crate) scheduler_id: String,
+    pub(crate) project_id: String,
+    pub(crate) task_queue_id: String,
+    pub(crate) provisioner_id: String,
+    pub(crate) worker_type: String,
+    pub(crate) deadline_ms: i64,
+    pub(crate) expires_ms: i64,
+    pub(crate) retries: u64,
+    pub(crate) retries_left: u64,
+    pub(crate) dependencies: Vec<String>,
+    pub(crate) requires: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) priority: String,
+    pub(crate) runs: Vec<Run>,
+    /// Creation order, for FIFO claiming.
+    pub(crate) seq: u64,
+}
+
+impl Task {
+    fn state(&self) -> &str {
+        self.runs
+            .last()
+            .map(|r| r.state.as_str())
+            .unwrap_or("unscheduled")
+    }
+
+    fn resolved(&self) -> bool {
+        matches!(self.state(), "completed" | "failed" | "exception")
+    }
+
+    fn status(&self, task_id: &str) -> Value {
+        json!({
+            "taskId": task_id,
+            "provisionerId": self.provisioner_id,
+            "workerType": self.worker_type,
+            "taskQueueId": self.task_queue_id,
+            "schedulerId": self.scheduler_id,
+            "projectId": self.project_id,
+            "taskGroupId": self.task_group_id,
+            "deadline": iso(self.deadline_ms),
+            "expires": iso(self.expires_ms),
+            "retriesLeft": self.retries_left,
+            "state": self.state(),
+            "runs": self.runs.iter().enumerate().map(|(i, r)| r.json(i)).collect::<Vec<_>>(),
+        })
+    }
+
+    fn priority_rank(&self) -> usize {
+        let p = if self.priority == "normal" {
+            "lowest"
+        } else {
+            self.priority.as_str()
+        };
+        PRIORITIES.iter().position(|x| *x == p).unwrap_or(6)
+    }
+}
+
+/// Where an artifact's content is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Details {
+    /// Bytes in the blob store under this key.
+    S3 { key: String },
+    /// An object in the object service (`t/<taskId>/<runId>/<name>`); `upload_id` until
+    /// finished.
+    Object { upload_id: Option<String> },
+    /// A URL chosen by the task.
+    Reference { url: String },
+    /// Another artifact of the same run.
+    Link { artifact: String },
+    /// An error instead of content.
+    Error { reason: String, message: String },
+}
+
+/// An artifact of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Artifact {
+    pub(crate) storage_type: String,
+    pub(crate) content_type: String,
+    pub(crate) expires_ms: i64,
+    pub(crate) present: bool,
+    pub(crate) content_length: Option<u64>,
+    pub(crate) details: Details,
+}
+
+impl Artifact {
+    fn json(&self, name: &str) -> Value {
+        let mut o = json!({
+            "storageType": self.storage_type,
+            "name": name,
+            "expires": iso(self.expires_ms),
+            "contentType": self.content_type,
+        });
+        if let Some(l) = self.content_length {
+            o["contentLength"] = json!(l);
+        }
+        o
+    }
+}
+
+/// A task group.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub(crate) scheduler_id: String,
+    pub(crate) expires_ms: i64,
+    pub(crate) sealed_ms: Option<i64>,
+}
 
 /// In-memory queue data.
 #[derive(Debug, Default)]
-pub(crate) struct QueueDb {}
+pub(crate) struct QueueDb {
+    pub(crate) tasks: BTreeMap<String, Task>,
+    /// (taskId, runId, name) → artifact.
+    pub(crate) artifacts: BTreeMap<(String, usize, String), Artifact>,
+    pub(crate) groups: BTreeMap<String, Group>,
+    seq: u64,
+}
+
+/// The object-service name of an object artifact.
+pub(crate) fn object_name(task_id: &str, run_id: usize, name: &str) -> String {
+    format!("t/{task_id}/{run_id}/{name}")
+}
+
+fn task_not_found() -> TcError {
+    TcError::not_found("Task not found")
+}
+
+fn reply_status(q: &QueueDb, task_id: &str) -> Reply {
+    let t = q.tasks.get(task_id).ok_or_else(task_not_found)?;
+    ok(json!({ "status": t.status(task_id) }))
+}
+
+/// Apply time-based transitions: claim expiry (with retries), deadlines, then dependencies.
+pub(crate) fn maintain(q: &mut QueueDb) {
+    let now = now_ms();
+    for t in q.tasks.values_mut() {
+        if !t.resolved() && t.deadline_ms <= now {
+            if t.runs.is_empty() {
+                t.runs.push(Run::new("exception"));
+            }
+            if let Some(r) = t.runs.last_mut() {
+                r.resolve("exception", "deadline-exceeded");
+            }
+            continue;
+        }
+        let expired = t
+            .runs
+            .last()
+            .is_some_and(|r| r.state == "running" && r.taken_until_ms.is_some_and(|u| u <= now));
+        if expired {
+            if let Some(r) = t.runs.last_mut() {
+                r.resolve("exception", "claim-expired");
+            }
+            if t.retries_left > 0 && t.runs.len() < MAX_RUNS {
+                t.retries_left -= 1;
+                t.runs.push(Run::new("retry"));
+            }
+        }
+    }
+    schedule_ready(q);
+}
+
+/// Schedule unscheduled tasks whose dependencies are satisfied.
+fn schedule_ready(q: &mut QueueDb) {
+    let states: BTreeMap<String, String> = q
+        .tasks
+        .iter()
+        .map(|(k, t)| (k.clone(), t.state().to_string()))
+        .collect();
+    for t in q.tasks.values_mut() {
+        if !t.runs.is_empty() {
+            continue;
+        }
+        let ready = t.dependencies.iter().all(|d| {
+            let s = states.get(d).map(String::as_str).unwrap_or("");
+            if t.requires == "all-resolved" {
+                matches!(s, "completed" | "failed" | "exception")
+            } else {
+                s == "completed"
+            }
+        });
+        if ready {
+            t.runs.push(Run::new("scheduled"));
+        }
+    }
+}
+
+fn js_seconds(ms: i64) -> String {
+    if ms % 1000 == 0 {
+        (ms / 1000).to_string()
+    } else {
+        let frac = format!("{:03}", ms.rem_euclid(1000));
+        format!("{}.{}", ms.div_euclid(1000), frac.trim_end_matches('0'))
+    }
+}
+
+/// Temporary credentials for a claimed run (as `task-creds.js` issues them).
+fn task_credentials(state: &AppState, task_id: &str, run_id: usize, t: &Task) -> Value {
+    let r = &t.runs[run_id];
+    let until = r.taken_until_ms.unwrap_or_else(now_ms);
+    let wg = r.worker_group.clone().unwrap_or_default();
+    let wid = r.worker_id.clone().unwrap_or_default();
+    let name = format!(
+        "task-client/{task_id}/{run_id}/on/{wg}/{wid}/until/{}",
+        js_seconds(until)
+    );
+    let mut scopes = vec![
+        format!("queue:reclaim-task:{task_id}/{run_id}"),
+        format!("queue:resolve-task:{task_id}/{run_id}"),
+        format!("queue:create-artifact:{task_id}/{run_id}"),
+    ];
+    scopes.extend(t.scopes.iter().cloned());
+    crate::tempcreds::from_queue(state, &name, &scopes, now_ms(), until)
+}
+
+/// Claim the pending last run of `task_id` for a worker; returns the claim JSON.
+pub(crate) fn claim(
+    state: &AppState,
+    q: &mut QueueDb,
+    task_id: &str,
+    worker_group: &str,
+    worker_id: &str,
+) -> Option<Value> {
+    let t = q.tasks.get_mut(task_id)?;
+    let run_id = t.runs.len().checked_sub(1)?;
+    let r = &mut t.runs[run_id];
+    if r.state != "pending" {
+        return None;
+    }
+    let now = now_ms();
+    r.state = "running".into();
+    r.worker_group = Some(worker_group.into());
+    r.worker_id = Some(worker_id.into());
+    r.started_ms = Some(now);
+    r.taken_until_ms = Some(now + CLAIM_MS);
+    let t = &q.tasks[task_id];
+    Some(json!({
+        "status": t.status(task_id),
+        "runId": run_id,
+        "workerGroup": worker_group,
+        "workerId": worker_id,
+        "takenUntil": iso(now + CLAIM_MS),
+        "task": t.def,
+        "credentials": task_credentials(state, task_id, run_id, t),
+    }))
+}
+
+fn str_list(o: &Map<String, Value>, key: &str) -> Result<Vec<String>, TcError> {
+    Ok(v::opt_str_list(o, key, "data")?.unwrap_or_default())
+}
+
+/// Validate and normalize a task definition (defaults filled in, dates normalized).
+fn normalize_task(task_id: &str, input: &Value) -> Result<(Value, Task), TcError> {
+    let o = v::object(input, "data")?;
+    v::only(
+        o,
+        &[
+            "taskQueueId",
+            "provisionerId",
+            "workerType",
+            "schedulerId",
+            "projectId",
+            "taskGroupId",
+            "dependencies",
+            "requires",
+            "routes",
+            "priority",
+            "retries",
+            "created",
+            "deadline",
+            "expires",
+            "scopes",
+            "payload",
+            "metadata",
+            "tags",
+            "extra",
+        ],
+        "data",
+    )?;
+    let (prov, wt, tq) = match (
+        v::opt_str(o, "taskQueueId", "data")?,
+        v::opt_str(o, "provisionerId", "data")?,
+        v::opt_str(o, "workerType", "data")?,
+    ) {
+        (Some(tq), p, w) => {
+            let Some((a, b)) = tq.split_once('/') else {
+                return Err(v::fail(
+                    "data/taskQueueId must match pattern \"^[a-zA-Z0-9-_]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$\"",
+                ));
+            };
+            if p.is_some_and(|p| p != a) || w.is_some_and(|w| w != b) {
+                return Err(TcError::input(
+                    "taskQueueId must match \"provisionerId/workerType\"",
+                ));
+            }
+            (a.to_string(), b.to_string(), tq.to_string())
+        }
+        (None, Some(p), Some(w)) => (p.to_string(), w.to_string(), format!("{p}/{w}")),
+        _ => {
+            return Err(v::fail(
+                "data must have required property 'taskQueueId' (or both 'provisionerId' and 'workerType')",
+            ))
+        }
+    };
+    v::identifier(&prov, "data/provisionerId")?;
+    if wt.is_empty() || wt.len() > 38 {
+        return Err(v::fail("data/workerType must be 1-38 characters"));
+    }
+    let scheduler_id = v::opt_str(o, "schedulerId", "data")?
+        .unwrap_or("-")
+        .to_string();
+    v::identifier(&scheduler_id, "data/schedulerId")?;
+    let project_id = v::opt_str(o, "projectId", "data")?
+        .unwrap_or("none")
+        .to_string();
+    v::project_id(&project_id, "data/projectId")?;
+    let task_group_id = v::opt_str(o, "taskGroupId", "data")?
+        .unwrap_or(task_id)
+        .to_string();
+    if !is_slugid(&task_group_id) {
+        return Err(v::fail("data/taskGroupId must match the slugid pattern"));
+    }
+    let dependencies = str_list(o, "dependencies")?;
+    if dependencies.iter().any(|d| !is_slugid(d)) {
+        return Err(v::fail(
+            "data/dependencies items must match the slugid pattern",
+        ));
+    }
+    if dependencies.iter().collect::<BTreeSet<_>>().len() != dependencies.len() {
+        return Err(v::fail("data/dependencies must NOT have duplicate items"));
+    }
+    let requires = v::opt_str(o, "requires", "data")?
+        .unwrap_or("all-completed")
+        .to_string();
+    if !matches!(requires.as_str(), "all-completed" | "all-resolved") {
+        return Err(v::fail(
+            "data/requires must be equal to one of the allowed values",
+        ));
+    }
+    let routes = str_list(o, "routes")?;
+    let priority = v::opt_str(o, "priority", "data")?
+        .unwrap_or("lowest")
+        .to_string();
+    if !PRIORITIES.contains(&priority.as_str()) && priority != "normal" {
+        return Err(v::fail(
+            "data/priority must be equal to one of the allowed values",
+        ));
+    }
+    let retries = match o.get("retries") {
+        None => 5,
+        Some(r) => r
+            .as_u64()
+            .filter(|r| *r <= 49)
+            .ok_or_else(|| v::fail("data/retries must be an integer between 0 and 49"))?,
+    };
+    let created = v::req_date(o, "created", "data")?;
+    let deadline = v::req_date(o, "deadline", "data")?;
+    let expires = v::opt_date(o, "expires", "data")?.unwrap_or(deadline + 365 * 24 * 3600 * 1000);
+    let scopes = str_list(o, "scopes")?;
+    if scopes.iter().any(|s| !crate::scopes::valid_scope(s)) {
+        return Err(v::fail("data/scopes items must be valid scopes"));
+    }
+    let payload = match o.get("payload") {
+        Some(p @ Value::Object(_)) => p.clone(),
+        Some(_) => return Err(v::fail("data/payload must be object")),
+        None => return Err(v::fail("data must have required property 'payload'")),
+    };
+    let metadata = o
+        .get("metadata")
+        .ok_or_else(|| v::fail("data must have required property 'metadata'"))?;
+    let md = v::object(metadata, "data/metadata")?;
+    for k in ["name", "description", "owner", "source"] {
+        v::req_str(md, k, "data/metadata")?;
+    }
+    let tags = match o.get("tags") {
+        None => json!({}),
+        Some(t @ Value::Object(m)) if m.values().all(Value::is_string) => t.clone(),
+        Some(_) => return Err(v::fail("data/tags must be an object of strings")),
+    };
+    let extra = match o.get("extra") {
+        None => json!({}),
+        Some(e @ Value::Object(_)) => e.clone(),
+        Some(_) => return Err(v::fail("data/extra must be object")),
+    };
+    if deadline > now_ms() + 5 * 24 * 3600 * 1000 + 60_000 {
+        return Err(TcError::input(
+            "Deadline cannot be more than 5 days into the future",
+        ));
+    }
+    if expires < deadline {
+        return Err(TcError::input("Expires must be after deadline"));
+    }
+    let def = json!({
+        "provisionerId": prov,
+        "workerType": wt,
+        "taskQueueId": tq,
+        "schedulerId": scheduler_id,
+        "projectId": project_id,
+        "taskGroupId": task_group_id,
+        "dependencies": dependencies,
+        "requires": requires,
+        "routes": routes,
+        "priority": priority,
+        "retries": retries,
+        "created": iso(created),
+        "deadline": iso(deadline),
+        "expires": iso(expires),
+        "scopes": scopes,
+        "payload": payload,
+        "metadata": metadata,
+        "tags": tags,
+        "extra": extra,
+    });
+    let task = Task {
+        def: def.clone(),
+        task_group_id,
+        scheduler_id,
+        project_id,
+        task_queue_id: tq,
+        provisioner_id: prov,
+        worker_type: wt,
+        deadline_ms: deadline,
+        expires_ms: expires,
+        retries,
+        retries_left: retries,
+        dependencies,
+        requires,
+        scopes,
+        priority,
+        runs: Vec::new(),
+        seq: 0,
+    };
+    Ok((def, task))
+}
+
+/// Insert a validated task (idempotent for an identical definition).
+pub(crate) fn insert_task(q: &mut QueueDb, task_id: &str, mut task: Task) -> Result<(), TcError> {
+    if let Some(existing) = q.tasks.get(task_id) {
+        if existing.def != task.def {
+            return Err(TcError::conflict(
+                "taskId already used by another task.\n\nThis could be the result of faulty idempotency!",
+            ));
+        }
+        return Ok(());
+    }
+    let missing: Vec<&String> = task
+        .dependencies
+        .iter()
+        .filter(|d| d.as_str() != task_id && !q.tasks.contains_key(*d))
+        .collect();
+    if !missing.is_empty() {
+        return Err(TcError::input(format!(
+            "`task.dependencies` references non-existing tasks: {}\n\nAll taskIds in `task.dependencies` **must** exist before the task is created.",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    match q.groups.get_mut(&task.task_group_id) {
+        Some(g) => {
+            if g.scheduler_id != task.scheduler_id {
+                return Err(TcError::conflict(format!(
+                    "Task group {} contains tasks with schedulerId {}. You are attempting to include tasks from schedulerId {}, which is not permitted. All tasks in the same task group must have the same schedulerId.",
+                    task.task_group_id, g.scheduler_id, task.scheduler_id
+                )));
+            }
+            if g.sealed_ms.is_some() {
+                return Err(TcError::conflict(format!(
+                    "Task group {} is sealed, no new tasks can be added",
+                    task.task_group_id
+                )));
+            }
+            g.expires_ms = g.expires_ms.max(task.expires_ms);
+        }
+        None => {
+            q.groups.insert(
+                task.task_group_id.clone(),
+                Group {
+                    scheduler_id: task.scheduler_id.clone(),
+                    expires_ms: task.expires_ms,
+                    sealed_ms: None,
+                },
+            );
+        }
+    }
+    q.seq += 1;
+    task.seq = q.seq;
+    q.tasks.insert(task_id.to_string(), task);
+    schedule_ready(q);
+    Ok(())
+}
+
+/// Create a task from a (JSON) definition, as `createTask` does, without scope checks.
+pub(crate) fn create_task_unchecked(
+    q: &mut QueueDb,
+    task_id: &str,
+    def: &Value,
+) -> Result<(), TcError> {
+    let (_, task) = normalize_task(task_id, def)?;
+    insert_task(q, task_id, task)
+}
+
+/// Resolve the last run of a task (`completed`, `failed` or `exception` with `reason`), for
+/// seeding.
+pub(crate) fn resolve_last_run(q: &mut QueueDb, task_id: &str, state: &str, reason: &str) {
+    if let Some(r) = q.tasks.get_mut(task_id).and_then(|t| t.runs.last_mut()) {
+        r.resolve(state, reason);
+    }
+    schedule_ready(q);
+}
+
+fn get_task<'a>(q: &'a QueueDb, task_id: &str) -> Result<&'a Task, TcError> {
+    q.tasks.get(task_id).ok_or_else(task_not_found)
+}
+
+fn run_id(call: &Call) -> usize {
+    call.param("runId").parse().unwrap_or(usize::MAX)
+}
 
 /// Handle a queue API call.
-pub(crate) async fn handle(_call: &mut Call) -> Reply {
-    // not implemented yet: answer like an unknown route
-    Ok(crate::api::not_found())
+pub(crate) async fn handle(call: &mut Call) -> Reply {
+    let state = call.state.clone();
+    maintain(&mut lock(&state.db).queue);
+    let task_id = call.param("taskId").to_string();
+    match call.ep.name {
+        "task" => {
+            let db = lock(&state.db);
+            ok(get_task(&db.queue, &task_id)?.def.clone())
+        }
+        "status" => reply_status(&lock(&state.db).queue, &task_id),
+        "tasks" | "statuses" => {
+            let body = v::object(&call.payload, "data")?.clone();
+            v::only(&body, &["taskIds"], "data")?;
+            let ids = v::opt_str_list(&body, "taskIds", "data")?
+                .ok_or_else(|| v::fail("data must have required property 'taskIds'"))?;
+            call.authorize(json!({ "taskIds": ids }))?;
+            let db = lock(&state.db);
+            let items: Vec<Value> = ids
+                .iter()
+                .filter_map(|id| db.queue.tasks.get(id).map(|t| (id, t)))
+                .map(|(id, t)| {
+                    if call.ep.name == "tasks" {
+                        json!({"taskId": id, "task": t.def})
+                    } else {
+                        json!({"taskId": id, "status": t.status(id)})
+                    }
+                })
+                .collect();
+            ok(if call.ep.name == "tasks" {
+                json!({ "tasks": items })
+            } else {
+                json!({ "statuses": items })
+            })
+        }
+        "createTask" => {
+            let (def, task) = normalize_task(&task_id, &call.payload)?;
+            let pri_idx = task.priority_rank();
+            let priorities: Vec<&str> = PRIORITIES[..=pri_idx].to_vec();
+            call.authorize(json!({
+                "scopes": task.scopes,
+                "routes": def["routes"],
+                "projectId": task.project_id,
+                "schedulerId": task.scheduler_id,
+                "priorities": priorities,
+                "provisionerId": task.provisioner_id,
+                "workerType": task.worker_type,
+            }))?;
+            let mut db = lock(&state.db);
+            insert_task(&mut db.queue, &task_id, task)?;
+            drop(db);
+            state.work.notify_waiters();
+            reply_status(&lock(&state.db).queue, &task_id)
+        }
+        "scheduleTask" | "cancelTask" | "rerunTask" => {
+            let (sched, group, project) = {
+                let db = lock(&state.db);
+                let t = get_task(&db.queue, &task_id)?;
+                (
+                    t.scheduler_id.clone(),
+                    t.task_group_id.clone(),
+                    t.project_id.clone(),
+                )
+            };
+            call.authorize(
+                json!({"schedulerId": sched, "taskGroupId": group, "projectId": project}),
+            )?;
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            match call.ep.name {
+                "scheduleTask" => {
+                    if t.runs.is_empty() {
+                        if t.deadline_ms <= now_ms() {
+                            return Err(TcError::conflict(
+                                "Task can't be scheduled past its deadline",
+                            ));
+                        }
+                        t.runs.push(Run::new("scheduled"));
+                    }
+                }
+                "cancelTask" => match t.state() {
+                    "unscheduled" => {
+                        let mut r = Run::new("exception");
+                        r.resolve("exception", "canceled");
+                        t.runs.push(r);
+                    }
+                    "pending" | "running" => {
+                        if let Some(r) = t.runs.last_mut() {
+                            r.resolve("exception", "canceled");
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {
+                    if !matches!(t.state(), "pending" | "running") {
+                        if t.runs.len() >= MAX_RUNS {
+                            return Err(TcError::conflict("Maximum number of runs reached"));
+                        }
+                        if t.deadline_ms <= now_ms() {
+                            return Err(TcError::conflict("Task can't be rerun past its deadline"));
+                        }
+                        let reason = if t.runs.is_empty() {
+                            "scheduled"
+                        } else {
+                            "rerun"
+                        };
+                        t.runs.push(Run::new(reason));
+                        t.retries_left = t.retries;
+                    }
+                }
+            }
+            schedule_ready(q);
+            let r = reply_status(q, &task_id);
+            drop(db);
+            state.work.notify_waiters();
+            r
+        }
+        "listTaskGroup" => {
+            let group = call.param("taskGroupId").to_string();
+            let after = after_key(call)?;
+            let limit = limit(call, 1000, 1000);
+            let db = lock(&state.db);
+            if !db.queue.groups.contains_key(&group) {
+                return Err(TcError::not_found(format!(
+                    "No task-group with taskGroupId: `{group}`"
+                )));
+            }
+            let items = db
+                .queue
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.task_group_id == group)
+                .map(|(id, t)| (id.clone(), json!({"status": t.status(id), "task": t.def})))
+                .collect();
+            let (page, token) = paginate(items, after, limit);
+            let mut out = json!({"taskGroupId": group, "tasks": page});
+            if let Some(t) = token {
+                out["continuationToken"] = json!(t);
+            }
+            ok(out)
+        }
+        "getTaskGroup" | "sealTaskGroup" | "cancelTaskGroup" => {
+            let group_id = call.param("taskGroupId").to_string();
+            let sched = lock(&state.db)
+                .queue
+                .groups
+                .get(&group_id)
+                .map(|g| g.scheduler_id.clone())
+                .ok_or_else(|| {
+                    TcError::not_found(format!("No task-group with taskGroupId: `{group_id}`"))
+                })?;
+            call.authorize(json!({ "schedulerId": sched }))?;
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            let mut out = Map::new();
+            if call.ep.name == "cancelTaskGroup" {
+                let mut ids = Vec::new();
+                let mut size = 0;
+                for (id, t) in q.tasks.iter_mut() {
+                    if t.task_group_id != group_id {
+                        continue;
+                    }
+                    size += 1;
+                    match t.state() {
+                        "unscheduled" => {
+                            let mut r = Run::new("exception");
+                            r.resolve("exception", "canceled");
+                            t.runs.push(r);
+                            ids.push(id.clone());
+                        }
+                        "pending" | "running" => {
+                            if let Some(r) = t.runs.last_mut() {
+                                r.resolve("exception", "canceled");
+                            }
+                            ids.push(id.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                q.groups
+                    .get_mut(&group_id)
+                    .map(|g| g.sealed_ms.get_or_insert(now_ms()));
+                schedule_ready(q);
+                return ok(json!({
+                    "taskGroupId": group_id,
+                    "taskGroupSize": size,
+                    "cancelledCount": ids.len(),
+                    "taskIds": ids,
+                }));
+            }
+            let g = q.groups.get_mut(&group_id).ok_or_else(task_not_found)?;
+            if call.ep.name == "sealTaskGroup" && g.sealed_ms.is_none() {
+                g.sealed_ms = Some(now_ms());
+            }
+            out.insert("taskGroupId".into(), json!(group_id));
+            out.insert("schedulerId".into(), json!(g.scheduler_id));
+            out.insert("expires".into(), json!(iso(g.expires_ms)));
+            if let Some(s) = g.sealed_ms {
+                out.insert("sealed".into(), json!(iso(s)));
+            }
+            let size = q
+                .tasks
+                .values()
+                .filter(|t| t.task_group_id == group_id)
+                .count();
+            out.insert("taskGroupSize".into(), json!(size));
+            ok(Value::Object(out))
+        }
+        "listDependentTasks" => {
+            let after = after_key(call)?;
+            let limit = limit(call, 1000, 1000);
+            let db = lock(&state.db);
+            get_task(&db.queue, &task_id)?;
+            let items = db
+                .queue
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.dependencies.contains(&task_id))
+                .map(|(id, t)| (id.clone(), json!({"status": t.status(id), "task": t.def})))
+                .collect();
+            let (page, token) = paginate(items, after, limit);
+            let mut out = json!({"taskId": task_id, "tasks": page});
+            if let Some(t) = token {
+                out["continuationToken"] = json!(t);
+            }
+            ok(out)
+        }
+        "pendingTasks" | "taskQueueCounts" => {
+            let tq = call.param("taskQueueId").to_string();
+            let db = lock(&state.db);
+            let count = |s: &str| {
+                db.queue
+                    .tasks
+                    .values()
+                    .filter(|t| t.task_queue_id == tq && t.state() == s)
+                    .count()
+            };
+            if call.ep.name == "pendingTasks" {
+                let (p, w) = tq.split_once('/').unwrap_or((tq.as_str(), ""));
+                ok(json!({
+                    "provisionerId": p,
+                    "workerType": w,
+                    "taskQueueId": tq,
+                    "pendingTasks": count("pending"),
+                }))
+            } else {
+                ok(json!({
+                    "taskQueueId": tq,
+                    "pendingTasks": count("pending"),
+                    "claimedTasks": count("running"),
+                }))
+            }
+        }
+        "claimWork" => claim_work(call, &state).await,
+        "claimTask" => {
+            let body = v::object(&call.payload, "data")?.clone();
+            v::only(&body, &["workerGroup", "workerId"], "data")?;
+            let wg = v::req_str(&body, "workerGroup", "data")?.to_string();
+            let wid = v::req_str(&body, "workerId", "data")?.to_string();
+            v::identifier(&wg, "data/workerGroup")?;
+            v::identifier(&wid, "data/workerId")?;
+            let (prov, wt, nruns) = {
+                let db = lock(&state.db);
+                let t = get_task(&db.queue, &task_id)?;
+                (
+                    t.provisioner_id.clone(),
+                    t.worker_type.clone(),
+                    t.runs.len(),
+                )
+            };
+            call.authorize(json!({
+                "provisionerId": prov, "workerType": wt, "workerGroup": wg, "workerId": wid,
+            }))?;
+            let rid = run_id(call);
+            if rid >= nruns {
+                return Err(TcError::not_found("Run not found"));
+            }
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            let t = &q.tasks[&task_id];
+            let r = &t.runs[rid];
+            if rid + 1 == nruns && r.state == "pending" {
+                let c = claim(&state, q, &task_id, &wg, &wid).ok_or_else(task_not_found)?;
+                return ok(c);
+            }
+            if r.state == "running"
+                && r.worker_group.as_deref() == Some(wg.as_str())
+                && r.worker_id.as_deref() == Some(wid.as_str())
+            {
+                return ok(json!({
+                    "status": t.status(&task_id),
+                    "runId": rid,
+                    "workerGroup": wg,
+                    "workerId": wid,
+                    "takenUntil": iso(r.taken_until_ms.unwrap_or_else(now_ms)),
+                    "task": t.def,
+                    "credentials": task_credentials(&state, &task_id, rid, t),
+                }));
+            }
+            Err(TcError::conflict(format!(
+                "Run {rid} was already claimed by another worker or is resolved"
+            )))
+        }
+        "reclaimTask" => {
+            let rid = run_id(call);
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            let Some(r) = t.runs.get_mut(rid) else {
+                return Err(TcError::not_found("Run not found"));
+            };
+            if r.state != "running" {
+                return Err(TcError::conflict(format!(
+                    "Run {rid} on task {task_id} is resolved or not running.\n\nTask status: {}",
+                    t.status(&task_id)
+                )));
+            }
+            let until = now_ms() + CLAIM_MS;
+            r.taken_until_ms = Some(until);
+            let (wg, wid) = (r.worker_group.clone(), r.worker_id.clone());
+            let t = &q.tasks[&task_id];
+            ok(json!({
+                "status": t.status(&task_id),
+                "runId": rid,
+                "workerGroup": wg,
+                "workerId": wid,
+                "takenUntil": iso(until),
+                "credentials": task_credentials(&state, &task_id, rid, t),
+            }))
+        }
+        "reportCompleted" | "reportFailed" | "reportException" => {
+            let (target, reason) = match call.ep.name {
+                "reportCompleted" => ("completed", "completed".to_string()),
+                "reportFailed" => ("failed", "failed".to_string()),
+                _ => {
+                    let body = v::object(&call.payload, "data")?;
+                    v::only(body, &["reason"], "data")?;
+                    let reason = v::req_str(body, "reason", "data")?.to_string();
+                    if !matches!(
+                        reason.as_str(),
+                        "worker-shutdown"
+                            | "malformed-payload"
+                            | "resource-unavailable"
+                            | "internal-error"
+                            | "superseded"
+                            | "intermittent-task"
+                    ) {
+                        return Err(v::fail(
+                            "data/reason must be equal to one of the allowed values",
+                        ));
+                    }
+                    ("exception", reason)
+                }
+            };
+            let rid = run_id(call);
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            if rid >= t.runs.len() {
+                return Err(TcError::not_found("Run not found"));
+            }
+            let r = &mut t.runs[rid];
+            if r.state != "running" {
+                if r.state == target && r.reason_resolved.as_deref() == Some(reason.as_str()) {
+                    return reply_status(q, &task_id);
+                }
+                return Err(TcError::conflict(format!(
+                    "Run {rid} of task {task_id} is not running (state: {})",
+                    r.state
+                )));
+            }
+            r.resolve(target, &reason);
+            let last = rid + 1 == t.runs.len();
+            if last
+                && target == "exception"
+                && matches!(reason.as_str(), "worker-shutdown" | "intermittent-task")
+                && t.retries_left > 0
+                && t.runs.len() < MAX_RUNS
+            {
+                t.retries_left -= 1;
+                let why = if reason == "intermittent-task" {
+                    "task-retry"
+                } else {
+                    "retry"
+                };
+                t.runs.push(Run::new(why));
+            }
+            schedule_ready(q);
+            let r = reply_status(q, &task_id);
+            drop(db);
+            state.work.notify_waiters();
+            r
+        }
+        "createArtifact" => create_artifact(call, &state).await,
+        "finishArtifact" => {
+            let body = v::object(&call.payload, "data")?.clone();
+            v::only(&body, &["uploadId"], "data")?;
+            let upload_id = v::req_slugid(&body, "uploadId", "data")?.to_string();
+            let rid = run_id(call);
+            let name = call.param("name").to_string();
+            let mut db = lock(&state.db);
+            let key = (task_id.clone(), rid, name.clone());
+            let known_run = db
+                .queue
+                .tasks
+                .get(&task_id)
+                .is_some_and(|t| rid < t.runs.len());
+            let Some(a) = db.queue.artifacts.get(&key).filter(|_| known_run).cloned() else {
+                return Err(TcError::not_found(format!(
+                    "Artifact with taskId `{task_id}`, runId {rid}, name `{name}` not found"
+                )));
+            };
+            let Details::Object {
+                upload_id: expected,
+            } = &a.details
+            else {
+                return Err(TcError::input("Only object artifacts can be finished"));
+            };
+            if a.present {
+                return Ok(no_content());
+            }
+            if expected.as_deref() != Some(upload_id.as_str()) {
+                return Err(TcError::input(
+                    "given uploadId does not match that for the artifact",
+                ));
+            }
+            if !crate::object::is_finished(&db, &object_name(&task_id, rid, &name)) {
+                return Err(TcError::input(
+                    "Object storing artifact data does not exist",
+                ));
+            }
+            if let Some(a) = db.queue.artifacts.get_mut(&key) {
+                a.present = true;
+                a.details = Details::Object { upload_id: None };
+            }
+            Ok(no_content())
+        }
+        "listArtifacts" | "listLatestArtifacts" => {
+            let after = after_key(call)?;
+            let limit = limit(call, 1000, 1000);
+            let db = lock(&state.db);
+            let t = get_task(&db.queue, &task_id)?;
+            if t.runs.is_empty() {
+                return Err(TcError::not_found("Task doesn't have any runs"));
+            }
+            let rid = if call.ep.name == "listArtifacts" {
+                let rid = run_id(call);
+                if rid >= t.runs.len() {
+                    return Err(TcError::not_found(format!(
+                        "Task with taskId: `{task_id}` has no run with runId: {}",
+                        call.param("runId")
+                    )));
+                }
+                rid
+            } else {
+                t.runs.len() - 1
+            };
+            let items = db
+                .queue
+                .artifacts
+                .range((task_id.clone(), rid, String::new())..)
+                .take_while(|((t, r, _), _)| *t == task_id && *r == rid)
+                .filter(|(_, a)| a.present)
+                .map(|((_, _, n), a)| (n.clone(), a.json(n)))
+                .collect();
+            let (page, token) = paginate(items, after, limit);
+            let mut out = json!({ "artifacts": page });
+            if let Some(t) = token {
+                out["continuationToken"] = json!(t);
+            }
+            ok(out)
+        }
+        "artifactInfo" | "latestArtifactInfo" => {
+            let name = call.param("name").to_string();
+            let db = lock(&state.db);
+            let t = get_task(&db.queue, &task_id)?;
+            let rid = if call.ep.name == "artifactInfo" {
+                run_id(call)
+            } else {
+                t.runs
+                    .len()
+                    .checked_sub(1)
+                    .ok_or_else(|| TcError::not_found("Task doesn't have any runs"))?
+            };
+            match db
+                .queue
+                .artifacts
+                .get(&(task_id.clone(), rid, name.clone()))
+            {
+                Some(a) if a.present => ok(a.json(&name)),
+                _ => Err(TcError::not_found("Artifact not found")),
+            }
+        }
+        "getArtifact" | "getLatestArtifact" | "artifact" | "latestArtifact" => {
+            artifact_download(call, &state)
+        }
+        _ => Ok(crate::api::not_found()),
+    }
+}
+
+fn no_content() -> Response {
+    let mut resp = Response::new(axum::body::Body::empty());
+    *resp.status_mut() = http::StatusCode::NO_CONTENT;
+    resp
+}
+
+async fn claim_work(call: &mut Call, state: &AppState) -> Reply {
+    let body = v::object(&call.payload, "data")?.clone();
+    v::only(&body, &["workerGroup", "workerId", "tasks"], "data")?;
+    let wg = v::req_str(&body, "workerGroup", "data")?.to_string();
+    let wid = v::req_str(&body, "workerId", "data")?.to_string();
+    v::identifier(&wg, "data/workerGroup")?;
+    v::identifier(&wid, "data/workerId")?;
+    let n = match body.get("tasks") {
+        None => 1,
+        Some(t) => t
+            .as_u64()
+            .filter(|n| (1..=32).contains(n))
+            .ok_or_else(|| v::fail("data/tasks must be an integer between 1 and 32"))?
+            as usize,
+    };
+    call.authorize(json!({"workerGroup": wg, "workerId": wid}))?;
+    let tq = call.param("taskQueueId").to_string();
+    let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
+    loop {
+        let notified = state.work.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let claims = {
+            let mut db = lock(&state.db);
+            let q = &mut db.queue;
+            maintain(q);
+            let mut pending: Vec<(usize, u64, String)> = q
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.task_queue_id == tq && t.state() == "pending")
+                .map(|(id, t)| (t.priority_rank(), t.seq, id.clone()))
+                .collect();
+            pending.sort();
+            pending
+                .into_iter()
+                .take(n)
+                .filter_map(|(_, _, id)| claim(state, q, &id, &wg, &wid))
+                .collect::<Vec<_>>()
+        };
+        if !claims.is_empty() {
+            return ok(json!({ "tasks": claims }));
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return ok(json!({ "tasks": [] }));
+        }
+    }
+}
+
+/// A parsed createArtifact request.
+struct ArtifactRequest {
+    storage_type: String,
+    content_type: Option<String>,
+    expires_ms: i64,
+    content_length: Option<u64>,
+    details: Details,
+}
+
+fn parse_artifact_request(p: &Value) -> Result<ArtifactRequest, TcError> {
+    let o = v::object(p, "data")?;
+    let st = v::req_str(o, "storageType", "data")?.to_string();
+    let expires = v::req_date(o, "expires", "data")?;
+    let ct = v::opt_str(o, "contentType", "data")?.map(str::to_string);
+    let details = match st.as_str() {
+        "s3" => {
+            v::only(o, &["storageType", "expires", "contentType"], "data")?;
+            Details::S3 {
+                key: crate::storage::new_key(),
+            }
+        }
+        "object" => {
+            v::only(
+                o,
+                &["storageType", "expires", "contentType", "contentLength"],
+                "data",
+            )?;
+            Details::Object { upload_id: None }
+        }
+        "reference" => {
+            v::only(o, &["storageType", "expires", "contentType", "url"], "data")?;
+            Details::Reference {
+                url: v::req_str(o, "url", "data")?.to_string(),
+            }
+        }
+        "link" => {
+            v::only(
+                o,
+                &["storageType", "expires", "contentType", "artifact"],
+                "data",
+            )?;
+            Details::Link {
+                artifact: v::req_str(o, "artifact", "data")?.to_string(),
+            }
+        }
+        "error" => {
+            v::only(o, &["storageType", "expires", "reason", "message"], "data")?;
+            let reason = v::req_str(o, "reason", "data")?.to_string();
+            if !matches!(
+                reason.as_str(),
+                "file-missing-on-worker"
+                    | "invalid-resource-on-worker"
+                    | "too-large-file-on-worker"
+            ) {
+                return Err(v::fail(
+                    "data/reason must be equal to one of the allowed values",
+                ));
+            }
+            Details::Error {
+                reason,
+                message: v::req_str(o, "message", "data")?.to_string(),
+            }
+        }
+        _ => {
+            return Err(v::fail(
+                "data/storageType must be equal to one of the allowed values",
+            ))
+        }
+    };
+    Ok(ArtifactRequest {
+        storage_type: st,
+        content_type: ct,
+        expires_ms: expires,
+        content_length: o.get("contentLength").and_then(Value::as_u64),
+        details,
+    })
+}
+
+/// Create (or idempotently re-create) an artifact; returns the createArtifact response.
+/// Scopes are the caller's business.
+pub(crate) fn put_artifact(
+    state: &AppState,
+    db: &mut Db,
+    task_id: &str,
+    rid: usize,
+    name: &str,
+    payload: &Value,
+    flags: &[FaultFlag],
+) -> Result<Value, TcError> {
+    let ArtifactRequest {
+        storage_type: st,
+        content_type: ct,
+        expires_ms: expires,
+        content_length: len,
+        mut details,
+    } = parse_artifact_request(payload)?;
+    let content_type = ct.unwrap_or_else(|| "application/binary".into());
+    if expires < now_ms() - 15 * 60 * 1000 {
+        return Err(TcError::input("Expires must be in the future"));
+    }
+    let t = db
+        .queue
+        .tasks
+        .get(task_id)
+        .ok_or_else(|| TcError::input("Task not found"))?;
+    let Some(run) = t.runs.get(rid) else {
+        return Err(TcError::input("Run not found"));
+    };
+    let (Some(wg), Some(wid)) = (run.worker_group.clone(), run.worker_id.clone()) else {
+        return Err(TcError::input(
+            "Run was not claimed by a worker and so no artifacts can exist",
+        ));
+    };
+    if expires > t.expires_ms {
+        return Err(TcError::input(format!(
+            "Artifact expires ({}) after the task expiration {} (task.expires < expires) - this is not allowed, artifacts may not expire after the task they belong to expires",
+            iso(expires),
+            iso(t.expires_ms)
+        )));
+    }
+    if run.state != "running" {
+        let allow = run.state == "exception"
+            && run
+                .resolved_ms
+                .is_some_and(|r| r > now_ms() - 25 * 60 * 1000);
+        if !allow {
+            return Err(TcError::conflict(format!(
+                "Artifacts cannot be created for a task after it is resolved, unless it is resolved 'exception', and even in this case only up to 25 min past resolution.This to ensure that artifacts have been uploaded before a task is 'completed' and output is consumed by a dependent task\n\nTask status: {}",
+                t.status(task_id)
+            )));
+        }
+    }
+    let project_id = t.project_id.clone();
+    let key = (task_id.to_string(), rid, name.to_string());
+    if let Some(orig) = db.queue.artifacts.get(&key) {
+        let same_type = orig.storage_type == st;
+        let compatible = (st == "link" || orig.content_type == content_type)
+            && orig.expires_ms <= expires
+            && if same_type {
+                match (&orig.details, &details) {
+                    (Details::S3 { .. }, Details::S3 { .. }) => true,
+                    (Details::Object { .. }, Details::Object { .. }) => !orig.present,
+                    (Details::Reference { .. }, _) => true,
+                    (a, b) => a == b,
+                }
+            } else {
+                orig.storage_type == "reference" && st == "link"
+            };
+        if !compatible {
+            return Err(TcError::conflict(format!(
+                "Artifact already exists with different properties, and none of the allowed exceptions apply: {}",
+                json!({"storageType": orig.storage_type, "contentType": orig.content_type, "expires": iso(orig.expires_ms)})
+            )));
+        }
+        // keep the blob key / uploadId of the original (retries refresh URLs, not content)
+        if same_type && matches!(orig.details, Details::S3 { .. } | Details::Object { .. }) {
+            details = orig.details.clone();
+        }
+    }
+    let object_name = object_name(task_id, rid, name);
+    if let Details::Object { upload_id } = &mut details {
+        if upload_id.is_none() {
+            *upload_id = Some(crate::util::slugid());
+        }
+        let uid = upload_id.clone().unwrap_or_default();
+        crate::object::lock_in(
+            db,
+            &object_name,
+            &project_id,
+            &uid,
+            expires,
+            &BTreeMap::new(),
+        )?;
+    }
+    let present = !matches!(details, Details::Object { .. });
+    db.queue.artifacts.insert(
+        key,
+        Artifact {
+            storage_type: st.clone(),
+            content_type: content_type.clone(),
+            expires_ms: expires,
+            present,
+            content_length: len,
+            details: details.clone(),
+        },
+    );
+    Ok(match details {
+        Details::S3 { key } => {
+            let exp = if flags.contains(&FaultFlag::ExpireUrl) {
+                now_ms() - 1000
+            } else {
+                now_ms() + 45 * 60 * 1000
+            };
+            let url = crate::storage::put_url_any_length(state, &key, exp + 10_000, &content_type);
+            json!({
+                "storageType": "s3",
+                "contentType": content_type,
+                "expires": iso(exp),
+                "putUrl": url,
+            })
+        }
+        Details::Object { upload_id } => {
+            let expiry = expires.min(now_ms() + 24 * 3600 * 1000);
+            let creds = crate::tempcreds::from_queue(
+                state,
+                &format!("artifact-upload/{task_id}/{rid}/on/{wg}/{wid}"),
+                &[format!("object:upload:{project_id}:{object_name}")],
+                now_ms(),
+                expiry,
+            );
+            json!({
+                "storageType": "object",
+                "name": object_name,
+                "projectId": project_id,
+                "uploadId": upload_id,
+                "expires": iso(expires),
+                "credentials": creds,
+            })
+        }
+        _ => json!({ "storageType": st }),
+    })
+}
+
+async fn create_artifact(call: &mut Call, state: &AppState) -> Reply {
+    let rid = run_id(call);
+    let name = call.param("name").to_string();
+    let task_id = call.param("taskId").to_string();
+    let mut db = lock(&state.db);
+    let out = put_artifact(
+        state,
+        &mut db,
+        &task_id,
+        rid,
+        &name,
+        &call.payload,
+        &call.flags,
+    )?;
+    ok(out)
+}
+
+/// Follow links from `name`, authorizing every hop; returns the final name and artifact.
+fn follow_links(
+    call: &mut Call,
+    state: &AppState,
+    task_id: &str,
+    rid: usize,
+    name: &str,
+) -> Result<(String, Artifact), TcError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut name = name.to_string();
+    loop {
+        names.push(name.clone());
+        call.authorize(json!({ "names": names }))?;
+        let a = lock(&state.db)
+            .queue
+            .artifacts
+            .get(&(task_id.to_string(), rid, name.clone()))
+            .cloned();
+        let a = match a {
+            Some(a) if a.present => a,
+            _ => return Err(TcError::not_found("Artifact not found")),
+        };
+        if a.expires_ms < now_ms() {
+            return Err(TcError::new("ResourceExpired", "Artifact expired"));
+        }
+        let Details::Link { artifact } = &a.details else {
+            return Ok((name, a));
+        };
+        if names.contains(artifact) {
+            return Err(TcError::input("Artifact leads to a link cycle"));
+        }
+        name = artifact.clone();
+    }
+}
+
+fn with_storage_type(mut resp: Response, st: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(st) {
+        resp.headers_mut()
+            .insert("x-taskcluster-artifact-storage-type", v);
+    }
+    resp
+}
+
+fn artifact_download(call: &mut Call, state: &AppState) -> Reply {
+    let task_id = call.param("taskId").to_string();
+    let name = call.param("name").to_string();
+    let latest = matches!(call.ep.name, "getLatestArtifact" | "latestArtifact");
+    let redirect = matches!(call.ep.name, "getArtifact" | "getLatestArtifact");
+    // permission on the requested name first, before revealing whether the task exists
+    call.authorize(json!({ "names": [name] }))?;
+    let rid = if latest {
+        let db = lock(&state.db);
+        let t = get_task(&db.queue, &task_id)?;
+        t.runs
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| TcError::not_found("Task doesn't have any runs"))?
+    } else {
+        run_id(call)
+    };
+    let (final_name, a) = follow_links(call, state, &task_id, rid, &name)?;
+    let st = a.storage_type.clone();
+    let expired_urls = call.flags.contains(&FaultFlag::ExpireUrl);
+    let (body, url) = match &a.details {
+        Details::S3 { key } => {
+            let exp = if expired_urls {
+                now_ms() - 1000
+            } else {
+                now_ms() + 30 * 60 * 1000
+            };
+            let url = crate::storage::get_url(state, key, exp);
+            (json!({"storageType": st, "url": url}), Some(url))
+        }
+        Details::Reference { url } => (json!({"storageType": st, "url": url}), Some(url.clone())),
+        Details::Object { .. } => {
+            let oname = object_name(&task_id, rid, &final_name);
+            if redirect {
+                let url = crate::object::simple_url(state, &oname, &call.flags)
+                    .ok_or_else(|| TcError::not_found("Object does not exist."))?;
+                (json!({"storageType": st, "url": url}), Some(url))
+            } else {
+                let creds = crate::tempcreds::from_queue(
+                    state,
+                    &format!("artifact-download/{task_id}/{rid}/{final_name}"),
+                    &[format!("object:download:{oname}")],
+                    now_ms(),
+                    now_ms() + 3600 * 1000,
+                );
+                (
+                    json!({"storageType": st, "name": oname, "credentials": creds}),
+                    None,
+                )
+            }
+        }
+        Details::Error { reason, message } => {
+            if redirect {
+                let resp = json_response(424, &json!({"reason": reason, "message": message}));
+                return Ok(with_storage_type(resp, &st));
+            }
+            (
+                json!({"storageType": st, "reason": reason, "message": message}),
+                None,
+            )
+        }
+        Details::Link { .. } => {
+            return Err(TcError::new(
+                "InternalServerError",
+                "unexpected artifact with storageType `link`",
+            ))
+        }
+    };
+    let resp = match (redirect, url) {
+        (true, Some(url)) => {
+            let mut r = json_response(303, &body);
+            if let Ok(v) = HeaderValue::from_str(&url) {
+                r.headers_mut().insert(http::header::LOCATION, v);
+            }
+            r
+        }
+        _ => json_response(200, &body),
+    };
+    Ok(with_storage_type(resp, &st))
 }

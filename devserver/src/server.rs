@@ -12,10 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -152,8 +154,26 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
     };
     let conn = req.extensions().get::<ConnCtl>().cloned();
     let (mut parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
+    // blob-store bodies are streamed (to disk) and counted on the way, never buffered
+    let streamed = path.starts_with(crate::storage::PREFIX);
+    let counter = Arc::new(AtomicU64::new(0));
+    let buffered = if streamed {
+        let c = counter.clone();
+        let counted = body.into_data_stream().map(move |chunk| {
+            if let Ok(b) = &chunk {
+                c.fetch_add(b.len() as u64, Ordering::Relaxed);
+            }
+            chunk
+        });
+        Ok((Bytes::new(), Some(Body::from_stream(counted))))
+    } else {
+        axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map(|b| (b, None))
+            .map_err(|_| ())
+    };
+    let (bytes, body) = match buffered {
+        Ok(x) => x,
         Err(_) => {
             let mut resp = (
                 StatusCode::BAD_REQUEST,
@@ -240,11 +260,14 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
     let note = AuthNoteCell::default();
     parts.extensions.insert(note.clone());
     parts.extensions.insert(flags);
-    let req = Request::from_parts(parts, Body::from(bytes));
+    let req = Request::from_parts(parts, body.unwrap_or_else(|| Body::from(bytes)));
     let mut resp = next.run(req).await;
     add_cors(resp.headers_mut(), &path);
 
     if !admin {
+        if streamed {
+            rec.body_length = counter.load(Ordering::Relaxed);
+        }
         rec.status = resp.status().as_u16();
         let n = lock(&note.0).clone();
         rec.client_id = n.client_id;
@@ -253,39 +276,60 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
     }
 
     if let Some(n) = truncate {
-        let (parts, body) = resp.into_parts();
-        let full = axum::body::to_bytes(body, usize::MAX)
-            .await
-            .unwrap_or_default();
-        let n = (n as usize).min(full.len());
-        let head = full.slice(..n);
-        let stream = futures_util::stream::unfold(0u8, move |st| {
-            let head = head.clone();
-            async move {
-                match st {
-                    0 => Some((Ok::<Bytes, std::io::Error>(head), 1)),
-                    1 => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Some((
-                            Err(std::io::Error::new(
-                                std::io::ErrorKind::ConnectionAborted,
-                                "injected truncation",
-                            )),
-                            2,
-                        ))
+        return truncate_response(resp, n);
+    }
+    resp
+}
+
+/// Send the head (with the full `Content-Length`) and the first `n` body bytes, then abort.
+/// The body is streamed through, so large blob downloads stay bounded in memory.
+fn truncate_response(resp: Response, n: u64) -> Response {
+    use axum::body::HttpBody;
+    let (parts, body) = resp.into_parts();
+    let full_len = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| body.size_hint().exact());
+    let inner = body.into_data_stream();
+    let stream =
+        futures_util::stream::unfold((inner, n, false), |(mut inner, left, done)| async move {
+            if done {
+                return None;
+            }
+            if left > 0 {
+                match inner.next().await {
+                    Some(Ok(chunk)) => {
+                        let take = (chunk.len() as u64).min(left);
+                        let head = chunk.slice(..take as usize);
+                        return Some((
+                            Ok::<Bytes, std::io::Error>(head),
+                            (inner, left - take, false),
+                        ));
                     }
-                    _ => None,
+                    Some(Err(e)) => {
+                        return Some((Err(std::io::Error::other(e.to_string())), (inner, 0, true)))
+                    }
+                    // the body ended first: still abort, as the declared length says more
+                    None => {}
                 }
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "injected truncation",
+                )),
+                (inner, 0, true),
+            ))
         });
-        let mut resp = Response::from_parts(parts, Body::from_stream(stream));
-        resp.headers_mut().insert(
-            http::header::CONTENT_LENGTH,
-            HeaderValue::from(full.len() as u64),
-        );
-        resp.headers_mut().remove(http::header::TRANSFER_ENCODING);
-        return resp;
+    let mut resp = Response::from_parts(parts, Body::from_stream(stream));
+    if let Some(len) = full_len {
+        resp.headers_mut()
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
     }
+    resp.headers_mut().remove(http::header::TRANSFER_ENCODING);
     resp
 }
 
@@ -307,6 +351,9 @@ async fn api_fallback(State(state): State<AppState>, req: Request) -> Response {
         .cloned()
         .unwrap_or_default();
     let (parts, body) = req.into_parts();
+    if url.starts_with(crate::storage::PREFIX) {
+        return crate::object::storage(&state, method, url, parts.headers, body, flags).await;
+    }
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
@@ -314,17 +361,6 @@ async fn api_fallback(State(state): State<AppState>, req: Request) -> Response {
         dispatch(state, method, url, parts.headers, body, flags, note).await
     } else if url.starts_with("/references/") || url.starts_with("/schemas/") {
         crate::references::serve(&state, &url).await
-    } else if url.starts_with("/storage/") {
-        crate::object::storage(
-            &state,
-            method,
-            url,
-            parts.headers,
-            body,
-            flags,
-            parts.extensions,
-        )
-        .await
     } else {
         crate::api::not_found()
     }

@@ -93,6 +93,8 @@ pub(crate) struct Db {
     pub(crate) queue: crate::queue::QueueDb,
     pub(crate) objects: crate::object::ObjectDb,
     pub(crate) index: crate::index::IndexDb,
+    /// Blob-store metadata by key (bytes are on disk).
+    pub(crate) blobs: BTreeMap<String, crate::storage::Blob>,
 }
 
 impl Db {
@@ -157,6 +159,8 @@ pub(crate) struct State {
     /// The queue's own (internal) credentials, used to issue task/artifact credentials.
     pub(crate) queue_client_id: String,
     pub(crate) queue_access_token: String,
+    /// Woken when tasks become pending (for `claimWork` long polling).
+    pub(crate) work: tokio::sync::Notify,
 }
 
 /// Shared handle.

@@ -111,13 +111,35 @@ export function scenarios(tc, env) {
     ['temporary credentials, including empty scopes, are accepted', async () => {
       const temp = tc.createTemporaryCredentials({ expiry: tc.fromNow('1 hour'), scopes: ['auth:*'], credentials });
       const res = await tc.request({ rootUrl, credentials: temp }, entry('auth', 'currentScopes', 'get', '/scopes/current'));
-      assert.deepEqual(res.scopes, ['assume:anonymous', 'auth:*']);
+      assert.ok(res.scopes.includes('auth:*') && !res.scopes.includes('*'), JSON.stringify(res.scopes));
       const empty = tc.createTemporaryCredentials({ expiry: tc.fromNow('1 hour'), scopes: [], credentials });
       await tc.request({ rootUrl, credentials: empty }, entry('auth', 'ping', 'get', '/ping'));
       const [r] = (await log('/api/auth/v1/ping')).slice(-1);
       assert.equal(r.authError, undefined);
       assert.equal(r.clientId, credentials.clientId);
       assert.throws(() => tc.createTemporaryCredentials({ expiry: tc.fromNow('32 days'), credentials }), /31 days/);
+    }],
+    ['paginate() follows continuationToken across pages', async () => {
+      const secrets = new tc.Secrets(options);
+      const prefix = `project/pages/${tc.slugid()}`;
+      for (let i = 0; i < 5; i++) {
+        await secrets.set(`${prefix}/${i}`, { secret: { i }, expires: tc.fromNowJSON('1 hour') });
+      }
+      const pages = [];
+      for await (const page of secrets.paginate(secrets.list, { limit: 2 })) pages.push(page);
+      assert.ok(pages.length >= 3, `${pages.length} pages`);
+      const names = pages.flatMap((p) => p.secrets).filter((n) => n.startsWith(prefix));
+      assert.equal(names.length, 5);
+      await assert.rejects(async () => { for await (const _ of secrets.paginate(secrets.get, 'x')) { /* nothing */ } }, /no pages/);
+    }],
+    ['discover() builds classes from the deployment\'s references', async () => {
+      const found = await tc.discover(rootUrl);
+      assert.ok(Object.keys(found).length >= 17, Object.keys(found).join(','));
+      const secrets = new found.Secrets(options);
+      const name = `project/discover/${tc.slugid()}`;
+      await secrets.set(name, { secret: { d: 1 }, expires: tc.fromNowJSON('1 hour') });
+      assert.deepEqual((await secrets.get(name)).secret, { d: 1 });
+      assert.equal(new found.QueueEvents({ rootUrl }).taskCompleted({ taskId: 'x' }).routingKeyPattern, 'primary.x.*.*.*.*.*.*.*.#');
     }],
     ['config() supplies defaults; fromEnvVars reads the environment', async () => {
       tc.config({ rootUrl, credentials });

@@ -167,3 +167,142 @@ pub fn ago(secs: u64) -> SystemTime {
 pub fn message(v: &Value) -> String {
     v["message"].as_str().unwrap_or_default().to_string()
 }
+
+/// `(clientId, accessToken, ext)` for credentials JSON `{clientId, accessToken, certificate?}`
+/// (the certificate as a JSON string, as the queue returns it).
+pub fn creds_parts(creds: &Value) -> (String, String, Option<String>) {
+    let id = creds["clientId"].as_str().unwrap().to_string();
+    let key = creds["accessToken"].as_str().unwrap().to_string();
+    let ext = creds["certificate"].as_str().map(|c| {
+        let cert: Value = serde_json::from_str(c).unwrap();
+        ext_of(&json!({ "certificate": cert }))
+    });
+    (id, key, ext)
+}
+
+/// A signed call with credentials JSON (temporary credentials included).
+pub async fn call_as(
+    root: &str,
+    creds: &Value,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let (id, key, ext) = creds_parts(creds);
+    call(root, &id, &key, method, path, ext.as_deref(), body).await
+}
+
+/// Root credentials of a server as JSON.
+pub fn root_creds(s: &DevServer) -> Value {
+    json!({"clientId": s.client_id(), "accessToken": s.access_token()})
+}
+
+/// A signed request returning status, headers and raw body.
+pub async fn raw_call(
+    root: &str,
+    creds: Option<&Value>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, reqwest::header::HeaderMap, bytes::Bytes) {
+    let c = client();
+    let mut rb = c.request(
+        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+        format!("{root}{path}"),
+    );
+    if let Some(cr) = creds {
+        let (id, key, ext) = creds_parts(cr);
+        let h = hawk_header(
+            root,
+            &id,
+            &key,
+            method,
+            path,
+            ext.as_deref(),
+            SystemTime::now(),
+        );
+        rb = rb.header("authorization", h);
+    }
+    if let Some(b) = body {
+        rb = rb
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(b).unwrap());
+    }
+    let resp = rb.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.bytes().await.unwrap())
+}
+
+/// Plain (unsigned) GET of an absolute URL with optional extra headers.
+pub async fn get_url(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, bytes::Bytes) {
+    let mut rb = client().get(url);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    let resp = rb.send().await.expect("request sent");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    (status, headers, resp.bytes().await.unwrap())
+}
+
+/// Plain PUT of bytes to an absolute URL with the given headers.
+pub async fn put_url(url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, String) {
+    let mut rb = client().put(url);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    let resp = rb.body(body).send().await.expect("request sent");
+    (
+        resp.status().as_u16(),
+        resp.text().await.unwrap_or_default(),
+    )
+}
+
+pub fn iso_in(secs: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(now_ms() + secs * 1000)
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// A fresh v4 slugid.
+pub fn slugid() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    B64URL.encode(b)
+}
+
+/// A minimal task definition.
+pub fn task_def(task_queue_id: &str, extra: Value) -> Value {
+    let mut t = json!({
+        "taskQueueId": task_queue_id,
+        "created": iso_in(0),
+        "deadline": iso_in(3600),
+        "payload": {},
+        "metadata": {"name": "t", "description": "d", "owner": "o@example.com", "source": "https://example.com"},
+    });
+    if let (Some(o), Value::Object(e)) = (t.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    t
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(b))
+}
+
+pub fn sha512_hex(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha512::digest(b))
+}

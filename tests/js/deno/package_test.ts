@@ -2,7 +2,9 @@
 // @ts-nocheck: plain JS package; the scenarios are untyped.
 import * as tc from '../../../pkg/index.js';
 import { scenarios } from '../scenarios.mjs';
+import { readmeScenarios } from '../readme.mjs';
 
-for (const [name, fn] of scenarios(tc, (k: string) => Deno.env.get(k))) {
+const env = (k: string) => Deno.env.get(k);
+for (const [name, fn] of [...scenarios(tc, env), ...readmeScenarios(tc.default, env)]) {
   Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false });
 }
