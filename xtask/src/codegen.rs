@@ -703,7 +703,7 @@ fn rustfmt(code: &str) -> Result<String, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    Ok(String::from_utf8(out.stdout).map_err(|e| e.to_string())?)
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
 /// Everything codegen writes, path (relative to the repo) → content.
