@@ -1,66 +1,65 @@
-// A short end-to-end tour of the taskcluster-wasm npm package, in Node.
+// A short end-to-end tour of the taskcluster-wasm npm package, in Node. The API is the official
+// Node client's: only the import line differs.
 //
 // It reads TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN, so it runs
 // against any deployment; scripts/demo points it at the local one it starts.
-import { readFileSync } from 'node:fs';
-import tc from '../pkg/index.js';
+import taskcluster from '../pkg/index.js';
 
-// Reference entries straight from references/ (service classes come with the full API).
-function entry(service, name) {
-  const ref = JSON.parse(readFileSync(new URL(`../references/${service}/v1/api.json`, import.meta.url)));
-  const e = ref.entries.find((x) => x.name === name);
-  return { serviceName: ref.serviceName, apiVersion: ref.apiVersion, ...e };
-}
-
-const options = tc.fromEnvVars();
+const options = taskcluster.fromEnvVars();
 if (!options.rootUrl || !options.credentials) {
   console.error('set TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN');
   process.exit(2);
 }
 console.log(`deployment:   ${options.rootUrl}`);
-console.log(`slugid():     ${tc.slugid()}`);
-console.log(`fromNow:      in 2 hours it will be ${tc.fromNowJSON('2 hours')}`);
+console.log(`slugid():     ${taskcluster.slugid()}`);
+console.log(`fromNow:      in 2 hours it will be ${taskcluster.fromNowJSON('2 hours')}`);
 
 // 1. Temporary credentials that can only touch one secret prefix.
-const prefix = `project/demo/${tc.slugid()}`;
-const temp = tc.createTemporaryCredentials({
-  expiry: tc.fromNow('1 hour'),
-  scopes: [`secrets:set:${prefix}/*`, `secrets:get:${prefix}/*`, 'auth:current-scopes'],
+const prefix = `project/demo/${taskcluster.slugid()}`;
+const temp = taskcluster.createTemporaryCredentials({
+  expiry: taskcluster.fromNow('1 hour'),
+  scopes: [`secrets:set:${prefix}/*`, `secrets:get:${prefix}/*`],
   credentials: options.credentials,
 });
-const narrow = { rootUrl: options.rootUrl, credentials: temp };
-const { scopes } = await tc.request(narrow, entry('auth', 'currentScopes'));
-console.log(`temp creds:   scopes ${JSON.stringify(scopes)}`);
+const info = await taskcluster.credentialInformation(options.rootUrl, temp);
+console.log(`temp creds:   ${info.type}, active ${info.active}, expires ${info.expiry.toJSON()}`);
 
 // 2. Write and read a secret with them.
+const secrets = new taskcluster.Secrets({ rootUrl: options.rootUrl, credentials: temp });
 const name = `${prefix}/greeting`;
-await tc.request(narrow, entry('secrets', 'set'), name, { secret: { hello: 'world' }, expires: tc.fromNowJSON('1 day') });
-const secret = await tc.request(narrow, entry('secrets', 'get'), name);
-console.log(`secret:       ${name} = ${JSON.stringify(secret.secret)}`);
+await secrets.set(name, { secret: { hello: 'world' }, expires: taskcluster.fromNowJSON('1 day') });
+console.log(`secret:       ${name} = ${JSON.stringify((await secrets.get(name)).secret)}`);
 
 // 3. What the temporary credentials may not do fails with a typed error.
 try {
-  await tc.request(narrow, entry('secrets', 'get'), 'project/elsewhere/x');
+  await secrets.get('project/elsewhere/x');
 } catch (err) {
   console.log(`refused:      ${err.statusCode} ${err.code}`);
 }
 
-// 4. Create a task and read its status (when the deployment runs a queue).
-try {
-  const taskId = tc.slugid();
-  await tc.request(options, entry('queue', 'createTask'), taskId, {
-    taskQueueId: 'proj-demo/ci', schedulerId: '-', projectId: 'none', priority: 'lowest',
-    created: tc.fromNowJSON(), deadline: tc.fromNowJSON('1 hour'), expires: tc.fromNowJSON('1 day'),
-    payload: {}, metadata: { name: 'demo', description: 'made by examples/demo.mjs', owner: 'demo@example.com', source: 'https://example.com/demo' },
-  });
-  const { status } = await tc.request(options, entry('queue', 'status'), taskId);
-  console.log(`task:         ${taskId} is ${status.state}`);
-} catch (err) {
-  console.log(`task:         not created (${err.statusCode || ''} ${err.code}: ${err.message.split('\n')[0]})`);
-}
+// 4. Create a task and read its status.
+const queue = new taskcluster.Queue(options);
+const taskId = taskcluster.slugid();
+await queue.createTask(taskId, {
+  taskQueueId: 'proj-demo/ci',
+  schedulerId: 'demo',
+  projectId: 'none',
+  priority: 'lowest',
+  created: taskcluster.fromNowJSON(),
+  deadline: taskcluster.fromNowJSON('1 hour'),
+  expires: taskcluster.fromNowJSON('1 day'),
+  payload: {},
+  metadata: { name: 'demo', description: 'made by examples/demo.mjs', owner: 'demo@example.com', source: 'https://example.com/demo' },
+});
+const { status } = await queue.status(taskId);
+console.log(`task:         ${taskId} is ${status.state} on ${status.taskQueueId}`);
 
-// 5. A signed URL that works without credentials.
-const url = tc.buildSignedUrl(narrow, entry('secrets', 'get'), name, { expiration: 600 });
+// 5. A signed URL (a bewit) that works without credentials.
+const url = secrets.buildSignedUrl(secrets.get, name, { expiration: 600 });
 const res = await fetch(url);
-console.log(`signed URL:   ${url.slice(0, 90)}…`);
+console.log(`signed URL:   ${url.slice(0, 88)}…`);
 console.log(`              fetched without credentials: HTTP ${res.status}, secret ${JSON.stringify((await res.json()).secret)}`);
+
+// 6. Events bindings, for a Pulse consumer.
+const binding = new taskcluster.QueueEvents(options).taskCompleted({ taskId });
+console.log(`binding:      ${binding.exchange} ${binding.routingKeyPattern}`);
