@@ -24,6 +24,9 @@ pub enum ErrorKind {
     Decode,
     /// Downloaded data did not match its expected hashes or length.
     Integrity,
+    /// An artifact cannot be downloaded: an `error` artifact, a refused `reference`, an
+    /// unsupported storage type. [`Error::code`] says which.
+    Artifact,
 }
 
 /// The body of an HTTP error response.
@@ -56,6 +59,7 @@ struct Inner {
     url: Option<String>,
     attempts: u32,
     sent: bool,
+    reason: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -72,6 +76,7 @@ impl Error {
                 url: None,
                 attempts: 0,
                 sent: false,
+                reason: None,
                 source: None,
             }),
         }
@@ -94,6 +99,24 @@ impl Error {
         let mut e = Self::new(ErrorKind::Integrity, message.into());
         e.inner.sent = true;
         e
+    }
+
+    /// An [`ErrorKind::Artifact`] error with a code such as `ArtifactError`.
+    pub fn artifact(code: &str, message: &str) -> Self {
+        let mut e = Self::new(ErrorKind::Artifact, message.to_string());
+        e.inner.code = Some(code.to_string());
+        e
+    }
+
+    /// Attaches an error artifact's reason.
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.inner.reason = Some(reason.to_string());
+        self
+    }
+
+    /// The reason of an `error` artifact (`file-missing-on-worker`, …).
+    pub fn reason(&self) -> Option<&str> {
+        self.inner.reason.as_deref()
     }
 
     /// An HTTP error from a status and the response body, following the Node client: the
@@ -276,6 +299,7 @@ impl fmt::Display for Error {
             },
             ErrorKind::Decode => f.write_str("could not decode the response")?,
             ErrorKind::Integrity => f.write_str("integrity check failed")?,
+            ErrorKind::Artifact => write!(f, "artifact ({})", i.code.as_deref().unwrap_or("?"))?,
         }
         if let (Some(m), Some(u)) = (&i.method, &i.url) {
             write!(f, " for {m} {u}")?;

@@ -33,6 +33,7 @@ pub mod discover;
 mod error;
 pub mod events;
 pub mod generated;
+pub mod objects;
 pub mod pagination;
 pub mod platform;
 pub mod retry;

@@ -40,8 +40,15 @@ pub fn to_js_error(e: &Error) -> JsValue {
         ErrorKind::Http => "http",
         ErrorKind::Decode => "decode",
         ErrorKind::Integrity => "integrity",
+        ErrorKind::Artifact => "artifact",
     };
     set(&err, "kind", &kind.into());
+    if let Some(reason) = e.reason() {
+        set(&err, "reason", &reason.into());
+    }
+    if e.code() == Some("ArtifactStorageTypeRejected") {
+        set(&err, "storageType", &"reference".into());
+    }
     if e.attempts() > 0 {
         set(&err, "attempts", &e.attempts().into());
     }

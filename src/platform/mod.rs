@@ -21,6 +21,9 @@ use wasm as imp;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 use native as imp;
+/// Files as object sources and sinks (native targets).
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::files::{FileSink, FileSource};
 
 /// `Send` on native targets, nothing on wasm32 (where JS values are never `Send`).
 #[cfg(not(target_arch = "wasm32"))]

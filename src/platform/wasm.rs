@@ -44,9 +44,15 @@ pub(super) fn env_var(name: &str) -> Option<String> {
 
 pub(super) fn is_browser() -> bool {
     let global = js_sys::global();
-    // Deno defines `Window` (and `window` in older versions) but is not a browser.
+    // Deno defines `Window` (and `window` in older versions) and workerd defines
+    // `WorkerGlobalScope`, but neither is a browser.
     let deno = get(&global, "Deno").is_some();
+    let workerd = get(&global, "navigator")
+        .and_then(|n| get(&n, "userAgent"))
+        .and_then(|ua| ua.as_string())
+        .is_some_and(|ua| ua.contains("Cloudflare-Workers"));
     !deno
+        && !workerd
         && (global.dyn_ref::<web_sys::Window>().is_some()
             || global.dyn_ref::<web_sys::WorkerGlobalScope>().is_some())
 }

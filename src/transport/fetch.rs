@@ -223,9 +223,19 @@ impl Transport for FetchTransport {
                     ResponseBody::from_stream(stream)
                 }
             };
+            let encoded = headers
+                .get(http::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|e| {
+                    !e.trim().is_empty() && !e.trim().eq_ignore_ascii_case("identity")
+                });
             let mut out = http::Response::new(body);
             *out.status_mut() = status;
             *out.headers_mut() = headers;
+            if encoded {
+                // fetch has already decoded the body.
+                out.extensions_mut().insert(super::Decoded);
+            }
             Ok(out)
         })
     }

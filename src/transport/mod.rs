@@ -69,6 +69,12 @@ pub fn default_transport() -> Arc<dyn Transport> {
     panic!("taskcluster-wasm was built without a native transport; enable the `reqwest` feature or pass a Transport")
 }
 
+/// Set in a response's extensions when the transport already decoded its `Content-Encoding`
+/// (fetch always does): the body is the decoded representation, so byte offsets of the
+/// encoded one (`Range`) do not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded;
+
 /// A per-attempt timeout, carried in the request's extensions. It covers the whole exchange,
 /// until the response body has been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -109,14 +109,63 @@ impl Transport for ReqwestTransport {
             let response = builder.send().await.map_err(|e| classify(&e))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let stream = response
-                .bytes_stream()
-                .map_err(|e| classify(&e))
-                .map(|r: Result<Bytes, TransportError>| r);
-            let mut out = http::Response::new(ResponseBody::from_stream(stream));
+            let gzip = headers
+                .get(http::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|e| {
+                    matches!(e.trim().to_ascii_lowercase().as_str(), "gzip" | "x-gzip")
+                });
+            let stream = response.bytes_stream().map_err(|e| classify(&e));
+            let body = if gzip {
+                ResponseBody::from_stream(gunzip(Box::pin(stream)))
+            } else {
+                ResponseBody::from_stream(stream)
+            };
+            let mut out = http::Response::new(body);
             *out.status_mut() = status;
             *out.headers_mut() = headers;
+            if gzip {
+                out.extensions_mut().insert(super::Decoded);
+            }
             Ok(out)
         })
     }
+}
+
+type ByteStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, TransportError>> + Send>>;
+
+/// Decodes a gzip body chunk by chunk, as fetch does, checking the trailer at the end.
+fn gunzip(
+    stream: ByteStream,
+) -> impl futures_util::Stream<Item = Result<Bytes, TransportError>> + Send {
+    use std::io::Write;
+    let bad = |e: std::io::Error| {
+        TransportError::new(TransportErrorKind::Network, format!("bad gzip body: {e}"))
+    };
+    let decoder = flate2::write::GzDecoder::new(Vec::new());
+    futures_util::stream::unfold(Some((stream, decoder)), move |state| async move {
+        let (mut stream, mut decoder) = state?;
+        loop {
+            match stream.next().await {
+                Some(Ok(chunk)) => {
+                    if let Err(e) = decoder.write_all(&chunk) {
+                        return Some((Err(bad(e)), None));
+                    }
+                    let out = std::mem::take(decoder.get_mut());
+                    if !out.is_empty() {
+                        return Some((Ok(Bytes::from(out)), Some((stream, decoder))));
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), None)),
+                None => {
+                    return match decoder.finish() {
+                        Ok(rest) if rest.is_empty() => None,
+                        Ok(rest) => Some((Ok(Bytes::from(rest)), None)),
+                        Err(e) => Some((Err(bad(e)), None)),
+                    }
+                }
+            }
+        }
+    })
 }

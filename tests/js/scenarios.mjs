@@ -92,7 +92,8 @@ export function scenarios(tc, env) {
       await admin('POST', 'faults', { pathPrefix: `/api/queue/v1/task/${taskId}/`, action: {
         kind: 'status', status: 303, headers: { location: 'http://127.0.0.1:1/x' }, body: { storageType: 's3', url: 'http://127.0.0.1:1/x' } } });
       const call = tc.request(options, latestArtifact, taskId, 'public/x');
-      const browser = (globalThis.window || globalThis.WorkerGlobalScope) && !globalThis.Deno;
+      const ua = (globalThis.navigator && globalThis.navigator.userAgent) || '';
+      const browser = (globalThis.window || globalThis.WorkerGlobalScope) && !globalThis.Deno && !ua.includes('Cloudflare-Workers');
       if (browser) {
         // Browsers never show a 3xx to fetch; the error says what to use instead.
         await assert.rejects(call, /redirect.*queue\.artifact/);

@@ -3,11 +3,13 @@
 // typed errors, utilities).
 import * as tc from './workerd.js';
 import { scenarios } from './scenarios.mjs';
+import { readmeScenarios } from './readme.mjs';
 
 export default {
   async test(ctrl, env) {
     const failures = [];
-    for (const [name, fn] of scenarios(tc, (k) => env[k])) {
+    const vars = (k) => env[k];
+    for (const [name, fn] of [...scenarios(tc, vars), ...readmeScenarios(tc.default, vars)]) {
       try {
         await fn();
         console.log(`ok - ${name}`);

@@ -1,0 +1,277 @@
+//! Download: startDownload (getUrl) → GET, resuming with Range → verify hashes.
+
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use super::io::Sink;
+use super::{report, Hasher, Hashes, Progress};
+use crate::transport::{Decoded, HttpRequest};
+use crate::util::time::Timestamp;
+use crate::{Client, Error, Object, Result, RetryPolicy};
+
+/// How to download.
+#[derive(Clone, Default)]
+pub struct DownloadOptions {
+    /// Retries of the data transfer (API calls follow the client's policy); default: the
+    /// client's policy.
+    pub retry: Option<RetryPolicy>,
+    /// Called with bytes received and the total, when known.
+    pub progress: Option<Progress>,
+    /// How long the transfer may stall before the attempt is abandoned (default 60 s).
+    pub idle_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DownloadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DownloadOptions")
+            .field("retry", &self.retry)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a download produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadResult {
+    /// The content type (`application/binary` when the server sent none).
+    pub content_type: String,
+    /// The hashes of the bytes received.
+    pub hashes: Hashes,
+    /// The number of bytes received.
+    pub length: u64,
+}
+
+/// Where to GET from, and what the bytes must hash to.
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) expires_ms: Option<i64>,
+    pub(crate) expected: Option<Value>,
+}
+
+/// Downloads an object into `sink`, verifying its hashes before returning. See the
+/// [module docs](super).
+pub async fn download(
+    object: &Object,
+    name: &str,
+    sink: &mut dyn Sink,
+    opts: &DownloadOptions,
+) -> Result<DownloadResult> {
+    super::upload::check_name(name)?;
+    let start = || async move {
+        let r: Value = object
+            .start_download(name, &json!({"acceptDownloadMethods": {"getUrl": true}}))
+            .await?;
+        if r["method"] != "getUrl" {
+            return Err(Error::decode(format!(
+                "Could not negotiate a download method (the object service offered {})",
+                r["method"]
+            )));
+        }
+        Ok(Target {
+            url: r["url"]
+                .as_str()
+                .ok_or_else(|| Error::decode("startDownload gave no url"))?
+                .to_owned(),
+            expires_ms: r["expires"]
+                .as_str()
+                .and_then(|s| Timestamp::parse(s).ok())
+                .map(|t| t.as_millis()),
+            expected: Some(
+                r.get("hashes")
+                    .cloned()
+                    .unwrap_or(Value::Object(Default::default())),
+            ),
+        })
+    };
+    let mut target = start().await?;
+    let result = transfer(object.as_client(), &mut target, sink, opts, Some(&start)).await?;
+    verify(target.expected.as_ref(), &result.hashes)?;
+    Ok(result)
+}
+
+/// Every algorithm present on both sides must match, and sha256 or sha512 must be among them.
+pub(crate) fn verify(expected: Option<&Value>, got: &Hashes) -> Result<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let mut acceptable = false;
+    for (algo, value) in [("sha256", &got.sha256), ("sha512", &got.sha512)] {
+        if let Some(want) = expected.get(algo).and_then(Value::as_str) {
+            if !want.eq_ignore_ascii_case(value) {
+                return Err(Error::integrity(format!(
+                    "Computed {algo} hash does not match that from object service"
+                )));
+            }
+            acceptable = true;
+        }
+    }
+    if !acceptable {
+        return Err(Error::integrity("No acceptable hash algorithm found"));
+    }
+    Ok(())
+}
+
+/// GETs `target.url` into `sink` with retries. After a failure mid-body the next attempt
+/// resumes with `Range` when the body was not content-encoded, and restarts from byte 0
+/// (resetting the sink) otherwise. With `renew`, an expired URL is replaced before a retry.
+pub(crate) async fn transfer<F, Fut>(
+    client: &Client,
+    target: &mut Target,
+    sink: &mut dyn Sink,
+    opts: &DownloadOptions,
+    renew: Option<&F>,
+) -> Result<DownloadResult>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Target>>,
+{
+    let runtime = client.runtime().clone();
+    let policy = opts.retry.unwrap_or(*client.retry_policy());
+    let idle = opts.idle_timeout.unwrap_or(Duration::from_secs(60));
+    let mut hasher = Hasher::new();
+    let mut written: u64 = 0;
+    let mut resumable = false;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        if attempt > 1 {
+            if let (Some(renew), Some(exp)) = (renew, target.expires_ms) {
+                if runtime.now_ms() as i64 >= exp {
+                    *target = renew().await?;
+                }
+            }
+            if written > 0 && !resumable {
+                sink.reset().await?;
+                hasher = Hasher::new();
+                written = 0;
+            }
+        }
+        let mut req = http::Request::builder()
+            .method(http::Method::GET)
+            .uri(target.url.as_str());
+        if written > 0 {
+            req = req.header(http::header::RANGE, format!("bytes={written}-"));
+        }
+        let req: HttpRequest = req
+            .body(crate::transport::Body::Empty)
+            .map_err(|e| Error::invalid_input(format!("cannot build the download request: {e}")))?;
+        let outcome: Result<DownloadResult> = async {
+            let response = client.transport().send(req).await.map_err(Error::from)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let decoded = response.extensions().get::<Decoded>().is_some();
+            let body = response.into_body();
+            if !(200..300).contains(&status) {
+                let text = body.bytes().await.unwrap_or_default();
+                return Err(Error::http(status, &text));
+            }
+            let encoding = headers
+                .get(http::header::CONTENT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty() && s != "identity");
+            // Resuming a content-encoded body by byte offset would splice two encodings.
+            resumable = encoding.is_none() && !decoded;
+            let mut skip = 0u64;
+            if written > 0 {
+                if status == 206 {
+                    let start = headers
+                        .get(http::header::CONTENT_RANGE)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("bytes "))
+                        .and_then(|v| v.split('-').next())
+                        .and_then(|v| v.parse::<u64>().ok());
+                    if start != Some(written) {
+                        // Never splice at the wrong place: start again from byte 0.
+                        resumable = false;
+                        return Err(Error::decode(
+                            "the server resumed at the wrong offset; restarting",
+                        ));
+                    }
+                } else {
+                    // The server ignored Range: skip what we already have.
+                    skip = written;
+                }
+            }
+            let total = headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|_| encoding.is_none())
+                .map(|n| if status == 206 { n + written } else { n });
+            let content_type = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/binary")
+                .to_string();
+            let mut stream = body.into_stream();
+            loop {
+                let next = stream.next();
+                let timer = runtime.sleep(idle);
+                let item = match select(next, timer).await {
+                    Either::Left((item, _)) => item,
+                    Either::Right(_) => {
+                        return Err(Error::from(crate::transport::TransportError::new(
+                            crate::transport::TransportErrorKind::Timeout,
+                            format!("the download stalled for {} s", idle.as_secs()),
+                        )))
+                    }
+                };
+                let Some(chunk) = item else { break };
+                let mut chunk = chunk.map_err(Error::from)?;
+                if skip > 0 {
+                    let n = skip.min(chunk.len() as u64) as usize;
+                    chunk = chunk.slice(n..);
+                    skip -= n as u64;
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                }
+                hasher.update(&chunk);
+                written += chunk.len() as u64;
+                sink.write(chunk).await?;
+                report(&opts.progress, written, total);
+            }
+            if let Some(t) = total {
+                if written != t {
+                    return Err(Error::from(crate::transport::TransportError::new(
+                        crate::transport::TransportErrorKind::Network,
+                        format!("the body ended after {written} of {t} bytes"),
+                    )));
+                }
+            }
+            Ok(DownloadResult {
+                content_type,
+                hashes: Hasher::default().finish(),
+                length: written,
+            })
+        }
+        .await;
+        match outcome {
+            Ok(mut r) => {
+                r.hashes = std::mem::take(&mut hasher).finish();
+                return Ok(r);
+            }
+            Err(e) if e.kind() == crate::ErrorKind::Decode && !resumable => {
+                // A wrong Content-Range: restart without counting an attempt against the policy
+                // more than once.
+                if attempt > policy.retries {
+                    return Err(e.with_attempts(attempt));
+                }
+            }
+            Err(e) => {
+                if !policy.should_retry(&e, attempt) {
+                    // Presigned query strings are bearer secrets: keep them out of errors.
+                    let shown = target.url.split('?').next().unwrap_or_default();
+                    return Err(e.with_request("GET", shown).with_attempts(attempt));
+                }
+                runtime
+                    .sleep(policy.delay(attempt, runtime.random_unit()))
+                    .await;
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Where upload bytes come from ([`Source`]) and where download bytes go ([`Sink`]).
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+use crate::platform::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
+use crate::transport::BodyError;
+use crate::Result;
+
+/// A stream of chunks from a [`Source`].
+pub type SourceStream = BoxStream<'static, std::result::Result<Bytes, BodyError>>;
+
+/// Upload data that can be read again from the start: each attempt opens a fresh stream.
+pub trait Source: MaybeSend + MaybeSync {
+    /// A new stream over the whole object, from byte 0.
+    fn open(&self) -> BoxFuture<'_, Result<SourceStream>>;
+}
+
+/// Bytes in memory.
+#[derive(Debug, Clone)]
+pub struct BytesSource(pub Bytes);
+
+impl Source for BytesSource {
+    fn open(&self) -> BoxFuture<'_, Result<SourceStream>> {
+        let b = self.0.clone();
+        Box::pin(async move {
+            // Chunks of 1 MiB, so progress and memory behave as for any stream.
+            let chunks: Vec<std::result::Result<Bytes, BodyError>> = (0..b.len())
+                .step_by(1 << 20)
+                .map(|i| Ok(b.slice(i..(i + (1 << 20)).min(b.len()))))
+                .collect();
+            Ok(Box::pin(futures_util::stream::iter(chunks)) as SourceStream)
+        })
+    }
+}
+
+/// A factory function: called once per attempt, it returns a fresh stream.
+pub struct FnSource<F>(pub F);
+
+impl<F> std::fmt::Debug for FnSource<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FnSource(..)")
+    }
+}
+
+impl<F> Source for FnSource<F>
+where
+    F: Fn() -> BoxFuture<'static, Result<SourceStream>> + MaybeSend + MaybeSync,
+{
+    fn open(&self) -> BoxFuture<'_, Result<SourceStream>> {
+        (self.0)()
+    }
+}
+
+/// Where downloaded bytes go. A sink can be reset when a download must restart from byte 0.
+pub trait Sink: MaybeSend {
+    /// Appends a chunk.
+    fn write(&mut self, chunk: Bytes) -> BoxFuture<'_, Result<()>>;
+    /// Discards everything written so far.
+    fn reset(&mut self) -> BoxFuture<'_, Result<()>>;
+}
+
+/// Collects the object in memory.
+#[derive(Debug, Default)]
+pub struct VecSink(pub Vec<u8>);
+
+impl Sink for VecSink {
+    fn write(&mut self, chunk: Bytes) -> BoxFuture<'_, Result<()>> {
+        self.0.extend_from_slice(&chunk);
+        Box::pin(async { Ok(()) })
+    }
+    fn reset(&mut self) -> BoxFuture<'_, Result<()>> {
+        self.0.clear();
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Reads a whole source into memory (for `dataInline`).
+pub(crate) async fn read_all(source: &dyn Source, limit: u64) -> Result<Vec<u8>> {
+    let mut stream = source.open().await?;
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| crate::Error::invalid_input(format!("the upload source failed: {e}")))?;
+        out.extend_from_slice(&chunk);
+        if out.len() as u64 > limit {
+            break;
+        }
+    }
+    Ok(out)
+}

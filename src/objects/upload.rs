@@ -1,0 +1,314 @@
+//! Upload: createUpload → (dataInline | PUT putUrl) → finishUpload.
+
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use super::io::{read_all, Source};
+use super::{report, Hasher, Hashes, Progress, DATA_INLINE_MAX_SIZE};
+use crate::transport::{Body, BodyError};
+use crate::util::time::Timestamp;
+use crate::{Error, Object, Result, RetryPolicy};
+
+/// What to upload, and how.
+#[derive(Clone, Default)]
+pub struct UploadOptions {
+    /// The project the object belongs to.
+    pub project_id: String,
+    /// The object's name (printable ASCII).
+    pub name: String,
+    /// When the object expires, as an ISO 8601 string; sent unchanged on every call.
+    pub expires: String,
+    /// The upload ID (a slugid); a new one when `None`. Reuse it to retry a whole upload.
+    pub upload_id: Option<String>,
+    /// The content type.
+    pub content_type: String,
+    /// The exact number of bytes the source produces.
+    pub content_length: u64,
+    /// Retries of the data transfer (API calls follow the client's policy); default: the
+    /// client's policy.
+    pub retry: Option<RetryPolicy>,
+    /// Called with bytes sent and the total.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for UploadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadOptions")
+            .field("project_id", &self.project_id)
+            .field("name", &self.name)
+            .field("expires", &self.expires)
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an upload produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadResult {
+    /// The upload ID used.
+    pub upload_id: String,
+    /// The hashes of the bytes sent, as recorded by finishUpload.
+    pub hashes: Hashes,
+}
+
+/// Checks what the object service would refuse, before any request.
+pub(crate) fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() || !name.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(Error::invalid_input(format!(
+            "object name {name:?} must be non-empty printable ASCII"
+        )));
+    }
+    Ok(())
+}
+
+fn check(opts: &UploadOptions) -> Result<()> {
+    check_name(&opts.name)?;
+    if opts.project_id.is_empty()
+        || opts.project_id.len() > 500
+        || !opts
+            .project_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+    {
+        return Err(Error::invalid_input(format!(
+            "projectId {:?} must be 1 to 500 characters of A-Z a-z 0-9 . _ / -",
+            opts.project_id
+        )));
+    }
+    Timestamp::parse(&opts.expires).map_err(|_| {
+        Error::invalid_input(format!(
+            "expires {:?} is not an ISO 8601 UTC time",
+            opts.expires
+        ))
+    })?;
+    if opts.content_type.is_empty() {
+        return Err(Error::invalid_input("contentType is empty"));
+    }
+    if let Some(id) = &opts.upload_id {
+        let b = id.as_bytes();
+        let ok = b.len() == 22
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+            && (b'Q'..=b'T').contains(&b[8])
+            && b"CGKOSWaeimquy26-".contains(&b[10])
+            && b"AQgw".contains(&b[21]);
+        if !ok {
+            return Err(Error::invalid_input(format!(
+                "uploadId {id:?} is not a v4 slugid"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Uploads an object. See the [module docs](super).
+pub async fn upload(
+    object: &Object,
+    opts: &UploadOptions,
+    source: &dyn Source,
+) -> Result<UploadResult> {
+    check(opts)?;
+    let client = object.as_client();
+    let upload_id = opts
+        .upload_id
+        .clone()
+        .unwrap_or_else(|| crate::util::slugid::v4_with(client.runtime().as_ref()));
+    let mut proposed = serde_json::Map::new();
+    let mut inline_hashes = None;
+    if opts.content_length < DATA_INLINE_MAX_SIZE {
+        let data = read_all(source, opts.content_length).await?;
+        if data.len() as u64 != opts.content_length {
+            return Err(length_error(data.len() as u64, opts.content_length));
+        }
+        let mut h = Hasher::new();
+        h.update(&data);
+        inline_hashes = Some(h.finish());
+        proposed.insert(
+            "dataInline".into(),
+            json!({"contentType": opts.content_type, "objectData": STANDARD.encode(&data)}),
+        );
+    }
+    proposed.insert(
+        "putUrl".into(),
+        json!({"contentType": opts.content_type, "contentLength": opts.content_length}),
+    );
+    let request = json!({
+        "projectId": opts.project_id,
+        "uploadId": upload_id,
+        "expires": opts.expires,
+        "proposedUploadMethods": proposed,
+    });
+    let response: Value = object.create_upload(&opts.name, &request).await?;
+    let method = &response["uploadMethod"];
+    let hashes = if method.get("dataInline").is_some_and(|v| v == true) {
+        let hashes = inline_hashes.ok_or_else(|| {
+            Error::decode("the object service chose dataInline, which was not proposed")
+        })?;
+        report(
+            &opts.progress,
+            opts.content_length,
+            Some(opts.content_length),
+        );
+        hashes
+    } else if method.get("putUrl").is_some() {
+        put(object, opts, source, &request, method["putUrl"].clone()).await?
+    } else {
+        return Err(Error::decode("Could not negotiate an upload method"));
+    };
+    let finish = json!({"projectId": opts.project_id, "uploadId": upload_id, "hashes": hashes});
+    object.finish_upload(&opts.name, &finish).await?;
+    Ok(UploadResult { upload_id, hashes })
+}
+
+fn length_error(got: u64, want: u64) -> Error {
+    Error::invalid_input(format!(
+        "the upload source produced {got} bytes but contentLength is {want}"
+    ))
+}
+
+fn expires_ms(put_url: &Value) -> Option<i64> {
+    put_url["expires"]
+        .as_str()
+        .and_then(|s| Timestamp::parse(s).ok())
+        .map(|t| t.as_millis())
+}
+
+async fn put(
+    object: &Object,
+    opts: &UploadOptions,
+    source: &dyn Source,
+    request: &Value,
+    mut put_url: Value,
+) -> Result<Hashes> {
+    let client = object.as_client();
+    let runtime = client.runtime().clone();
+    let policy = opts.retry.unwrap_or(*client.retry_policy());
+    let mut renewed_after_403 = false;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        // A presigned URL that is about to expire is replaced before it is used.
+        let now = runtime.now_ms() as i64;
+        if expires_ms(&put_url).is_some_and(|e| now >= e - 60_000) {
+            put_url = renew(object, opts, request).await?;
+        }
+        let result = put_once(client, opts, source, &put_url).await;
+        let err = match result {
+            Ok(hashes) => return Ok(hashes),
+            Err(e) => e,
+        };
+        if err.status() == Some(403)
+            && !renewed_after_403
+            && expires_ms(&put_url).is_some_and(|e| runtime.now_ms() as i64 >= e - 60_000)
+        {
+            renewed_after_403 = true;
+            put_url = renew(object, opts, request).await?;
+            continue;
+        }
+        if !policy.should_retry(&err, attempt) {
+            return Err(err.with_attempts(attempt));
+        }
+        runtime
+            .sleep(policy.delay(attempt, runtime.random_unit()))
+            .await;
+    }
+}
+
+/// createUpload again with the identical body, for a fresh putUrl.
+async fn renew(object: &Object, opts: &UploadOptions, request: &Value) -> Result<Value> {
+    let response: Value = object.create_upload(&opts.name, request).await?;
+    response["uploadMethod"]
+        .get("putUrl")
+        .cloned()
+        .ok_or_else(|| Error::decode("createUpload no longer offers putUrl"))
+}
+
+async fn put_once(
+    client: &crate::Client,
+    opts: &UploadOptions,
+    source: &dyn Source,
+    put_url: &Value,
+) -> Result<Hashes> {
+    let url = put_url["url"]
+        .as_str()
+        .ok_or_else(|| Error::decode("putUrl has no url"))?;
+    let mut builder = http::Request::builder().method(http::Method::PUT).uri(url);
+    let mut has_length = false;
+    for (k, v) in put_url["headers"].as_object().into_iter().flatten() {
+        let v = v
+            .as_str()
+            .ok_or_else(|| Error::decode(format!("putUrl header {k} is not a string")))?;
+        has_length |= k.eq_ignore_ascii_case("content-length");
+        builder = builder.header(k.as_str(), v);
+    }
+    if !has_length {
+        builder = builder.header(http::header::CONTENT_LENGTH, opts.content_length);
+    }
+    let state = Arc::new(Mutex::new((Hasher::new(), None::<String>)));
+    let want = opts.content_length;
+    let progress = opts.progress.clone();
+    let counted = state.clone();
+    let ended = state.clone();
+    let stream = source.open().await?;
+    let stream = stream
+        .map(move |chunk| {
+            let chunk = chunk?;
+            let mut s = counted.lock().unwrap_or_else(|e| e.into_inner());
+            s.0.update(&chunk);
+            let done = s.0.len();
+            if done > want {
+                let msg = length_error(done, want).message().to_string();
+                s.1 = Some(msg.clone());
+                return Err(BodyError::from(msg));
+            }
+            drop(s);
+            report(&progress, done, Some(want));
+            Ok::<Bytes, BodyError>(chunk)
+        })
+        .chain(
+            futures_util::stream::once(async move {
+                let mut s = ended.lock().unwrap_or_else(|e| e.into_inner());
+                let done = s.0.len();
+                if done < want {
+                    let msg = length_error(done, want).message().to_string();
+                    s.1 = Some(msg.clone());
+                    Some(Err(BodyError::from(msg)))
+                } else {
+                    None
+                }
+            })
+            .filter_map(|x| async move { x }),
+        );
+    let request = builder
+        .body(Body::Stream {
+            stream: Box::pin(stream),
+            length: Some(want),
+        })
+        .map_err(|e| Error::invalid_input(format!("cannot build the PUT request: {e}")))?;
+    let sent = client.transport().send(request).await;
+    let (hasher, length_problem) = {
+        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+        (std::mem::take(&mut s.0), s.1.take())
+    };
+    if let Some(msg) = length_problem {
+        return Err(Error::invalid_input(msg));
+    }
+    // Presigned query strings are bearer secrets: keep them out of errors.
+    let shown = url.split('?').next().unwrap_or_default();
+    let response = sent.map_err(|e| Error::from(e).with_request("PUT", shown))?;
+    let status = response.status().as_u16();
+    let body = response.into_body().bytes().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Err(Error::http(status, &body).with_request("PUT", shown));
+    }
+    if hasher.len() != want {
+        return Err(length_error(hasher.len(), want));
+    }
+    Ok(hasher.finish())
+}
