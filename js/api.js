@@ -3,10 +3,12 @@
 import * as core from './core.js';
 import { createClient, setServiceDiscoveryScheme, makeRequest, discover } from './client.js';
 import { clients, references, Auth } from './apis.js';
+import * as objects from './objects.js';
 
 export * from './core.js';
 export * from './apis.js';
 export { createClient, setServiceDiscoveryScheme, makeRequest, discover };
+export * from './objects.js';
 
 /**
  * What a set of credentials is: `{clientId, type, active, start?, expiry?, scopes}`. For display
@@ -57,5 +59,6 @@ const taskcluster = {
   discover,
   credentialInformation,
   agents,
+  ...objects,
 };
 export default taskcluster;

@@ -119,6 +119,39 @@ export function credentialInformation(rootUrl: string, credentials: Credentials)
 /** Present for compatibility with the Node client; fetch has no agents. */
 export declare const agents: {};
 
+/** The hashes of an object's bytes, lowercase hex. */
+export interface Hashes { sha256: string; sha512: string }
+/** Retry settings of a data transfer (default: the client's). */
+export interface TransferOptions {
+  retries?: number;
+  delayFactor?: number;
+  randomizationFactor?: number;
+  maxDelay?: number;
+  /** Called with bytes done and bytes total (when known) as data moves. */
+  onProgress?: (done: number, total?: number) => void;
+}
+type UploadData = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | { pipe: Function; read: Function };
+type DownloadTarget = WritableStream<Uint8Array> | { write: Function; end: Function };
+/** Uploads an object through the object service. `streamFactory` is called afresh for every attempt. */
+export function upload(options: TransferOptions & {
+  projectId: string; name: string; expires: Date | string; uploadId?: string; contentType: string; contentLength: number;
+  object: Client; streamFactory: () => UploadData | Promise<UploadData>;
+}): Promise<{ uploadId: string; hashes: Hashes }>;
+/** Downloads an object, verifying its hashes before the output stream is closed; resolves to the content type. */
+export function download(options: TransferOptions & { name: string; object: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+/** A download as a ReadableStream that closes only after verification. */
+export function downloadStream(options: TransferOptions & { name: string; object: Client }): {
+  stream: ReadableStream<Uint8Array>; result: Promise<{ contentType: string; hashes: Hashes; length: number }>;
+};
+/** Downloads an artifact of any storage type (s3, reference, object, link; error artifacts reject with `code: 'ArtifactError'` and `reason`). */
+export function downloadArtifact(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+/** Like downloadArtifact, but rejects `reference` artifacts (code `ArtifactStorageTypeRejected`). */
+export function downloadManagedArtifact(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+/** An artifact as a ReadableStream (`managed: true` refuses reference artifacts). */
+export function downloadArtifactStream(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; managed?: boolean }): {
+  stream: ReadableStream<Uint8Array>; result: Promise<{ contentType: string; hashes: Hashes; length: number }>;
+};
+
 /** Shallow-merges defaults for every client created afterwards. */
 export function config(options: ClientOptions): void;
 /** A low-level call: URL arguments, then the payload (if the entry takes one), then query options. */
@@ -157,6 +190,12 @@ declare const taskcluster: typeof import('./apis.js')['clients'] & {
   setServiceDiscoveryScheme: typeof setServiceDiscoveryScheme;
   makeRequest: typeof makeRequest;
   discover: typeof discover;
+  upload: typeof upload;
+  download: typeof download;
+  downloadStream: typeof downloadStream;
+  downloadArtifact: typeof downloadArtifact;
+  downloadManagedArtifact: typeof downloadManagedArtifact;
+  downloadArtifactStream: typeof downloadArtifactStream;
   credentialInformation: typeof credentialInformation;
   agents: typeof agents;
   config: typeof config;

@@ -37,10 +37,10 @@ impl RetryPolicy {
     /// Checks the values, naming the one that is wrong.
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.randomization_factor) {
-            return Err(Error::invalid_input(format!(
-                "randomizationFactor must be between 0 and 1, got {}",
-                self.randomization_factor
-            )));
+            // No float formatting here: it would add kilobytes to the WebAssembly module.
+            return Err(Error::invalid_input(
+                "randomizationFactor must be at least 0 and less than 1",
+            ));
         }
         Ok(())
     }

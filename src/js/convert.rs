@@ -61,12 +61,13 @@ pub(super) fn string_array(v: &JsValue, what: &str) -> JsResult<Vec<String>> {
         .collect()
 }
 
-/// A number as JavaScript's `String(n)` writes it (integers without `.0`).
+/// A number as JavaScript's `String(n)` writes it (integers without `.0`). Formatting goes
+/// through JS: Rust's float formatting would add kilobytes to the module.
 pub(super) fn number_to_string(n: f64) -> String {
     js_sys::Number::from(n)
         .to_string_with_radix(10)
         .map(String::from)
-        .unwrap_or_else(|_| n.to_string())
+        .unwrap_or_else(|_| "NaN".into())
 }
 
 /// Milliseconds since the epoch of a `Date` (or a number of milliseconds).

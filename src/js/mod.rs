@@ -7,6 +7,7 @@
 
 mod convert;
 mod error;
+mod objects;
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -63,7 +64,8 @@ fn client_from_options(options: &JsValue) -> JsResult<Client> {
     if let Some(n) = number_field(options, "retries")? {
         if !(n >= 0.0 && n.fract() == 0.0) {
             return Err(input_error(format!(
-                "options.retries must be a whole number, got {n}"
+                "options.retries must be a whole number, got {}",
+                convert::number_to_string(n)
             )));
         }
         retry.retries = n as u32;
@@ -73,7 +75,8 @@ fn client_from_options(options: &JsValue) -> JsResult<Client> {
             None => Ok(None),
             Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_secs_f64(n / 1000.0))),
             Some(n) => Err(input_error(format!(
-                "options.{name} must be a number of milliseconds ≥ 0, got {n}"
+                "options.{name} must be a number of milliseconds ≥ 0, got {}",
+                convert::number_to_string(n)
             ))),
         }
     };

@@ -134,13 +134,16 @@ where
     let mut hasher = Hasher::new();
     let mut written: u64 = 0;
     let mut resumable = false;
+    let mut renewed_after_403 = false;
+    let mut force_renew = false;
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         if attempt > 1 {
             if let (Some(renew), Some(exp)) = (renew, target.expires_ms) {
-                if runtime.now_ms() as i64 >= exp {
+                if force_renew || runtime.now_ms() as i64 >= exp {
                     *target = renew().await?;
+                    force_renew = false;
                 }
             }
             if written > 0 && !resumable {
@@ -261,6 +264,18 @@ where
                 if attempt > policy.retries {
                     return Err(e.with_attempts(attempt));
                 }
+            }
+            Err(e)
+                if e.status() == Some(403)
+                    && !renewed_after_403
+                    && renew.is_some()
+                    && target
+                        .expires_ms
+                        .is_some_and(|exp| runtime.now_ms() as i64 >= exp) =>
+            {
+                // An expired presigned URL: ask for a fresh one, once.
+                renewed_after_403 = true;
+                force_renew = true;
             }
             Err(e) => {
                 if !policy.should_retry(&e, attempt) {

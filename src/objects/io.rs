@@ -14,6 +14,13 @@ pub type SourceStream = BoxStream<'static, std::result::Result<Bytes, BodyError>
 pub trait Source: MaybeSend + MaybeSync {
     /// A new stream over the whole object, from byte 0.
     fn open(&self) -> BoxFuture<'_, Result<SourceStream>>;
+
+    /// For data the host can send by itself with a fixed length (a browser `Blob`): that body,
+    /// and a stream over the same bytes to hash. `None` (the default) means the bytes of
+    /// [`open`](Self::open) are sent.
+    fn open_host(&self) -> BoxFuture<'_, Result<Option<(crate::transport::Body, SourceStream)>>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// Bytes in memory.

@@ -35,7 +35,11 @@ pub const DATA_INLINE_MAX_SIZE: u64 = 8192;
 
 /// A progress callback: bytes done and bytes total (when known). It is called on every chunk;
 /// without one, transfers do no progress bookkeeping at all.
-pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+pub type Progress = Arc<dyn ProgressFn>;
+
+/// What a [`Progress`] callback is: `Fn(done, total)`, `Send + Sync` on native targets.
+pub trait ProgressFn: Fn(u64, Option<u64>) + MaybeSend + MaybeSync {}
+impl<F: Fn(u64, Option<u64>) + MaybeSend + MaybeSync> ProgressFn for F {}
 
 /// The progress callback as a `MaybeSend` trait object for internal use.
 pub(crate) fn report(progress: &Option<Progress>, done: u64, total: Option<u64>) {
@@ -43,6 +47,3 @@ pub(crate) fn report(progress: &Option<Progress>, done: u64, total: Option<u64>)
         p(done, total);
     }
 }
-
-#[allow(dead_code)]
-fn _assert_bounds<T: MaybeSend + MaybeSync>() {}

@@ -166,6 +166,22 @@ pub async fn upload(
     Ok(UploadResult { upload_id, hashes })
 }
 
+async fn hash_all(mut stream: super::io::SourceStream, want: u64) -> Result<Hashes> {
+    let mut h = Hasher::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| Error::invalid_input(format!("the upload source failed: {e}")))?;
+        h.update(&chunk);
+        if h.len() > want {
+            return Err(length_error(h.len(), want));
+        }
+    }
+    if h.len() != want {
+        return Err(length_error(h.len(), want));
+    }
+    Ok(h.finish())
+}
+
 fn length_error(got: u64, want: u64) -> Error {
     Error::invalid_input(format!(
         "the upload source produced {got} bytes but contentLength is {want}"
@@ -249,6 +265,30 @@ async fn put_once(
     }
     if !has_length {
         builder = builder.header(http::header::CONTENT_LENGTH, opts.content_length);
+    }
+    if let Some((body, hash_stream)) = source.open_host().await? {
+        // The host sends the body itself; hash the same bytes from a second read.
+        let hashes = hash_all(hash_stream, opts.content_length).await?;
+        let request = builder
+            .body(body)
+            .map_err(|e| Error::invalid_input(format!("cannot build the PUT request: {e}")))?;
+        let shown = url.split('?').next().unwrap_or_default();
+        let response = client
+            .transport()
+            .send(request)
+            .await
+            .map_err(|e| Error::from(e).with_request("PUT", shown))?;
+        let status = response.status().as_u16();
+        let body = response.into_body().bytes().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(Error::http(status, &body).with_request("PUT", shown));
+        }
+        report(
+            &opts.progress,
+            opts.content_length,
+            Some(opts.content_length),
+        );
+        return Ok(hashes);
     }
     let state = Arc::new(Mutex::new((Hasher::new(), None::<String>)));
     let want = opts.content_length;

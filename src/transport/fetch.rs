@@ -28,6 +28,30 @@ extern "C" {
     fn global_fetch(input: &web_sys::Request) -> Result<Promise, JsValue>;
 }
 
+/// A JS value `fetch` takes as a body as it is (a `Blob`, `File` or typed array), with its
+/// length. Sent without copying it into WebAssembly memory.
+#[derive(Debug, Clone)]
+pub struct JsBody {
+    value: JsValue,
+    len: u64,
+}
+
+impl JsBody {
+    /// Wraps a `Blob`, `File`, `ArrayBuffer` or typed array of `len` bytes.
+    pub fn new(value: JsValue, len: u64) -> Self {
+        JsBody { value, len }
+    }
+}
+
+impl super::HostBody for JsBody {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// Sends requests with the host's global `fetch`, with `redirect: "manual"`.
 #[derive(Debug, Clone, Default)]
 pub struct FetchTransport {
@@ -127,9 +151,18 @@ fn build_request(
         init.set_credentials(web_sys::RequestCredentials::Omit);
     }
     let headers = Headers::new().map_err(req_err)?;
+    // fetch computes Content-Length itself for in-memory bodies; for a stream it sends chunks
+    // unless told the length, which Node, Deno and workerd accept (browsers do not stream
+    // fixed-length bodies: the package hands them Blobs instead).
+    let stream_length = matches!(
+        body,
+        Body::Stream {
+            length: Some(_),
+            ..
+        }
+    ) && !crate::platform::is_browser();
     for (name, value) in &parts.headers {
-        // fetch computes Content-Length itself and refuses to be told.
-        if name == http::header::CONTENT_LENGTH {
+        if name == http::header::CONTENT_LENGTH && !stream_length {
             continue;
         }
         let value = value.to_str().map_err(|_| {
@@ -144,6 +177,15 @@ fn build_request(
     match body {
         Body::Empty => {}
         Body::Bytes(b) => init.set_body(&Uint8Array::from(&b[..])),
+        Body::Host(h) => match h.as_any().downcast_ref::<JsBody>() {
+            Some(js) => init.set_body(&js.value),
+            None => {
+                return Err(TransportError::new(
+                    TransportErrorKind::Request,
+                    "fetch cannot send this kind of body",
+                ))
+            }
+        },
         Body::Stream { stream, .. } => {
             let js_stream = stream
                 .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))

@@ -28,7 +28,7 @@ pub use recording::{RecordedRequest, RecordingTransport};
 #[cfg(target_arch = "wasm32")]
 mod fetch;
 #[cfg(target_arch = "wasm32")]
-pub use fetch::FetchTransport;
+pub use fetch::{FetchTransport, JsBody};
 
 #[cfg(all(not(target_arch = "wasm32"), feature = "reqwest"))]
 mod reqwest;
@@ -89,6 +89,9 @@ pub enum Body {
     Empty,
     /// A body in memory.
     Bytes(Bytes),
+    /// A body the host's own HTTP stack understands (a JS `Blob` or typed array for
+    /// `fetch`), sent as is. Transports that do not know it refuse the request.
+    Host(Box<dyn HostBody>),
     /// A body produced chunk by chunk, with its length when known.
     Stream {
         /// The chunks.
@@ -98,12 +101,25 @@ pub enum Body {
     },
 }
 
+/// A body in the host's own representation (see [`Body::Host`]).
+pub trait HostBody: MaybeSend + fmt::Debug {
+    /// Its length in bytes.
+    fn len(&self) -> u64;
+    /// True for an empty body.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// For transports to recover their own type.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
 impl Body {
     /// The body's length when it is known without reading it.
     pub fn len(&self) -> Option<u64> {
         match self {
             Body::Empty => Some(0),
             Body::Bytes(b) => Some(b.len() as u64),
+            Body::Host(h) => Some(h.len()),
             Body::Stream { length, .. } => *length,
         }
     }
@@ -119,6 +135,7 @@ impl fmt::Debug for Body {
         match self {
             Body::Empty => f.write_str("Body::Empty"),
             Body::Bytes(b) => write!(f, "Body::Bytes({} bytes)", b.len()),
+            Body::Host(h) => write!(f, "Body::Host({h:?})"),
             Body::Stream { length, .. } => write!(f, "Body::Stream(length: {length:?})"),
         }
     }

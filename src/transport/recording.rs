@@ -88,6 +88,12 @@ impl Transport for RecordingTransport {
             let body = match body {
                 Body::Empty => None,
                 Body::Bytes(b) => Some(b),
+                Body::Host(h) => {
+                    return Err(TransportError::new(
+                        super::TransportErrorKind::Request,
+                        format!("the recording transport cannot read {h:?}"),
+                    ))
+                }
                 Body::Stream { mut stream, .. } => {
                     let mut all = Vec::new();
                     while let Some(chunk) = stream.next().await {

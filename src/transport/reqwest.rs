@@ -98,6 +98,12 @@ impl Transport for ReqwestTransport {
             builder = match body {
                 Body::Empty => builder,
                 Body::Bytes(b) => builder.body(b),
+                Body::Host(_) => {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Request,
+                        "reqwest cannot send a host body",
+                    ))
+                }
                 Body::Stream { stream, length } => {
                     let body = reqwest::Body::wrap_stream(stream);
                     if let Some(len) = length {

@@ -142,6 +142,83 @@ export function scenarios(tc, env) {
       assert.deepEqual((await secrets.get(name)).secret, { d: 1 });
       assert.equal(new found.QueueEvents({ rootUrl }).taskCompleted({ taskId: 'x' }).routingKeyPattern, 'primary.x.*.*.*.*.*.*.*.#');
     }],
+    ['objects: upload bytes, Blob and ReadableStream; download to a WritableStream and as a stream', async () => {
+      const object = new tc.Object(options);
+      const data = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 13 & 255);
+      const collect = () => {
+        const out = { parts: [], closed: false, aborted: null };
+        out.stream = () => new WritableStream({
+          write(c) { out.parts.push(c); }, close() { out.closed = true; }, abort(r) { out.aborted = r; },
+        });
+        out.bytes = () => { const b = new Uint8Array(out.parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of out.parts) { b.set(p, o); o += p.length; } return b; };
+        return out;
+      };
+      const sources = [
+        ['bytes', 12, (d) => () => d],
+        ['blob', 100 * 1024, (d) => () => new Blob([d])],
+        ['stream', 50 * 1024, (d) => () => new ReadableStream({ start(c) { c.enqueue(d.slice(0, 1000)); c.enqueue(d.slice(1000)); c.close(); } })],
+      ];
+      for (const [kind, n, make] of sources) {
+        const d = data(n);
+        const name = `js/${kind}/${tc.slugid()}`;
+        const seen = [];
+        const up = await tc.upload({ projectId: 'proj', name, expires: tc.fromNow('1 day'), contentType: 'application/x-test', contentLength: n,
+          object, streamFactory: make(d), onProgress: (done, total) => seen.push([done, total]) });
+        assert.match(up.hashes.sha256, /^[0-9a-f]{64}$/, kind);
+        assert.deepEqual(seen[seen.length - 1], [n, n], `${kind} progress`);
+        const out = collect();
+        assert.equal(await tc.download({ name, object, streamFactory: out.stream }), 'application/x-test');
+        assert.ok(out.closed, `${kind}: closed after verification`);
+        assert.deepEqual(Array.from(out.bytes()), Array.from(d), `${kind} round trip`);
+        const { stream, result } = tc.downloadStream({ name, object });
+        const got = new Uint8Array(await new Response(stream).arrayBuffer());
+        assert.equal(got.length, n);
+        assert.deepEqual((await result).hashes, up.hashes, `${kind} hashes`);
+      }
+    }],
+    ['objects: a wrong hash rejects, and the output stream is aborted, never closed', async () => {
+      const object = new tc.Object(options);
+      const name = `js/hash/${tc.slugid()}`;
+      const d = new Uint8Array(20000).fill(7);
+      await tc.upload({ projectId: 'proj', name, expires: tc.fromNow('1 day'), contentType: 'application/x-test', contentLength: d.length, object, streamFactory: () => d });
+      const path = `/api/object/v1/start-download/${encodeURIComponent(name).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())}`;
+      await admin('POST', 'faults', { method: 'PUT', pathPrefix: path, times: 1, action: { kind: 'wrongHash' } });
+      let closed = false;
+      let aborted = null;
+      await assert.rejects(tc.download({ name, object, streamFactory: () => new WritableStream({ close() { closed = true; }, abort(r) { aborted = r; } }) }), (err) => {
+        assert.equal(err.kind, 'integrity');
+        assert.match(err.message, /hash does not match/);
+      });
+      assert.equal(closed, false);
+      assert.ok(aborted, 'aborted');
+    }],
+    ['artifacts: s3, object, link, error and refused reference', async () => {
+      const queue = new tc.Queue(options);
+      const taskId = 'DemoTaskQ0e0CompletedA';
+      const read = async (name, extra = {}) => {
+        const { stream, result } = tc.downloadArtifactStream({ taskId, name, queue, ...extra });
+        const text = await new Response(stream).text();
+        return [text, await result];
+      };
+      const [hello, r] = await read('public/hello.txt');
+      assert.match(hello, /^hello, world/);
+      assert.equal(r.contentType, 'text/plain');
+      const [gz] = await read('public/hello-gzip.txt');
+      assert.match(gz, /^hello, world/);
+      const [obj, ro] = await read('public/object.txt');
+      assert.ok(obj.length > 0);
+      assert.match(ro.hashes.sha256, /^[0-9a-f]{64}$/);
+      assert.equal((await read('public/link'))[0], hello);
+      const sinkless = () => new WritableStream();
+      await assert.rejects(tc.downloadArtifact({ taskId, name: 'public/error', queue, streamFactory: sinkless }), (err) => {
+        assert.equal(err.code, 'ArtifactError');
+        assert.ok(err.reason);
+      });
+      await assert.rejects(tc.downloadManagedArtifact({ taskId, runId: 0, name: 'public/reference', queue, streamFactory: sinkless }), (err) => {
+        assert.equal(err.code, 'ArtifactStorageTypeRejected');
+        assert.equal(err.storageType, 'reference');
+      });
+    }],
     ['config() supplies defaults; fromEnvVars reads the environment', async () => {
       tc.config({ rootUrl, credentials });
       const res = await tc.request({}, entry('auth', 'currentScopes', 'get', '/scopes/current'));
