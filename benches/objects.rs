@@ -198,6 +198,7 @@ fn main() {
         rows.push((mode, f));
     }
     let _ = server.kill();
+    let _ = server.wait();
     println!("native (reqwest), {mib} MiB object on loopback (devserver, release build)");
     println!("                upload MB/s  download MB/s  peak RSS MiB");
     for (mode, f) in &rows {
