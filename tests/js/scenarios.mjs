@@ -142,7 +142,7 @@ export function scenarios(tc, env) {
       assert.deepEqual((await secrets.get(name)).secret, { d: 1 });
       assert.equal(new found.QueueEvents({ rootUrl }).taskCompleted({ taskId: 'x' }).routingKeyPattern, 'primary.x.*.*.*.*.*.*.*.#');
     }],
-    ['objects: upload bytes, Blob and ReadableStream; download to a WritableStream and as a stream', async () => {
+    ['objects: upload bytes, Blob, File and ReadableStream; download to a WritableStream and as a ReadableStream (sha256 checked with WebCrypto)', async () => {
       const object = new tc.Object(options);
       const data = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761) >>> 13 & 255);
       const collect = () => {
@@ -157,7 +157,9 @@ export function scenarios(tc, env) {
         ['bytes', 12, (d) => () => d],
         ['blob', 100 * 1024, (d) => () => new Blob([d])],
         ['stream', 50 * 1024, (d) => () => new ReadableStream({ start(c) { c.enqueue(d.slice(0, 1000)); c.enqueue(d.slice(1000)); c.close(); } })],
+        ['file', 300 * 1024, (d) => () => new File([d], 'upload.bin', { type: 'application/x-test' })],
       ];
+      const sha256 = async (bytes) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
       for (const [kind, n, make] of sources) {
         const d = data(n);
         const name = `js/${kind}/${tc.slugid()}`;
@@ -173,6 +175,8 @@ export function scenarios(tc, env) {
         const { stream, result } = tc.downloadStream({ name, object });
         const got = new Uint8Array(await new Response(stream).arrayBuffer());
         assert.equal(got.length, n);
+        // An independent SHA-256 (WebCrypto) of what came back equals the upload's.
+        assert.equal(await sha256(got), up.hashes.sha256, `${kind} sha256`);
         assert.deepEqual((await result).hashes, up.hashes, `${kind} hashes`);
       }
     }],
