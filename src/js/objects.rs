@@ -179,6 +179,22 @@ impl JsSink {
         Ok(self.writer.as_ref().expect("set above"))
     }
 
+    /// Closes the output after a verified download, aborts it after a failure, and gives the
+    /// promise's value.
+    async fn settle(&mut self, result: Result<objects::DownloadResult>) -> JsResult<JsValue> {
+        match result {
+            Ok(r) => {
+                self.finish(None).await;
+                result_js(&r)
+            }
+            Err(e) => {
+                let err = to_js_error(&e);
+                self.finish(Some(&err)).await;
+                Err(err)
+            }
+        }
+    }
+
     async fn finish(&mut self, error: Option<&JsValue>) {
         let Some(w) = self.writer.take() else { return };
         let p = match error {
@@ -332,17 +348,8 @@ pub fn object_download(
             factory,
             writer: None,
         };
-        match objects::download(&object, &name, &mut sink, &opts).await {
-            Ok(r) => {
-                sink.finish(None).await;
-                result_js(&r)
-            }
-            Err(e) => {
-                let err = to_js_error(&e);
-                sink.finish(Some(&err)).await;
-                Err(err)
-            }
-        }
+        let r = objects::download(&object, &name, &mut sink, &opts).await;
+        sink.settle(r).await
     }))
 }
 
@@ -383,16 +390,7 @@ pub fn artifact_download(
             factory,
             writer: None,
         };
-        match objects::download_artifact(&queue, &opts, &mut sink).await {
-            Ok(r) => {
-                sink.finish(None).await;
-                result_js(&r)
-            }
-            Err(e) => {
-                let err = to_js_error(&e);
-                sink.finish(Some(&err)).await;
-                Err(err)
-            }
-        }
+        let r = objects::download_artifact(&queue, &opts, &mut sink).await;
+        sink.settle(r).await
     }))
 }
