@@ -53,7 +53,11 @@ export interface TaskclusterError extends Error {
   body?: any;
   /** The `requestInfo` of a Taskcluster error body. */
   requestInfo?: { method: string; params: Record<string, string>; payload: any; time: string };
-  kind: 'invalid-input' | 'timeout' | 'network' | 'http' | 'decode' | 'integrity';
+  kind: 'invalid-input' | 'timeout' | 'network' | 'http' | 'decode' | 'integrity' | 'artifact';
+  /** The server's request ID (`x-for-request-id`), where the host can read it (not in browsers). */
+  requestId?: string;
+  /** For `error` artifacts: their reason. */
+  reason?: string;
   attempts?: number;
   mayHaveBeenSent: boolean;
   method?: string;

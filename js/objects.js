@@ -59,7 +59,11 @@ function streamed(start) {
     return writable;
   };
   const result = start(factory);
-  result.catch(() => {}); // the same error also errors the stream
+  result.catch((err) => {
+    // Once the core holds the stream it aborts it itself; before the first byte, do it here
+    // so that readers of the stream see the failure too.
+    if (!used) writable.abort(err).catch(() => {});
+  });
   return { stream: readable, result };
 }
 

@@ -620,7 +620,11 @@ impl Client {
         let (parts, body) = response.into_parts();
         let body = body.bytes().await?;
         if parts.status.as_u16() >= 400 {
-            return Err(Error::http(parts.status.as_u16(), &body));
+            let id = parts
+                .headers
+                .get("x-for-request-id")
+                .and_then(|v| v.to_str().ok());
+            return Err(Error::http(parts.status.as_u16(), &body).with_request_id(id));
         }
         Ok(Response {
             status: parts.status,

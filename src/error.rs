@@ -60,6 +60,7 @@ struct Inner {
     attempts: u32,
     sent: bool,
     reason: Option<String>,
+    request_id: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -77,6 +78,7 @@ impl Error {
                 attempts: 0,
                 sent: false,
                 reason: None,
+                request_id: None,
                 source: None,
             }),
         }
@@ -112,6 +114,18 @@ impl Error {
     pub fn with_reason(mut self, reason: &str) -> Self {
         self.inner.reason = Some(reason.to_string());
         self
+    }
+
+    /// Attaches the server's request ID (`x-for-request-id`).
+    pub(crate) fn with_request_id(mut self, id: Option<&str>) -> Self {
+        self.inner.request_id = id.map(str::to_owned);
+        self
+    }
+
+    /// The server's ID for the failed request (`x-for-request-id`), when the host could read it
+    /// (browsers cannot: Taskcluster does not expose the header to CORS requests).
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
     }
 
     /// The reason of an `error` artifact (`file-missing-on-worker`, …).

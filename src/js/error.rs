@@ -43,6 +43,9 @@ pub fn to_js_error(e: &Error) -> JsValue {
         ErrorKind::Artifact => "artifact",
     };
     set(&err, "kind", &kind.into());
+    if let Some(id) = e.request_id() {
+        set(&err, "requestId", &id.into());
+    }
     if let Some(reason) = e.reason() {
         set(&err, "reason", &reason.into());
     }
