@@ -1,0 +1,418 @@
+// Drives the browser dashboard (www/) in headless Chromium against the local deployment:
+// connect, a rejected credential, the first load listing a seeded task within 2 s, narrowed
+// temporary credentials, the seeded task and its artifact pages, creating a task, a 5 MiB
+// artifact upload and download with equal sha256, a signed link in a fresh context without
+// credentials, cancel and rerun, an object round trip, and a 403 shown in the page.
+// Starts the deployment and scripts/serve-www.mjs itself, stops both, and saves a screenshot
+// of each step under target/www/. Never prints the access token.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const shots = join(root, 'target/www');
+const SEEDED_GROUP = 'DemoGrupQ0e0TaskGroupA';
+const SEEDED_TASK = 'DemoTaskQ0e0CompletedA';
+const LOAD_BUDGET_MS = 2000;
+const TEMP_SCOPES = [
+  'queue:create-task:project:www',
+  'queue:scheduler-id:www',
+  'queue:create-task:lowest:proj-www/*',
+  'queue:cancel-task-in-project:www',
+  'queue:rerun-task-in-project:www',
+  'queue:create-artifact:*',
+  'queue:get-artifact:*',
+  'object:upload:www:*',
+  'object:download:www/*',
+  'secrets:list-secrets',
+];
+
+const children = [];
+let secret = null; // the access token, scrubbed from anything printed
+const scrub = (s) => (secret ? String(s).split(secret).join('<token>') : String(s));
+
+/** Starts a process and resolves with its first stdout line (and the process). */
+function startProcess(cmd, args, what) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 15 s: ${scrub(stderr)}`)), 15000);
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`${what}: ${e.message}`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}): ${scrub(stderr)}`)); });
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      child.stdout.resume();
+      resolve({ child, line });
+    });
+  });
+}
+
+function stopAll() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  }
+}
+process.on('SIGINT', () => { stopAll(); process.exit(130); });
+process.on('SIGTERM', () => { stopAll(); process.exit(143); });
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const results = [];
+let failed = 0;
+let stepNo = 0;
+let page;
+
+/** Runs one step: prints ok / not ok with its time, and saves a screenshot either way. */
+async function step(name, slug, fn, target = () => page) {
+  const n = String(++stepNo).padStart(2, '0');
+  const t0 = performance.now();
+  let error = null;
+  let note = '';
+  try {
+    note = (await fn()) || '';
+  } catch (e) {
+    error = e;
+  }
+  const ms = Math.round(performance.now() - t0);
+  const p = target();
+  if (p) {
+    await p.screenshot({ path: join(shots, `${n}-${slug}${error ? '-failed' : ''}.png`), fullPage: true }).catch(() => {});
+  }
+  results.push({ name, ms, ok: !error });
+  if (error) {
+    failed++;
+    console.log(`not ok - ${name} (${ms} ms)\n  ${scrub(error.stack || error.message).split('\n').slice(0, 6).join('\n  ')}`);
+  } else {
+    console.log(`ok - ${name} (${ms} ms)${note ? ` - ${note}` : ''}`);
+  }
+  return !error;
+}
+
+const devserverBin = join(root, 'target/debug/tc-devserver');
+const tmp = await mkdtemp(join(tmpdir(), 'tc-www-'));
+let browser;
+try {
+  // The local deployment, and the page's server with a config.json naming it.
+  const ds = await startProcess(devserverBin, ['--port', '0', '--references', 'references', '--seed-demo-data'], 'the local deployment');
+  const deployment = JSON.parse(ds.line);
+  secret = deployment.accessToken;
+  const rootCredentials = { clientId: deployment.clientId, accessToken: deployment.accessToken };
+  const configPath = join(tmp, 'config.json');
+  // What the demo command writes: the deployment's start-up line, plus the group to open.
+  await writeFile(configPath, JSON.stringify({ ...deployment, taskGroupId: SEEDED_GROUP }), { mode: 0o600 });
+  const www = await startProcess(process.execPath, [join(root, 'scripts/serve-www.mjs'), '0', '--config', configPath], 'serve-www');
+  const pageUrl = www.line.trim();
+  const pageOrigin = new URL(pageUrl).origin;
+  const rootOrigin = new URL(deployment.rootUrl).origin;
+  await mkdir(shots, { recursive: true });
+  // The test plays the worker with the package in Node.
+  const taskcluster = (await import(join(root, 'pkg/index.js'))).default;
+  const workerQueue = new taskcluster.Queue({ rootUrl: deployment.rootUrl, credentials: rootCredentials });
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const foreign = new Set();
+  context.on('request', (req) => {
+    const u = new URL(req.url());
+    if (!['blob:', 'data:'].includes(u.protocol) && u.origin !== pageOrigin && u.origin !== rootOrigin) foreign.add(u.origin);
+  });
+  const pageErrors = [];
+  const watch = (p) => p.on('pageerror', (e) => pageErrors.push(scrub(e.message)));
+
+  page = await context.newPage();
+  watch(page);
+  const who = () => page.locator('#who .who-text').textContent();
+  const goto = async (hash) => {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+  };
+
+  await step('connect: the page connects to the local deployment from config.json', 'connect', async () => {
+    await page.goto(pageUrl);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: 15000 });
+    await page.waitForFunction(() => document.querySelector('#who').dataset.kind === 'perm');
+    assert((await who()).includes(deployment.clientId), `header says ${await who()}`);
+    await goto('#connect');
+    await page.locator('#scopes li').first().waitFor();
+    const scopes = await page.locator('#scopes li').allTextContents();
+    assert(scopes.includes('*'), `root scopes shown: ${scopes}`);
+    assert(!page.url().includes(secret), 'the token is in the URL');
+    assert((await page.inputValue('#access-token')) === '', 'the token stays in the form after connecting');
+    const stored = await page.evaluate(() => sessionStorage.getItem('tc-www:connection') || '');
+    assert(stored.includes(deployment.clientId), 'the connection is not in sessionStorage');
+    const local = await page.evaluate(() => JSON.stringify(localStorage));
+    assert(!local.includes(secret), 'the token is in localStorage');
+    return `${scopes.length} scope(s) shown`;
+  });
+
+  await step('connect: a rejected credential says so plainly (401)', 'rejected', async () => {
+    await page.fill('#root-url', deployment.rootUrl);
+    await page.fill('#client-id', deployment.clientId);
+    await page.fill('#access-token', `${'x'.repeat(43)}A`);
+    await page.click('#connect-btn');
+    const title = page.locator('#connect-errors .error-title');
+    await title.waitFor();
+    const text = await title.textContent();
+    assert(/^Your credentials were rejected: \S/.test(text), `error title: ${text}`);
+    const facts = await page.locator('#connect-errors .error-facts').textContent();
+    assert(facts.includes('401') && facts.includes('AuthenticationFailed'), `error facts: ${facts}`);
+    assert(await page.locator('#banner').isVisible(), 'no banner for the rejected credentials');
+    // The working connection is kept.
+    assert((await who()).includes(deployment.clientId), 'the connection was dropped');
+    await page.fill('#access-token', '');
+    return text.slice(0, 80);
+  });
+  await page.click('#banner .banner-close').catch(() => {});
+
+  let loadMs = null;
+  const fresh = await context.newPage();
+  watch(fresh);
+  await step(`load: a new tab lists seeded task ${SEEDED_TASK} within ${LOAD_BUDGET_MS / 1000} s`, 'load', async () => {
+    const t0 = performance.now();
+    await fresh.goto(pageUrl);
+    await fresh.locator(`#group-table tr[data-task-id="${SEEDED_TASK}"]`).waitFor({ timeout: 10000 });
+    loadMs = Math.round(performance.now() - t0);
+    const rows = await fresh.locator('#group-table tbody tr').count();
+    assert(loadMs <= LOAD_BUDGET_MS, `took ${loadMs} ms`);
+    assert(fresh.url().endsWith(`#group/${SEEDED_GROUP}`), `landed on ${fresh.url()}`);
+    return `${loadMs} ms to a listed seeded task (${rows} tasks)`;
+  }, () => fresh);
+  await fresh.close();
+
+  await step('temporary credentials: mint narrowed scopes and use only them', 'temp-creds', async () => {
+    await goto('#connect');
+    await page.fill('#temp-scopes', TEMP_SCOPES.join('\n'));
+    await page.selectOption('#temp-lifetime', '1 hour');
+    await page.click('#temp-btn');
+    await page.waitForFunction(() => document.querySelector('#who').dataset.kind === 'temp', null, { timeout: 10000 });
+    const scopes = await page.locator('#scopes li').allTextContents();
+    assert(!scopes.includes('*'), 'still holds *');
+    for (const s of TEMP_SCOPES) assert(scopes.includes(s), `missing ${s} in ${scopes}`);
+    const stored = await page.evaluate(() => sessionStorage.getItem('tc-www:connection') || '');
+    assert(stored.includes('"certificate"'), 'no certificate stored');
+    assert(!stored.includes(secret), 'the root token is still kept in this tab');
+    assert(!(await page.content()).includes(secret), 'the root token is in the page');
+    return `${scopes.length} scopes (narrowed plus anonymous)`;
+  });
+
+  await step(`task inspector: open ${SEEDED_TASK}, its runs and artifact pages`, 'seeded-task', async () => {
+    await goto('#tasks');
+    await page.fill('#task-id', SEEDED_TASK);
+    await page.click('#open-task-form button[type="submit"]');
+    await page.locator('#artifact-table tbody tr').first().waitFor();
+    assert((await page.locator('#h-task').textContent()).includes('demo: completed'), 'task name not shown');
+    assert((await page.locator('#task-state').textContent()) === 'completed', 'state not shown');
+    assert(await page.locator('#runs tbody tr').count() === 1, 'runs not shown');
+    await page.selectOption('#artifact-limit', '5');
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 5 && !document.querySelector('#artifacts-more').hidden);
+    await page.click('#artifacts-more');
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 7 && document.querySelector('#artifacts-more').hidden);
+    const names = await page.locator('#artifact-table tbody tr td:first-child').allTextContents();
+    assert(names.includes('public/hello.txt') && names.includes('public/object.txt'), `artifacts: ${names}`);
+    // A seeded object artifact downloads, with hashes checked by the object service.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('tr[data-artifact="public/object.txt"] button:has-text("Download")'),
+    ]);
+    const body = await readFile(await download.path());
+    await page.locator('#downloads .transfer[data-artifact="public/object.txt"][data-state="done"]').waitFor();
+    const shown = await page.locator('#downloads .transfer[data-artifact="public/object.txt"] [data-hash="sha256"]').textContent();
+    assert(shown === sha256(body), 'the shown sha256 differs from the file');
+    return `7 artifacts in pages of 5; public/object.txt downloaded (${body.length} bytes)`;
+  });
+
+  let createdTaskId;
+  await step('create a task from the template (fromNow, slugid)', 'create-task', async () => {
+    await goto('#new-task');
+    createdTaskId = await page.inputValue('#new-task-id');
+    assert(/^[A-Za-z0-9_-]{22}$/.test(createdTaskId), `task id ${createdTaskId}`);
+    await page.waitForFunction(() => document.querySelector('#create-scopes').textContent.includes('allow'));
+    await page.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-create-task-form.png`), fullPage: true });
+    await page.click('#create-btn');
+    await page.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state === 'pending', createdTaskId, { timeout: 10000 });
+    assert((await page.locator('#refresh-note').textContent()).includes('Auto-refresh'), 'not auto-refreshing');
+    const def = await workerQueue.task(createdTaskId);
+    assert(def.metadata.name === 'Dashboard task' && new Date(def.deadline) > new Date(), 'definition differs');
+    return createdTaskId;
+  });
+
+  const upload = randomBytes(5 * 1024 * 1024);
+  const uploadSha = sha256(upload);
+  const artifactName = 'private/www/upload.bin';
+  await step('upload a 5 MiB artifact to the running task (auto-refresh shows the claim)', 'upload', async () => {
+    // The test is the worker: it claims the task; the page notices by itself.
+    const claim = await workerQueue.claimWork('proj-www/dashboard', { tasks: 1, workerGroup: 'www', workerId: 'playwright' });
+    assert(claim.tasks.length === 1 && claim.tasks[0].status.taskId === createdTaskId, 'the created task was not claimed');
+    await page.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'running', null, { timeout: 10000 });
+    await page.locator('#artifact-upload').waitFor();
+    await page.setInputFiles('#art-file', { name: 'upload.bin', mimeType: 'application/octet-stream', buffer: upload });
+    await page.fill('#art-name', artifactName);
+    const t0 = performance.now();
+    await page.click('#art-upload-btn');
+    const done = page.locator(`#art-uploads .transfer[data-artifact="${artifactName}"]`);
+    await done.waitFor({ timeout: 60000 });
+    const ms = Math.round(performance.now() - t0);
+    const shown = await done.locator('[data-hash="sha256"]').textContent();
+    assert(shown === uploadSha, `page shows sha256 ${shown}`);
+    await page.locator(`tr[data-artifact="${artifactName}"]`).waitFor();
+    return `uploaded in ${ms} ms, sha256 ${uploadSha.slice(0, 16)}…`;
+  });
+
+  await step('download the 5 MiB artifact back: equal sha256', 'download', async () => {
+    const t0 = performance.now();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 60000 }),
+      page.click(`tr[data-artifact="${artifactName}"] button:has-text("Download")`),
+    ]);
+    const body = await readFile(await download.path());
+    const ms = Math.round(performance.now() - t0);
+    assert(body.length === upload.length, `downloaded ${body.length} bytes`);
+    assert(sha256(body) === uploadSha, 'sha256 differs');
+    const box = page.locator(`#downloads .transfer[data-artifact="${artifactName}"][data-state="done"]`);
+    await box.waitFor();
+    assert((await box.locator('[data-hash="sha256"]').textContent()) === uploadSha, 'the page shows another sha256');
+    assert(download.suggestedFilename() === 'upload.bin', `saved as ${download.suggestedFilename()}`);
+    return `downloaded in ${ms} ms`;
+  });
+
+  let freshPage = null;
+  await step('signed link: opens in a fresh context with no credentials', 'signed-link', async () => {
+    // The 5 MiB private artifact, downloaded by following the link.
+    await page.click(`tr[data-artifact="${artifactName}"] button:has-text("Signed link")`);
+    const url = await page.inputValue('#link-url');
+    assert(url.includes('bewit='), 'not a signed URL');
+    await page.click('#link-copy');
+    const anon = await browser.newContext({ acceptDownloads: true });
+    const p = await anon.newPage();
+    const [download] = await Promise.all([p.waitForEvent('download'), p.goto(url).catch(() => {})]);
+    const body = await readFile(await download.path());
+    assert(sha256(body) === uploadSha, 'the signed link gave other bytes');
+    // Without the bewit the same artifact is refused.
+    const unsigned = url.replace(/[?&]bewit=[^&]*/, '');
+    const refused = await anon.request.get(unsigned, { maxRedirects: 0 });
+    assert(refused.status() === 403, `unsigned link answered ${refused.status()}`);
+    // A private text artifact of the seeded task, shown in the fresh page.
+    await goto(`#task/${SEEDED_TASK}`);
+    await page.locator('tr[data-artifact="private/secret.txt"]').waitFor();
+    await page.click('tr[data-artifact="private/secret.txt"] button:has-text("Signed link")');
+    await page.selectOption('#link-expiration', String(3600));
+    const textUrl = await page.inputValue('#link-url');
+    const res = await p.goto(textUrl);
+    assert(res.ok(), `the link answered ${res.status()}`);
+    const text = await p.locator('body').textContent();
+    assert(text.trim().length > 0, 'empty artifact');
+    freshPage = p;
+    return `private artifact bytes equal; unsigned: 403; private/secret.txt shows "${text.trim().slice(0, 40)}"`;
+  }, () => freshPage || page);
+  if (freshPage) await freshPage.context().close();
+  // The page's own view of the link, for the record.
+  await page.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-signed-link-page.png`), fullPage: true });
+
+  await step('cancel and rerun the created task (scopes allow)', 'cancel-rerun', async () => {
+    await goto(`#task/${createdTaskId}`);
+    await page.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'running');
+    assert(!(await page.isDisabled('#task-cancel')), 'cancel is disabled');
+    await page.click('#task-cancel');
+    assert((await page.textContent('#task-cancel')) === 'Confirm cancel', 'no confirmation step');
+    await page.click('#task-cancel');
+    await page.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'exception');
+    await page.locator('#task-rerun').waitFor();
+    await page.click('#task-rerun');
+    await page.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'pending');
+    const runs = await page.locator('#runs tbody tr').count();
+    assert(runs === 2, `${runs} runs`);
+    return 'running → exception → pending, 2 runs';
+  });
+
+  await step('objects: upload a File as an object and download it back', 'objects', async () => {
+    await goto('#objects');
+    const bytes = randomBytes(256 * 1024 + 7);
+    await page.setInputFiles('#obj-file', { name: 'notes.bin', mimeType: 'application/octet-stream', buffer: bytes });
+    const name = await page.inputValue('#obj-name');
+    assert(name.startsWith('www/') && name.endsWith('/notes.bin'), `suggested name ${name}`);
+    await page.click('#obj-upload-btn');
+    const up = page.locator(`#obj-uploads .transfer[data-object="${name}"]`);
+    await up.waitFor();
+    assert((await up.locator('[data-hash="sha256"]').textContent()) === sha256(bytes), 'upload sha256 differs');
+    assert((await page.inputValue('#obj-down-name')) === name, 'download name not filled in');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#obj-download-btn')]);
+    const body = await readFile(await download.path());
+    assert(sha256(body) === sha256(bytes), 'downloaded object differs');
+    await page.locator(`#obj-downloads .transfer[data-object="${name}"][data-state="done"]`).waitFor();
+    return name;
+  });
+
+  await step('secrets: listed, and a 403 for one the scopes do not cover is shown in the page', 'secret-403', async () => {
+    await goto('#secrets');
+    const item = page.locator('#secret-names button[data-secret="project/devserver/demo"]');
+    await item.waitFor();
+    await item.click();
+    const error = page.locator('#secret-errors .error');
+    await error.waitFor();
+    const text = await error.textContent();
+    for (const want of ['403', 'Forbidden', 'InsufficientScopes', 'secrets:get:project/devserver/demo', 'Request id']) {
+      assert(text.includes(want), `the error shows no "${want}": ${text.slice(0, 300)}`);
+    }
+    assert(!(await page.locator('#secret-value').count()), 'a value is shown');
+    return 'InsufficientScopes shown with status, code, message and request details';
+  });
+
+  await step('secrets: masked until asked, with credentials that may read it', 'secret-view', async () => {
+    // A new tab starts from config.json (root), since temporary credentials live in one tab only.
+    const p = await context.newPage();
+    watch(p);
+    page = p;
+    await p.goto(`${pageUrl}#secrets`);
+    await p.locator('#secret-names button[data-secret="project/devserver/demo"]').click();
+    await p.locator('#secret-value').waitFor();
+    assert((await p.textContent('#secret-value')).includes('hidden'), 'not masked');
+    await p.click('#secret-body button[aria-pressed]');
+    const value = await p.textContent('#secret-value');
+    assert(value.includes('{'), `value: ${value.slice(0, 40)}`);
+    return 'revealed on request';
+  });
+
+  await step('serve-www: content types, config.json, and nothing outside www/ and pkg/', 'serve', async () => {
+    const get = (path) => fetch(new URL(path, pageUrl));
+    const type = async (path) => (await get(path)).headers.get('content-type');
+    assert((await type('/pkg/taskcluster_wasm_bg.wasm')) === 'application/wasm', 'wasm type');
+    assert((await type('/pkg/index.js')).startsWith('text/javascript'), 'js type');
+    assert((await type('/app.js')).startsWith('text/javascript'), 'www js type');
+    assert((await type('/')).startsWith('text/html'), 'index type');
+    assert((await (await get('/config.json')).json()).rootUrl === deployment.rootUrl, 'config.json');
+    for (const path of ['/Cargo.toml', '/pkg/../Cargo.toml', '/%2e%2e/Cargo.toml', '/pkg/%2e%2e/Cargo.toml', '/scripts/serve-www.mjs', '/.git/config', '/tests/js/www/run.mjs']) {
+      const res = await fetch(pageUrl.replace(/\/$/, '') + path);
+      assert(res.status === 404, `${path} answered ${res.status}`);
+    }
+    return 'wasm, js, html types; 7 paths outside refused';
+  }, () => null);
+
+  await step('nothing but the page server and the deployment was contacted; no page errors', 'network', async () => {
+    assert(foreign.size === 0, `requests to ${[...foreign].join(', ')}`);
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join('; ')}`);
+    return `load-to-seeded-task ${loadMs} ms`;
+  }, () => null);
+} catch (e) {
+  failed++;
+  console.log(`not ok - setup\n  ${scrub(e.stack || e.message)}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  stopAll();
+  await rm(tmp, { recursive: true, force: true }).catch(() => {});
+}
+const passed = results.filter((r) => r.ok).length;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
