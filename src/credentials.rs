@@ -55,11 +55,39 @@ pub struct CertificateFields {
 impl Certificate {
     /// Parses and checks a certificate given as JSON text.
     pub fn parse(json: &str) -> Result<Certificate> {
-        let fields: CertificateFields = serde_json::from_str(json).map_err(|e| {
+        // Parsed by hand from a Value: a derived Deserialize would pull serde's typed-error
+        // formatting (with float printing) into the WebAssembly module.
+        let bad = |what: &str| {
             Error::invalid_input(format!(
-                "the certificate is not valid certificate JSON: {e}"
+                "the certificate is not valid certificate JSON: {what}"
             ))
-        })?;
+        };
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(&e.to_string()))?;
+        let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+        let int = |k: &str| {
+            v.get(k)
+                .and_then(|x| x.as_u64())
+                .ok_or_else(|| bad(&format!("{k} must be a whole number")))
+        };
+        let fields = CertificateFields {
+            version: int("version")? as u32,
+            scopes: v
+                .get("scopes")
+                .and_then(|x| x.as_array())
+                .ok_or_else(|| bad("scopes must be an array"))?
+                .iter()
+                .map(|s| {
+                    s.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| bad("scopes must be strings"))
+                })
+                .collect::<Result<Vec<_>>>()?,
+            start: int("start")?,
+            expiry: int("expiry")?,
+            seed: text("seed").ok_or_else(|| bad("seed must be a string"))?,
+            signature: text("signature").ok_or_else(|| bad("signature must be a string"))?,
+            issuer: text("issuer"),
+        };
         if fields.version != 1 {
             return Err(Error::invalid_input(format!(
                 "the certificate has version {}; only version 1 exists",
