@@ -2,7 +2,7 @@
 // total that a page needs to run (every class; wasm plus JS). Build first: `cargo xtask pkg`.
 //
 //   node benches/size.mjs [pkg-dir]
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -11,7 +11,9 @@ const runtime = (f) => (f.endsWith('.js') || f.endsWith('.wasm')) && f !== 'work
 let raw = 0;
 let gz = 0;
 console.log(`${'file'.padEnd(34)} ${'raw'.padStart(10)} ${'gzip -9'.padStart(10)}`);
-for (const f of readdirSync(dir).sort()) {
+const walk = (d, prefix = '') => readdirSync(d).sort().flatMap((f) =>
+  statSync(join(d, f)).isDirectory() ? walk(join(d, f), `${prefix}${f}/`) : [`${prefix}${f}`]);
+for (const f of walk(dir)) {
   const b = readFileSync(join(dir, f));
   const z = gzipSync(b, { level: 9 }).length;
   const counted = runtime(f);
@@ -19,7 +21,7 @@ for (const f of readdirSync(dir).sort()) {
     raw += b.length;
     gz += z;
   }
-  console.log(`${f.padEnd(34)} ${String(b.length).padStart(10)} ${String(z).padStart(10)}${counted ? '' : '  (not loaded at run time)'}`);
+  console.log(`${(f.length > 34 ? '…' + f.slice(-33) : f).padEnd(34)} ${String(b.length).padStart(10)} ${String(z).padStart(10)}${counted ? '' : '  (not loaded at run time)'}`);
 }
 const kib = (n) => (n / 1024).toFixed(1);
 console.log(`total loaded by a page: ${kib(raw)} KiB raw, ${kib(gz)} KiB gzip -9 (budget 150 KiB gzip; the official browser client needs about 250 KiB gzip)`);

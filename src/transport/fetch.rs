@@ -28,6 +28,22 @@ extern "C" {
     fn global_fetch(input: &web_sys::Request) -> Result<Promise, JsValue>;
 }
 
+#[wasm_bindgen(module = "/js/snippets/node-http.js")]
+extern "C" {
+    /// Whether this is Node (where streamed request bodies go through node:http).
+    #[wasm_bindgen(js_name = isNode)]
+    fn is_node() -> bool;
+    /// A request with a ReadableStream body through node:http(s), with backpressure.
+    #[wasm_bindgen(catch, js_name = nodeRequest)]
+    fn node_request(
+        method: &str,
+        url: &str,
+        headers: &Object,
+        body: &web_sys::ReadableStream,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<Promise, JsValue>;
+}
+
 /// A JS value `fetch` takes as a body as it is (a `Blob`, `File` or typed array), with its
 /// length. Sent without copying it into WebAssembly memory.
 #[derive(Debug, Clone)]
@@ -200,11 +216,94 @@ fn build_request(
     web_sys::Request::new_with_str_and_init(&parts.uri.to_string(), &init).map_err(req_err)
 }
 
+/// Node: streamed bodies through node:http, so memory stays bounded.
+async fn send_with_node(
+    parts: http::request::Parts,
+    body: Body,
+    guard: AbortGuard,
+) -> Result<super::HttpResponse, TransportError> {
+    let req_err = |e: JsValue| error_from_js(TransportErrorKind::Request, &e, false);
+    let Body::Stream { stream, .. } = body else {
+        unreachable!("only stream bodies come here")
+    };
+    let headers = Object::new();
+    for (name, value) in &parts.headers {
+        let value = value.to_str().map_err(|_| {
+            TransportError::new(
+                TransportErrorKind::Request,
+                format!("header {name} is not valid text"),
+            )
+        })?;
+        Reflect::set(&headers, &name.as_str().into(), &value.into()).map_err(req_err)?;
+    }
+    let js_stream = stream
+        .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())));
+    let raw = wasm_streams::ReadableStream::from_stream(js_stream).into_raw();
+    let promise = node_request(
+        parts.method.as_str(),
+        &parts.uri.to_string(),
+        &headers,
+        &raw,
+        &guard.controller.signal(),
+    )
+    .map_err(req_err)?;
+    let response = JsFuture::from(promise)
+        .await
+        .map_err(|e| error_from_js(TransportErrorKind::Network, &e, guard.timed_out.get()))?;
+    let field = |k: &str| Reflect::get(&response, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let status = field("status").as_f64().unwrap_or(0.0) as u16;
+    let status = http::StatusCode::from_u16(status)
+        .map_err(|_| TransportError::new(TransportErrorKind::Network, "invalid HTTP status"))?;
+    let mut out_headers = http::HeaderMap::new();
+    for pair in js_sys::Array::from(&field("headers")).iter() {
+        let pair: js_sys::Array = pair.unchecked_into();
+        if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                out_headers.append(name, value);
+            }
+        }
+    }
+    let body = match field("body").dyn_into::<web_sys::ReadableStream>() {
+        Ok(raw) => body_stream(raw, guard),
+        Err(_) => ResponseBody::empty(),
+    };
+    let mut out = http::Response::new(body);
+    *out.status_mut() = status;
+    *out.headers_mut() = out_headers;
+    Ok(out)
+}
+
+/// A response body from a JS ReadableStream; the guard travels with it.
+fn body_stream(raw: web_sys::ReadableStream, guard: AbortGuard) -> ResponseBody {
+    let timed_out = guard.timed_out.clone();
+    let stream = wasm_streams::ReadableStream::from_raw(raw)
+        .into_stream()
+        .map(move |item| {
+            let _guard = &guard;
+            match item {
+                Ok(chunk) => Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec())),
+                Err(e) => Err(error_from_js(
+                    TransportErrorKind::Network,
+                    &e,
+                    timed_out.get(),
+                )),
+            }
+        });
+    ResponseBody::from_stream(stream)
+}
+
 impl Transport for FetchTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let guard = AbortGuard::new(parts.extensions.get::<Timeout>().copied())?;
+            if matches!(body, Body::Stream { .. }) && is_node() {
+                return send_with_node(parts, body, guard).await;
+            }
             let request = build_request(&parts, body, &guard)?;
             let promise = global_fetch(&request)
                 .map_err(|e| error_from_js(TransportErrorKind::Request, &e, false))?;
@@ -244,26 +343,8 @@ impl Transport for FetchTransport {
             }
             let body = match response.body() {
                 None => ResponseBody::empty(),
-                Some(raw) => {
-                    let timed_out = guard.timed_out.clone();
-                    let stream = wasm_streams::ReadableStream::from_raw(raw)
-                        .into_stream()
-                        .map(move |item| {
-                            // The guard travels with the stream: dropping the body aborts.
-                            let _guard = &guard;
-                            match item {
-                                Ok(chunk) => {
-                                    Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec()))
-                                }
-                                Err(e) => Err(error_from_js(
-                                    TransportErrorKind::Network,
-                                    &e,
-                                    timed_out.get(),
-                                )),
-                            }
-                        });
-                    ResponseBody::from_stream(stream)
-                }
+                // The guard travels with the stream: dropping the body aborts.
+                Some(raw) => body_stream(raw, guard),
             };
             let encoded = headers
                 .get(http::header::CONTENT_ENCODING)

@@ -145,6 +145,10 @@ fn pkg(dev: bool) -> Result<(), String> {
         format!("{}.d.ts", cfg.build.out_name),
         format!("{}_bg.wasm", cfg.build.out_name),
     ]);
+    if out.join("snippets").is_dir() {
+        // JS the crate imports through wasm-bindgen (`module = "/js/snippets/…"`).
+        files.push("snippets/".to_string());
+    }
     let package = serde_json::json!({
         "name": cfg.npm.name,
         "version": crate_version(&root)?,
