@@ -248,7 +248,7 @@ where
             }
             Ok(DownloadResult {
                 content_type,
-                hashes: Hasher::default().finish(),
+                hashes: Hashes::default(),
                 length: written,
             })
         }

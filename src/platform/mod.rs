@@ -101,6 +101,20 @@ impl Runtime for SystemRuntime {
     }
 }
 
+/// A sha256 + sha512 hasher provided by the host, when it has a faster one than the
+/// pure-Rust implementation (Node's OpenSSL, from WebAssembly).
+pub(crate) trait HostHashers: MaybeSend {
+    /// Adds bytes.
+    fn update(&mut self, bytes: &[u8]);
+    /// The sha256 and sha512, lowercase hex.
+    fn finish(self: Box<Self>) -> (String, String);
+}
+
+/// The host's hashers, if it has faster ones.
+pub(crate) fn host_hashers() -> Option<Box<dyn HostHashers>> {
+    imp::host_hashers()
+}
+
 /// Reads an environment variable of the host: the process environment natively, and
 /// `process.env` (Node) or `Deno.env` (Deno) under WebAssembly. Empty values count as unset.
 pub(crate) fn env_var(name: &str) -> Option<String> {

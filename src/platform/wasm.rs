@@ -5,7 +5,49 @@
 use std::time::Duration;
 
 use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen(module = "/js/snippets/node-http.js")]
+extern "C" {
+    /// Node's OpenSSL hashers, or null elsewhere.
+    #[wasm_bindgen(js_name = nodeHashers)]
+    fn node_hashers() -> JsValue;
+}
+
+/// sha256 + sha512 through Node's crypto module.
+struct NodeHashers(JsValue);
+
+impl super::HostHashers for NodeHashers {
+    fn update(&mut self, bytes: &[u8]) {
+        if let Ok(f) =
+            Reflect::get(&self.0, &"update".into()).and_then(|f| f.dyn_into::<Function>())
+        {
+            // SAFETY: the view is only valid until WebAssembly memory next grows; `update` is
+            // synchronous node:crypto code that never calls back into WebAssembly, and the view
+            // is dropped before this function returns.
+            let view = unsafe { js_sys::Uint8Array::view(bytes) };
+            let _ = f.call1(&self.0, &view);
+        }
+    }
+    fn finish(self: Box<Self>) -> (String, String) {
+        let out = Reflect::get(&self.0, &"digest".into())
+            .and_then(|f| f.dyn_into::<Function>())
+            .and_then(|f| f.call0(&self.0))
+            .unwrap_or(JsValue::UNDEFINED);
+        let arr = js_sys::Array::from(&out);
+        (
+            arr.get(0).as_string().unwrap_or_default(),
+            arr.get(1).as_string().unwrap_or_default(),
+        )
+    }
+}
+
+pub(super) fn host_hashers() -> Option<Box<dyn super::HostHashers>> {
+    let h = node_hashers();
+    (!h.is_null() && !h.is_undefined())
+        .then(|| Box::new(NodeHashers(h)) as Box<dyn super::HostHashers>)
+}
 
 use super::BoxFuture;
 
