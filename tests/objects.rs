@@ -543,3 +543,208 @@ async fn files_as_source_and_sink() {
     assert_eq!(std::fs::read(&out).unwrap(), d.to_vec());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A client whose every request is answered by `fake`, in order.
+fn scripted(fake: &RecordingTransport) -> Object {
+    Object::new(
+        Client::builder("https://tc.example.com")
+            .credentials(Credentials::new("c", "t"))
+            .transport(Arc::new(fake.clone()))
+            .retry(FAST)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn start_download_reply(fake: &RecordingTransport, hashes: Value) {
+    fake.reply_json(200, &json!({"method": "getUrl", "url": "https://blob.example.com/x", "expires": from_now_json("1 hour").unwrap(), "hashes": hashes}));
+}
+
+#[tokio::test]
+async fn d2_d7_d14_scripted_downloads() {
+    let hello = Bytes::from_static(b"hello, world");
+    let sha256 = "09ca7e4eaa6e8ae9c7d261167129184883644d07dfba7cbfbc4c8a2e08360d5b";
+    // D2: no Content-Type gives application/binary; D7: sha256 alone is acceptable.
+    let fake = RecordingTransport::new();
+    start_download_reply(&fake, json!({"sha256": sha256}));
+    fake.reply(200, &[], hello.clone());
+    let mut sink = VecSink::default();
+    let r = objects::download(
+        &scripted(&fake),
+        "x",
+        &mut sink,
+        &DownloadOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.content_type, "application/binary");
+    assert_eq!(sink.0, hello.to_vec());
+    let reqs = fake.requests();
+    assert_eq!(
+        reqs[0].body.as_deref(),
+        Some(&br#"{"acceptDownloadMethods":{"getUrl":true}}"#[..])
+    );
+    assert!(
+        reqs[1].headers.get("authorization").is_none(),
+        "no credentials to storage"
+    );
+    // D7: only md5, or no hashes at all, is not acceptable.
+    for hashes in [json!({"md5": "abc"}), json!({})] {
+        let fake = RecordingTransport::new();
+        start_download_reply(&fake, hashes);
+        fake.reply(200, &[("content-type", "text/plain")], hello.clone());
+        let err = objects::download(
+            &scripted(&fake),
+            "x",
+            &mut VecSink::default(),
+            &DownloadOptions::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.message().contains("No acceptable hash algorithm"),
+            "{err}"
+        );
+    }
+    // D14: a redirect from storage is fatal and not followed.
+    let fake = RecordingTransport::new();
+    start_download_reply(&fake, json!({"sha256": sha256}));
+    fake.reply(
+        302,
+        &[("location", "https://elsewhere.example.com/")],
+        Bytes::new(),
+    );
+    let err = objects::download(
+        &scripted(&fake),
+        "x",
+        &mut VecSink::default(),
+        &DownloadOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(302));
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "startDownload and one GET, no redirect followed"
+    );
+}
+
+#[tokio::test]
+async fn u11_put_url_for_a_small_object_and_u12_api_retries_resend_identical_bodies() {
+    let fake = RecordingTransport::new();
+    // U12: createUpload answers 500 first; the API layer retries with the same body.
+    fake.reply_json(
+        500,
+        &json!({"code": "InternalServerError", "message": "boom"}),
+    );
+    // U11: the service picks putUrl although dataInline was proposed.
+    fake.reply_json(200, &json!({"projectId": "proj", "uploadId": "x", "expires": "x", "uploadMethod": {
+        "putUrl": {"url": "https://blob.example.com/put", "expires": from_now_json("1 hour").unwrap(),
+                   "headers": {"Content-Type": "text/plain", "Content-Length": "5", "X-Test-Header": "good"}}}}));
+    fake.reply(200, &[], Bytes::new());
+    fake.reply_json(
+        503,
+        &json!({"code": "InternalServerError", "message": "busy"}),
+    );
+    fake.reply_json(200, &json!({}));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let up = objects::upload(
+        &scripted(&fake),
+        &options("small", 5),
+        &counting_source(Bytes::from_static(b"12345"), opened.clone()),
+    )
+    .await
+    .unwrap();
+    let reqs = fake.requests();
+    let kinds: Vec<String> = reqs
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.split('?').next().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "PUT https://tc.example.com/api/object/v1/upload/small",
+            "PUT https://tc.example.com/api/object/v1/upload/small",
+            "PUT https://blob.example.com/put",
+            "POST https://tc.example.com/api/object/v1/finish-upload/small",
+            "POST https://tc.example.com/api/object/v1/finish-upload/small",
+        ]
+    );
+    assert_eq!(
+        reqs[0].body, reqs[1].body,
+        "createUpload retried with a byte-identical body"
+    );
+    assert_eq!(
+        reqs[3].body, reqs[4].body,
+        "finishUpload retried with a byte-identical body"
+    );
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        2,
+        "read once for dataInline, again for the PUT"
+    );
+    let put = &reqs[2];
+    assert_eq!(put.headers.get("x-test-header").unwrap(), "good");
+    assert_eq!(put.headers.get_all("content-length").iter().count(), 1);
+    assert_eq!(put.body.as_deref(), Some(&b"12345"[..]));
+    assert!(put.headers.get("authorization").is_none());
+    let finish: Value = serde_json::from_slice(reqs[4].body.as_ref().unwrap()).unwrap();
+    assert_eq!(finish["hashes"]["sha256"], up.hashes.sha256);
+}
+
+#[tokio::test]
+async fn u17_temporary_credentials_with_authorized_scopes() {
+    let (s, root) = setup(false).await;
+    let issuer = root.credentials().unwrap().clone();
+    let temp = issuer
+        .create_temporary(
+            &taskcluster_wasm::TemporaryOptions {
+                expiry: taskcluster_wasm::from_now("1 hour").unwrap().as_millis() as u64,
+                scopes: vec![
+                    "object:upload:proj:u17/*".into(),
+                    "object:download:u17/*".into(),
+                    "auth:current-scopes".into(),
+                ],
+                ..Default::default()
+            },
+            &taskcluster_wasm::SystemRuntime,
+        )
+        .unwrap();
+    let name = format!("u17/{}", slugid::nice());
+    let client = Client::builder(s.root_url())
+        .credentials(temp)
+        .authorized_scopes(Some([
+            format!("object:upload:proj:{name}"),
+            format!("object:download:{name}"),
+        ]))
+        .retry(FAST)
+        .build()
+        .unwrap();
+    let object = Object::new(client);
+    let d = data(20000);
+    objects::upload(&object, &options(&name, d.len()), &BytesSource(d.clone()))
+        .await
+        .unwrap();
+    assert_eq!(download_vec(&object, &name).await.unwrap().0, d.to_vec());
+    for r in s
+        .requests()
+        .iter()
+        .filter(|r| r.url.starts_with("/api/object/"))
+    {
+        assert!(
+            r.hawk.as_ref().unwrap().ext.is_some(),
+            "ext carries the certificate and authorizedScopes"
+        );
+        assert_eq!(r.auth_error, None, "{}", r.url);
+    }
+    // Outside the authorized scopes: refused.
+    let err = objects::upload(
+        &object,
+        &options("u17/other", 3),
+        &BytesSource(Bytes::from_static(b"abc")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+}
