@@ -370,7 +370,12 @@ pub fn artifact_download(
         None => None,
         Some(v) => Some(
             v.as_f64()
-                .or_else(|| v.as_string().and_then(|s| s.parse().ok()))
+                .or_else(|| {
+                    // A u32 parse: parsing a float would pull float-parsing tables into the wasm.
+                    v.as_string()
+                        .and_then(|s| s.parse::<u32>().ok())
+                        .map(f64::from)
+                })
                 .filter(|n| *n >= 0.0 && n.fract() == 0.0)
                 .ok_or_else(|| {
                     input_error("downloadArtifact: options.runId must be a whole number")
