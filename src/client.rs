@@ -595,7 +595,8 @@ impl Client {
         }
         if let Some(t) = self.inner.options.trace_id.as_deref() {
             if !crate::platform::is_browser() {
-                builder = builder.header(TRACE_HEADER, t);
+                const TRACE: http::HeaderName = http::HeaderName::from_static(TRACE_HEADER);
+                builder = builder.header(TRACE, t);
             }
         }
         let body = match payload {
@@ -622,7 +623,7 @@ impl Client {
         if parts.status.as_u16() >= 400 {
             let id = parts
                 .headers
-                .get("x-for-request-id")
+                .get(const { http::HeaderName::from_static("x-for-request-id") })
                 .and_then(|v| v.to_str().ok());
             return Err(Error::http(parts.status.as_u16(), &body).with_request_id(id));
         }

@@ -43,6 +43,12 @@ pub mod util;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod js;
 
+/// The npm package's allocator: talc, which is smaller than dlmalloc (the package has a size
+/// budget) and quicker. Only the `js` build sets it; Rust users of the crate keep their own.
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use call::{Call, Entry, Service, ServiceDiscoveryScheme};
 pub use client::{config, Client, ClientBuilder, Response, TRACE_HEADER};
 pub use credentials::{

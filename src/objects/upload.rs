@@ -256,12 +256,25 @@ async fn put_once(
         .ok_or_else(|| Error::decode("putUrl has no url"))?;
     let mut builder = http::Request::builder().method(http::Method::PUT).uri(url);
     let mut has_length = false;
+    let mut raw = Vec::new();
     for (k, v) in put_url["headers"].as_object().into_iter().flatten() {
         let v = v
             .as_str()
-            .ok_or_else(|| Error::decode(format!("putUrl header {k} is not a string")))?;
+            .filter(|v| http::HeaderValue::from_str(v).is_ok())
+            .ok_or_else(|| Error::decode(format!("putUrl header {k} is not a header value")))?;
+        if !crate::transport::is_header_token(k) {
+            return Err(Error::decode(format!(
+                "putUrl header {k:?} is not a header name"
+            )));
+        }
         has_length |= k.eq_ignore_ascii_case("content-length");
-        builder = builder.header(k.as_str(), v);
+        match crate::transport::header_name(k) {
+            Some(name) => builder = builder.header(name, v),
+            None => raw.push((k.to_ascii_lowercase(), v.to_owned())),
+        }
+    }
+    if !raw.is_empty() {
+        builder = builder.extension(crate::transport::RawHeaders(raw));
     }
     if !has_length {
         builder = builder.header(http::header::CONTENT_LENGTH, opts.content_length);

@@ -189,6 +189,9 @@ fn build_request(
         })?;
         headers.append(name.as_str(), value).map_err(req_err)?;
     }
+    for (name, value) in raw_headers(&parts.extensions) {
+        headers.append(name, value).map_err(req_err)?;
+    }
     init.set_headers(&headers);
     match body {
         Body::Empty => {}
@@ -236,6 +239,10 @@ async fn send_with_node(
         })?;
         Reflect::set(&headers, &name.as_str().into(), &value.into()).map_err(req_err)?;
     }
+    for (name, value) in raw_headers(&parts.extensions) {
+        Reflect::set(&headers, &name.to_ascii_lowercase().into(), &value.into())
+            .map_err(req_err)?;
+    }
     let js_stream = stream
         .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())));
@@ -255,17 +262,9 @@ async fn send_with_node(
     let status = field("status").as_f64().unwrap_or(0.0) as u16;
     let status = http::StatusCode::from_u16(status)
         .map_err(|_| TransportError::new(TransportErrorKind::Network, "invalid HTTP status"))?;
-    let mut out_headers = http::HeaderMap::new();
+    let mut received = ReceivedHeaders::default();
     for pair in js_sys::Array::from(&field("headers")).iter() {
-        let pair: js_sys::Array = pair.unchecked_into();
-        if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
-                http::HeaderValue::from_str(&value),
-            ) {
-                out_headers.append(name, value);
-            }
-        }
+        received.add(pair);
     }
     let body = match field("body").dyn_into::<web_sys::ReadableStream>() {
         Ok(raw) => body_stream(raw, guard),
@@ -273,8 +272,50 @@ async fn send_with_node(
     };
     let mut out = http::Response::new(body);
     *out.status_mut() = status;
-    *out.headers_mut() = out_headers;
+    received.install(&mut out);
     Ok(out)
+}
+
+/// The [`RawHeaders`](super::RawHeaders) a request carries, as text.
+fn raw_headers(extensions: &http::Extensions) -> impl Iterator<Item = (&str, &str)> {
+    extensions
+        .get::<super::RawHeaders>()
+        .into_iter()
+        .flat_map(|r| r.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// Response headers from JS `[name, value]` pairs: known names into the `HeaderMap`, the
+/// others into [`RawHeaders`](super::RawHeaders), so none is lost and no name parser is linked.
+#[derive(Default)]
+struct ReceivedHeaders {
+    map: http::HeaderMap,
+    raw: Vec<(String, String)>,
+}
+
+impl ReceivedHeaders {
+    fn add(&mut self, pair: JsValue) {
+        let pair: js_sys::Array = pair.unchecked_into();
+        let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
+            return;
+        };
+        match super::known_header(&name) {
+            Some(known) => {
+                if let Ok(value) = http::HeaderValue::from_str(&value) {
+                    self.map.append(known, value);
+                }
+            }
+            None => self.raw.push((name.to_ascii_lowercase(), value)),
+        }
+    }
+
+    fn install(self, response: &mut super::HttpResponse) {
+        *response.headers_mut() = self.map;
+        if !self.raw.is_empty() {
+            response
+                .extensions_mut()
+                .insert(super::RawHeaders(self.raw));
+        }
+    }
 }
 
 /// A response body from a JS ReadableStream; the guard travels with it.
@@ -324,21 +365,10 @@ impl Transport for FetchTransport {
             let status = http::StatusCode::from_u16(response.status()).map_err(|_| {
                 TransportError::new(TransportErrorKind::Network, "invalid HTTP status")
             })?;
-            let mut headers = http::HeaderMap::new();
+            let mut received = ReceivedHeaders::default();
             if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
                 for entry in iter.flatten() {
-                    let pair: js_sys::Array = entry.unchecked_into();
-                    let (Some(name), Some(value)) =
-                        (pair.get(0).as_string(), pair.get(1).as_string())
-                    else {
-                        continue;
-                    };
-                    if let (Ok(name), Ok(value)) = (
-                        http::HeaderName::from_bytes(name.as_bytes()),
-                        http::HeaderValue::from_str(&value),
-                    ) {
-                        headers.append(name, value);
-                    }
+                    received.add(entry);
                 }
             }
             let body = match response.body() {
@@ -346,7 +376,8 @@ impl Transport for FetchTransport {
                 // The guard travels with the stream: dropping the body aborts.
                 Some(raw) => body_stream(raw, guard),
             };
-            let encoded = headers
+            let encoded = received
+                .map
                 .get(http::header::CONTENT_ENCODING)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|e| {
@@ -354,7 +385,7 @@ impl Transport for FetchTransport {
                 });
             let mut out = http::Response::new(body);
             *out.status_mut() = status;
-            *out.headers_mut() = headers;
+            received.install(&mut out);
             if encoded {
                 // fetch has already decoded the body.
                 out.extensions_mut().insert(super::Decoded);

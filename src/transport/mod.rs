@@ -75,6 +75,86 @@ pub fn default_transport() -> Arc<dyn Transport> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decoded;
 
+/// Headers held by name as text rather than as `http::HeaderName`s, in a request's or a
+/// response's extensions.
+///
+/// The wasm32 build never parses arbitrary header names: `http`'s parser would add about
+/// 12 KB to the npm package. There, headers whose names are not in a small table of known
+/// names travel here instead of in the `HeaderMap`:
+/// - on requests, the headers an object upload must copy from the service's `putUrl` answer.
+///   **A transport must send these like the headers in the `HeaderMap`.**
+/// - on responses, what `FetchTransport` received under other names.
+///
+/// Natively every name is parsed, and the client never sets this extension.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawHeaders(pub Vec<(String, String)>);
+
+/// Names the wasm32 build recognizes without a parser. Everything the client itself reads
+/// or writes is here.
+static KNOWN_HEADERS: [http::HeaderName; 31] = [
+    http::header::ACCEPT,
+    http::header::ACCEPT_ENCODING,
+    http::header::ACCEPT_RANGES,
+    http::header::AGE,
+    http::header::AUTHORIZATION,
+    http::header::CACHE_CONTROL,
+    http::header::CONNECTION,
+    http::header::CONTENT_DISPOSITION,
+    http::header::CONTENT_ENCODING,
+    http::header::CONTENT_LANGUAGE,
+    http::header::CONTENT_LENGTH,
+    http::header::CONTENT_LOCATION,
+    http::header::CONTENT_RANGE,
+    http::header::CONTENT_TYPE,
+    http::header::DATE,
+    http::header::ETAG,
+    http::header::EXPIRES,
+    http::header::IF_MATCH,
+    http::header::IF_NONE_MATCH,
+    http::header::LAST_MODIFIED,
+    http::header::LINK,
+    http::header::LOCATION,
+    http::header::RANGE,
+    http::header::RETRY_AFTER,
+    http::header::SERVER,
+    http::header::TRANSFER_ENCODING,
+    http::header::VARY,
+    http::header::WWW_AUTHENTICATE,
+    http::HeaderName::from_static("x-for-request-id"),
+    http::HeaderName::from_static("x-taskcluster-trace-id"),
+    http::HeaderName::from_static("x-taskcluster-artifact-storage-type"),
+];
+
+/// True for a valid header name (an RFC 9110 token).
+pub(crate) fn is_header_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// `name` as an `http::HeaderName` when this build holds it as one: any valid name natively,
+/// a name from the known table on wasm32 (the others go in [`RawHeaders`]).
+pub(crate) fn header_name(name: &str) -> Option<http::HeaderName> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        http::HeaderName::from_bytes(name.as_bytes()).ok()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        known_header(name)
+    }
+}
+
+/// `name` from the table of known names, compared case-insensitively, without a parser.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn known_header(name: &str) -> Option<http::HeaderName> {
+    KNOWN_HEADERS
+        .iter()
+        .find(|h| h.as_str().eq_ignore_ascii_case(name))
+        .cloned()
+}
+
 /// A per-attempt timeout, carried in the request's extensions. It covers the whole exchange,
 /// until the response body has been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

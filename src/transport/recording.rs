@@ -17,6 +17,8 @@ pub struct RecordedRequest {
     pub url: String,
     /// The headers.
     pub headers: http::HeaderMap,
+    /// The request's [`RawHeaders`](super::RawHeaders) (empty when it had none).
+    pub raw_headers: Vec<(String, String)>,
     /// The body (streams are read to the end); `None` for [`Body::Empty`].
     pub body: Option<Bytes>,
     /// The per-attempt timeout, if one was set.
@@ -111,6 +113,11 @@ impl Transport for RecordingTransport {
                     method: parts.method,
                     url: parts.uri.to_string(),
                     headers: parts.headers,
+                    raw_headers: parts
+                        .extensions
+                        .get::<super::RawHeaders>()
+                        .map(|r| r.0.clone())
+                        .unwrap_or_default(),
                     body,
                     timeout: parts.extensions.get::<Timeout>().copied(),
                 });

@@ -88,10 +88,21 @@ impl Transport for ReqwestTransport {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let url = parts.uri.to_string();
-            let mut builder = self
-                .client
-                .request(parts.method, url)
-                .headers(parts.headers);
+            let mut headers = parts.headers;
+            for (k, v) in parts
+                .extensions
+                .get::<super::RawHeaders>()
+                .map_or(&[][..], |r| &r.0)
+            {
+                let bad = || {
+                    TransportError::new(TransportErrorKind::Request, format!("bad header {k:?}"))
+                };
+                headers.append(
+                    http::HeaderName::from_bytes(k.as_bytes()).map_err(|_| bad())?,
+                    http::HeaderValue::from_str(v).map_err(|_| bad())?,
+                );
+            }
+            let mut builder = self.client.request(parts.method, url).headers(headers);
             if let Some(Timeout(t)) = parts.extensions.get::<Timeout>() {
                 builder = builder.timeout(*t);
             }

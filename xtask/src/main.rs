@@ -34,6 +34,7 @@ struct Build {
     out_name: String,
     features: Vec<String>,
     wasm_opt: bool,
+    minify_js: bool,
 }
 
 #[derive(Deserialize)]
@@ -149,33 +150,80 @@ fn pkg(dev: bool) -> Result<(), String> {
         // JS the crate imports through wasm-bindgen (`module = "/js/snippets/…"`).
         files.push("snippets/".to_string());
     }
-    let package = serde_json::json!({
-        "name": cfg.npm.name,
-        "version": crate_version(&root)?,
-        "description": cfg.npm.description,
-        "license": cfg.npm.license,
-        "type": "module",
-        "main": "./index.js",
-        "types": "./index.d.ts",
-        "exports": {
-            ".": {
-                "types": "./index.d.ts",
-                "workerd": "./workerd.js",
-                "default": "./index.js"
-            },
-            "./workerd": { "types": "./index.d.ts", "default": "./workerd.js" },
-            "./package.json": "./package.json"
-        },
-        "files": files,
-        "sideEffects": ["./index.js", "./workerd.js"],
-        "engines": { "node": ">=20" }
-    });
-    std::fs::write(
-        out.join("package.json"),
-        serde_json::to_string_pretty(&package).unwrap() + "\n",
-    )
-    .map_err(|e| e.to_string())?;
+    if cfg.build.minify_js && !dev {
+        minify(&root, &out)?;
+    }
+    // Written by hand: condition order matters in "exports" (the first match wins, so
+    // "types" and "workerd" must precede "default"), and serde_json's map sorts keys.
+    let s = |v: &str| serde_json::Value::from(v).to_string();
+    let files = serde_json::Value::from(files).to_string();
+    let package = format!(
+        r#"{{
+  "name": {name},
+  "version": {version},
+  "description": {description},
+  "license": {license},
+  "type": "module",
+  "main": "./index.js",
+  "types": "./index.d.ts",
+  "exports": {{
+    ".": {{ "types": "./index.d.ts", "workerd": "./workerd.js", "default": "./index.js" }},
+    "./workerd": {{ "types": "./index.d.ts", "default": "./workerd.js" }},
+    "./package.json": "./package.json"
+  }},
+  "files": {files},
+  "sideEffects": ["./index.js", "./workerd.js"],
+  "engines": {{ "node": ">=20" }}
+}}
+"#,
+        name = s(&cfg.npm.name),
+        version = s(&crate_version(&root)?),
+        description = s(&cfg.npm.description),
+        license = s(&cfg.npm.license),
+    );
+    std::fs::write(out.join("package.json"), package).map_err(|e| e.to_string())?;
     eprintln!("pkg: built {}", out.display());
+    Ok(())
+}
+
+/// Minifies every `.js` file under `out` in place with esbuild, one file at a time: the
+/// package keeps its module structure and stays plain ESM (no bundling, no renamed exports).
+fn minify(root: &Path, out: &Path) -> Result<(), String> {
+    let esbuild = root.join("tests/js/node_modules/.bin/esbuild");
+    if !esbuild.exists() {
+        eprintln!(
+            "note: {} is not installed; not minifying",
+            esbuild.display()
+        );
+        return Ok(());
+    }
+    let mut stack = vec![out.to_path_buf()];
+    let mut js = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                js.push(path);
+            }
+        }
+    }
+    js.sort();
+    for f in js {
+        run(Command::new(&esbuild)
+            .arg(&f)
+            .arg(format!("--outfile={}", f.display()))
+            .args([
+                "--allow-overwrite",
+                "--minify",
+                "--format=esm",
+                "--target=es2022",
+                "--charset=utf8",
+                "--legal-comments=none",
+                "--log-level=error",
+            ]))?;
+    }
     Ok(())
 }
 
