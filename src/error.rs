@@ -179,6 +179,13 @@ impl Error {
         self
     }
 
+    /// Appends what happened next to the message.
+    pub(crate) fn with_context(mut self, context: &str) -> Self {
+        self.inner.message.push_str("; ");
+        self.inner.message.push_str(context);
+        self
+    }
+
     pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
         self.inner.attempts = attempts;
         self

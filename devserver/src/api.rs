@@ -233,6 +233,9 @@ pub(crate) struct Caller {
 pub(crate) enum FaultFlag {
     WrongHash,
     ExpireUrl,
+    IgnoreRange,
+    /// Serve Range requests from this offset instead.
+    WrongContentRange(u64),
 }
 
 /// Everything a handler needs.

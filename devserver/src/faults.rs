@@ -100,6 +100,26 @@ pub enum FaultAction {
     /// `createArtifact`/`getArtifact`/`artifact` calls, mint a storage URL that has already
     /// expired; on a storage request, treat its URL as expired (403).
     ExpireUrl,
+    /// Storage GET: ignore any `Range` header and answer 200 with the whole body, as servers
+    /// that do not support ranges do.
+    IgnoreRange,
+    /// Storage GET with a `Range` header: answer 206 from byte `start` instead of the offset
+    /// asked for (`Content-Range` and the body agree with `start`, not with the request). A
+    /// request without `Range` is served normally.
+    WrongContentRange {
+        /// The offset actually served.
+        start: u64,
+    },
+    /// Send the response body at most `bytesPerSecond` bytes per second for the first `ms`
+    /// milliseconds after the handler answered, then as fast as the client reads (the body
+    /// stays streamed: nothing is buffered).
+    #[serde(rename_all = "camelCase")]
+    Throttle {
+        /// Rate limit while throttled.
+        bytes_per_second: u64,
+        /// How long the throttle lasts, in milliseconds.
+        ms: u64,
+    },
 }
 
 /// The Hawk attributes of a logged request (never the MAC or any token).
@@ -149,8 +169,21 @@ pub struct RequestRecord {
     /// `x-taskcluster-trace-id` request header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// `Content-Encoding` request header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<String>,
+    /// `Transfer-Encoding` request header (uploads must not be chunked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_encoding: Option<String>,
+    /// `Range` request header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
     /// Bytes of request body received.
     pub body_length: u64,
+    /// Hex SHA-256 of the request body: of every buffered (API) body, and of a storage PUT
+    /// body once it was received completely; `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
     /// Whether a fault rule was applied.
     pub faulted: bool,
 }

@@ -17,7 +17,10 @@
 //! available in process ([`DevServer`]) and over HTTP under `/__devserver/`:
 //!
 //! * `POST /__devserver/faults` (a [`Fault`] as JSON), `GET` lists, `DELETE` clears;
-//! * `GET /__devserver/requests[?pathPrefix=...]` (array of [`RequestRecord`]), `DELETE` clears.
+//! * `GET /__devserver/requests[?pathPrefix=...]` (array of [`RequestRecord`]), `DELETE` clears;
+//! * `POST /__devserver/objects` puts a finished object (`{name, projectId?, data: <base64>,
+//!   contentType?, contentEncoding?: "gzip" | "identity"}`, see [`DevServer::put_object`]);
+//!   `GET /__devserver/objects?name=<name>` answers a [`StoredObject`] (404 if absent).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -97,6 +100,52 @@ impl Default for Config {
             anonymous_scopes: Vec::new(),
         }
     }
+}
+
+/// An object for [`DevServer::put_object`].
+#[derive(Debug, Clone, Default)]
+pub struct ObjectSeed {
+    /// Object name.
+    pub name: String,
+    /// projectId.
+    pub project_id: String,
+    /// The object's bytes (its hashes are computed over these).
+    pub data: Vec<u8>,
+    /// `Content-Type` served with the blob.
+    pub content_type: String,
+    /// `Content-Encoding` of the stored blob, served verbatim: `None`, `identity` (bytes as
+    /// they are) or `gzip` (the blob is the gzip encoding of `data`).
+    pub content_encoding: Option<String>,
+}
+
+/// What the object service holds for one object ([`DevServer::stored_object`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredObject {
+    /// projectId.
+    pub project_id: String,
+    /// Whether the upload was finished.
+    pub finished: bool,
+    /// Hashes recorded by createUpload/finishUpload (hex, by algorithm).
+    pub hashes: std::collections::BTreeMap<String, String>,
+    /// The blob, once the blob store holds it.
+    pub blob: Option<StoredBlob>,
+}
+
+/// A blob as the blob store received it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredBlob {
+    /// Stored length (of the encoded bytes, for an encoded blob).
+    pub len: u64,
+    /// Hex SHA-256 of the stored bytes, computed by the blob store as they arrived.
+    pub sha256: String,
+    /// Hex SHA-512 of the stored bytes.
+    pub sha512: String,
+    /// `Content-Type` it is served with.
+    pub content_type: Option<String>,
+    /// `Content-Encoding` it is served with.
+    pub content_encoding: Option<String>,
 }
 
 /// A running server. Stops on [`DevServer::shutdown`] or when dropped.
@@ -211,6 +260,29 @@ impl DevServer {
         lock(&self.state.log).clear();
     }
 
+    /// Put a finished object straight into the object service, as if it had been uploaded
+    /// (test support, e.g. for objects stored content-encoded, which no client uploads).
+    /// Its hashes are those of `seed.data`; the blob holds the data in `seed.content_encoding`.
+    /// Fails with `InvalidInput` for an encoding other than `gzip` or `identity`.
+    pub async fn put_object(&self, seed: ObjectSeed) -> std::io::Result<()> {
+        object::put_finished(
+            &self.state,
+            &seed.name,
+            &seed.project_id,
+            util::now_ms() + 24 * 3600 * 1000,
+            &seed.data,
+            &seed.content_type,
+            seed.content_encoding.as_deref(),
+        )
+        .await
+    }
+
+    /// What the object service holds under `name` (test support): the hashes it recorded and
+    /// what its blob store received.
+    pub fn stored_object(&self, name: &str) -> Option<StoredObject> {
+        stored_object(&self.state, name)
+    }
+
     /// Stop serving: closes the listener and all connections (hung requests are released).
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
@@ -218,6 +290,23 @@ impl DevServer {
             let _ = t.await;
         }
     }
+}
+
+pub(crate) fn stored_object(state: &State, name: &str) -> Option<StoredObject> {
+    let db = lock(&state.db);
+    let obj = db.objects.objects.get(name)?;
+    Some(StoredObject {
+        project_id: obj.project_id.clone(),
+        finished: obj.upload_id.is_none(),
+        hashes: obj.hashes.clone(),
+        blob: db.blobs.get(&obj.blob_key).map(|b| StoredBlob {
+            len: b.len,
+            sha256: b.sha256.clone(),
+            sha512: b.sha512.clone(),
+            content_type: b.content_type.clone(),
+            content_encoding: b.content_encoding.clone(),
+        }),
+    })
 }
 
 impl Drop for DevServer {
@@ -412,6 +501,7 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
         expires_ms,
         b"hello from the object service (tc-devserver demo)\n",
         "text/plain",
+        None,
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -175,9 +175,23 @@ pub(crate) async fn put_finished(
     expires_ms: i64,
     data: &[u8],
     content_type: &str,
+    content_encoding: Option<&str>,
 ) -> std::io::Result<()> {
     let key = crate::storage::new_key();
-    crate::storage::store_bytes(state, &key, data, Some(content_type), None).await?;
+    // Hashes are of the object's bytes; the blob holds them in `content_encoding`.
+    let stored = match content_encoding.map(|e| e.to_ascii_lowercase()).as_deref() {
+        None | Some("identity") => std::borrow::Cow::Borrowed(data),
+        Some("gzip") => std::borrow::Cow::Owned(crate::util::gzip_stored(data)),
+        Some(other) => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "cannot store an object with Content-Encoding {other:?} (gzip or identity)"
+                ),
+            ))
+        }
+    };
+    crate::storage::store_bytes(state, &key, &stored, Some(content_type), content_encoding).await?;
     let (sha256, sha512) = crate::util::sha_hexes(data);
     let hashes = BTreeMap::from([
         ("sha256".to_string(), sha256),

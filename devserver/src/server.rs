@@ -149,7 +149,11 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
         content_type: header_str(&headers, "content-type"),
         content_length: header_str(&headers, "content-length").and_then(|v| v.parse().ok()),
         trace_id: header_str(&headers, "x-taskcluster-trace-id"),
+        content_encoding: header_str(&headers, "content-encoding"),
+        transfer_encoding: header_str(&headers, "transfer-encoding"),
+        range: header_str(&headers, "range"),
         body_length: 0,
+        body_sha256: None,
         faulted: fault.is_some(),
     };
     let conn = req.extensions().get::<ConnCtl>().cloned();
@@ -189,9 +193,14 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
         }
     };
     rec.body_length = bytes.len() as u64;
+    if !streamed {
+        use sha2::Digest;
+        rec.body_sha256 = Some(crate::util::hex(&sha2::Sha256::digest(&bytes)));
+    }
 
     let mut flags = Vec::new();
     let mut truncate = None;
+    let mut throttle = None;
     if let Some(f) = &fault {
         match &f.action {
             FaultAction::Status {
@@ -254,6 +263,14 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
             FaultAction::Truncate { bytes } => truncate = Some(*bytes),
             FaultAction::WrongHash => flags.push(FaultFlag::WrongHash),
             FaultAction::ExpireUrl => flags.push(FaultFlag::ExpireUrl),
+            FaultAction::IgnoreRange => flags.push(FaultFlag::IgnoreRange),
+            FaultAction::WrongContentRange { start } => {
+                flags.push(FaultFlag::WrongContentRange(*start))
+            }
+            FaultAction::Throttle {
+                bytes_per_second,
+                ms,
+            } => throttle = Some((*bytes_per_second, *ms)),
         }
     }
 
@@ -267,6 +284,10 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
     if !admin {
         if streamed {
             rec.body_length = counter.load(Ordering::Relaxed);
+            rec.body_sha256 = resp
+                .extensions()
+                .get::<crate::storage::BodyDigest>()
+                .map(|d| d.0.clone());
         }
         rec.status = resp.status().as_u16();
         let n = lock(&note.0).clone();
@@ -278,7 +299,50 @@ async fn front(State(state): State<AppState>, req: Request, next: Next) -> Respo
     if let Some(n) = truncate {
         return truncate_response(resp, n);
     }
+    if let Some((rate, ms)) = throttle {
+        return throttle_response(resp, rate, Duration::from_millis(ms));
+    }
     resp
+}
+
+/// Pace the body at `rate` bytes per second until `period` has passed since the head was
+/// sent, then pass it through. Chunks are split into slices of at most 1/20 s worth of bytes
+/// and each slice waits until the rate allows it; nothing is read ahead of the client.
+fn throttle_response(resp: Response, rate: u64, period: Duration) -> Response {
+    let (parts, body) = resp.into_parts();
+    let rate = rate.max(1);
+    let slice = (rate / 20).max(1) as usize;
+    let started = tokio::time::Instant::now();
+    let inner = body.into_data_stream();
+    // state: the body, the unsent rest of the current chunk, bytes sent while throttled
+    let stream = futures_util::stream::unfold(
+        (inner, Bytes::new(), 0u64),
+        move |(mut inner, mut pending, mut sent)| async move {
+            if pending.is_empty() {
+                match inner.next().await {
+                    Some(Ok(chunk)) => pending = chunk,
+                    Some(Err(e)) => {
+                        return Some((
+                            Err(std::io::Error::other(e.to_string())),
+                            (inner, Bytes::new(), sent),
+                        ))
+                    }
+                    None => return None,
+                }
+            }
+            if started.elapsed() >= period {
+                let all = std::mem::take(&mut pending);
+                return Some((Ok::<Bytes, std::io::Error>(all), (inner, pending, sent)));
+            }
+            let piece = pending.split_to(slice.min(pending.len()));
+            sent += piece.len() as u64;
+            // the instant at which `sent` bytes are allowed, capped at the end of the period
+            let due = Duration::from_secs_f64(sent as f64 / rate as f64).min(period);
+            tokio::time::sleep_until(started + due).await;
+            Some((Ok(piece), (inner, pending, sent)))
+        },
+    );
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// Send the head (with the full `Content-Length`) and the first `n` body bytes, then abort.
@@ -409,6 +473,67 @@ async fn list_requests(
     Json(list).into_response()
 }
 
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ObjectBody {
+    name: String,
+    #[serde(default = "default_project")]
+    project_id: String,
+    /// base64
+    data: String,
+    #[serde(default = "default_content_type")]
+    content_type: String,
+    #[serde(default)]
+    content_encoding: Option<String>,
+}
+
+fn default_project() -> String {
+    "devserver".to_string()
+}
+
+fn default_content_type() -> String {
+    "application/octet-stream".to_string()
+}
+
+fn admin_error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({"message": message}))).into_response()
+}
+
+async fn put_object(State(state): State<AppState>, Json(b): Json<ObjectBody>) -> Response {
+    let Some(data) = crate::util::lenient_b64_decode(&b.data) else {
+        return admin_error(StatusCode::BAD_REQUEST, "data is not base64".into());
+    };
+    let expires = crate::util::now_ms() + 24 * 3600 * 1000;
+    match crate::object::put_finished(
+        &state,
+        &b.name,
+        &b.project_id,
+        expires,
+        &data,
+        &b.content_type,
+        b.content_encoding.as_deref(),
+    )
+    .await
+    {
+        Ok(()) => Json(serde_json::json!({})).into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            admin_error(StatusCode::BAD_REQUEST, e.to_string())
+        }
+        Err(e) => admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn get_object(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let name = q.get("name").cloned().unwrap_or_default();
+    match crate::stored_object(&state, &name) {
+        Some(o) => Json(o).into_response(),
+        None => admin_error(StatusCode::NOT_FOUND, format!("no object {name:?}")),
+    }
+}
+
 async fn clear_requests(State(state): State<AppState>) -> Response {
     lock(&state.log).clear();
     Json(serde_json::json!({})).into_response()
@@ -425,6 +550,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/__devserver/requests",
             get(list_requests).delete(clear_requests),
         )
+        .route("/__devserver/objects", post(put_object).get(get_object))
         .route(
             "/__devserver/ping",
             any(|| async { Json(serde_json::json!({"alive": true})) }),

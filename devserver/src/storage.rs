@@ -39,9 +39,13 @@ pub(crate) struct Blob {
     /// Hex SHA-256 of the stored bytes.
     pub(crate) sha256: String,
     /// Hex SHA-512 of the stored bytes.
-    #[allow(dead_code)]
     pub(crate) sha512: String,
 }
+
+/// Set in a storage PUT response's extensions: the hex SHA-256 of the body received, for the
+/// request log.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyDigest(pub(crate) String);
 
 /// A fresh random blob key (`[A-Za-z0-9_-]`).
 pub(crate) fn new_key() -> String {
@@ -212,14 +216,7 @@ pub(crate) async fn handle(
             if expires <= now_ms() || flags.contains(&FaultFlag::ExpireUrl) {
                 return s3_error(403, "AccessDenied", "Request has expired");
             }
-            serve_get(
-                state,
-                key,
-                &headers,
-                method == Method::HEAD,
-                flags.contains(&FaultFlag::WrongHash),
-            )
-            .await
+            serve_get(state, key, &headers, method == Method::HEAD, &flags).await
         }
         Method::PUT => {
             let ct = header(&headers, "content-type").unwrap_or("");
@@ -358,6 +355,7 @@ async fn serve_put(
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", &sha256[..32])) {
         resp.headers_mut().insert(http::header::ETAG, v);
     }
+    resp.extensions_mut().insert(BodyDigest(sha256));
     resp
 }
 
@@ -408,13 +406,19 @@ async fn serve_get(
     key: &str,
     headers: &HeaderMap,
     head: bool,
-    wrong_hash: bool,
+    flags: &[FaultFlag],
 ) -> Response {
+    let wrong_hash = flags.contains(&FaultFlag::WrongHash);
     let blob = lock(&state.db).blobs.get(key).cloned();
     let Some(blob) = blob else {
         return s3_error(404, "NoSuchKey", "The specified key does not exist.");
     };
-    let range = match parse_range(header(headers, "range"), blob.len) {
+    let asked = if flags.contains(&FaultFlag::IgnoreRange) {
+        None
+    } else {
+        header(headers, "range")
+    };
+    let range = match parse_range(asked, blob.len) {
         Ok(r) => r,
         Err(()) => {
             let mut resp = s3_error(
@@ -427,6 +431,15 @@ async fn serve_get(
             }
             return resp;
         }
+    };
+    // A misbehaving server: answer a range request from another offset.
+    let wrong_start = flags.iter().find_map(|f| match f {
+        FaultFlag::WrongContentRange(start) => Some(*start),
+        _ => None,
+    });
+    let range = match (range, wrong_start) {
+        (Some(_), Some(s)) if s < blob.len => Some((s, blob.len - 1)),
+        (r, _) => r,
     };
     let (start, count) = match range {
         Some((s, e)) => (s, e - s + 1),

@@ -566,3 +566,200 @@ async fn one_gib_round_trip() {
     }
     assert_eq!(n, LEN);
 }
+
+/// Objects put directly with a `Content-Encoding` (in process and over the admin API), and
+/// what the blob store serves for them.
+#[tokio::test]
+async fn seeded_objects_with_content_encoding() {
+    let s = start().await;
+    let root = s.root_url();
+    let rc = root_creds(&s);
+    let data: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
+    // gzip, over HTTP
+    let (st, _) = send(
+        "POST",
+        &format!("{root}/__devserver/objects"),
+        None,
+        Some(
+            &json!({"name": "enc/gzip", "projectId": "proj", "data": B64.encode(&data),
+            "contentType": "text/plain", "contentEncoding": "gzip"}),
+        ),
+    )
+    .await;
+    assert_eq!(st, 200);
+    // identity, in process
+    s.put_object(tc_devserver::ObjectSeed {
+        name: "enc/identity".into(),
+        project_id: "proj".into(),
+        data: data.clone(),
+        content_type: "text/plain".into(),
+        content_encoding: Some("identity".into()),
+    })
+    .await
+    .unwrap();
+    let bad = s
+        .put_object(tc_devserver::ObjectSeed {
+            name: "enc/br".into(),
+            content_encoding: Some("br".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.kind(), std::io::ErrorKind::InvalidInput);
+
+    for (name, encoding) in [("enc/gzip", "gzip"), ("enc/identity", "identity")] {
+        let (st, dl) = start_download(&root, &rc, name).await;
+        assert_eq!(st, 200, "{dl}");
+        assert_eq!(
+            dl["hashes"]["sha256"],
+            json!(sha256_hex(&data)),
+            "of the decoded bytes"
+        );
+        assert_eq!(dl["hashes"]["sha512"], json!(sha512_hex(&data)));
+        let (st, headers, body) = get_url(dl["url"].as_str().unwrap(), &[]).await;
+        assert_eq!(st, 200);
+        assert_eq!(headers["content-encoding"], encoding);
+        assert_eq!(headers["content-type"], "text/plain");
+        let stored = s.stored_object(name).unwrap();
+        let blob = stored.blob.clone().unwrap();
+        assert_eq!(blob.len, body.len() as u64);
+        assert_eq!(
+            blob.sha256,
+            sha256_hex(&body),
+            "the blob hash is of the stored bytes"
+        );
+        assert_eq!(blob.content_encoding.as_deref(), Some(encoding));
+        assert!(stored.finished);
+        if encoding == "gzip" {
+            assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip member");
+            assert_ne!(body.len(), data.len());
+        } else {
+            assert_eq!(body.to_vec(), data);
+        }
+        let (st, o) = send(
+            "GET",
+            &format!("{root}/__devserver/objects?name={}", enc(name)),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(st, 200);
+        assert_eq!(o["hashes"]["sha256"], json!(sha256_hex(&data)));
+        assert_eq!(o["blob"]["contentEncoding"], encoding);
+    }
+    let (st, _) = send(
+        "GET",
+        &format!("{root}/__devserver/objects?name=nope"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(st, 404);
+}
+
+/// `ignoreRange`, `wrongContentRange` and `throttle` on blob GETs, and the request log's
+/// header subset and body hashes.
+#[tokio::test]
+async fn range_faults_throttle_and_log() {
+    let s = start().await;
+    let root = s.root_url();
+    let rc = root_creds(&s);
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 253) as u8).collect();
+    upload(&root, &rc, "ranges", &data, false).await;
+    let put = s
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT" && r.url.starts_with("/__storage/"))
+        .unwrap();
+    assert_eq!(put.body_sha256.as_deref(), Some(sha256_hex(&data).as_str()));
+    assert_eq!(put.content_length, Some(data.len() as u64));
+    assert_eq!(put.transfer_encoding, None);
+    let create = s
+        .requests()
+        .into_iter()
+        .find(|r| r.url.starts_with("/api/object/v1/upload/"))
+        .unwrap();
+    assert_eq!(create.body_sha256.as_ref().map(String::len), Some(64));
+    let (_, dl) = start_download(&root, &rc, "ranges").await;
+    let url = dl["url"].as_str().unwrap();
+    let range = [("range", "bytes=1000-")];
+
+    // a normal range request
+    let (st, h, body) = get_url(url, &range).await;
+    assert_eq!(st, 206);
+    assert_eq!(h["content-range"], "bytes 1000-199999/200000");
+    assert_eq!(body.to_vec(), data[1000..]);
+
+    // ignoreRange: 200 with everything
+    s.add_fault(Fault::new("/__storage/", FaultAction::IgnoreRange).method("GET"));
+    let (st, h, body) = get_url(url, &range).await;
+    assert_eq!(st, 200);
+    assert!(h.get("content-range").is_none());
+    assert_eq!(body.to_vec(), data);
+
+    // wrongContentRange: 206 from another offset, consistent with its Content-Range
+    s.add_fault(
+        Fault::new("/__storage/", FaultAction::WrongContentRange { start: 10 })
+            .method("GET")
+            .times(2),
+    );
+    let (st, h, body) = get_url(url, &range).await;
+    assert_eq!(st, 206);
+    assert_eq!(h["content-range"], "bytes 10-199999/200000");
+    assert_eq!(body.to_vec(), data[10..]);
+    let (st, _, body) = get_url(url, &[]).await;
+    assert_eq!(
+        (st, body.to_vec()),
+        (200, data.clone()),
+        "no Range: served normally"
+    );
+
+    // throttle: the body arrives complete, with its Content-Length
+    s.add_fault(Fault::new(
+        "/__storage/",
+        FaultAction::Throttle {
+            bytes_per_second: 400_000,
+            ms: 200,
+        },
+    ));
+    let (st, h, body) = get_url(url, &[]).await;
+    assert_eq!(st, 200);
+    assert_eq!(h["content-length"], "200000");
+    assert_eq!(body.to_vec(), data);
+
+    let gets: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.url.starts_with("/__storage/"))
+        .map(|r| (r.range, r.faulted))
+        .collect();
+    let r = Some("bytes=1000-".to_string());
+    assert_eq!(
+        gets,
+        [
+            (r.clone(), false),
+            (r.clone(), true),
+            (r, true),
+            (None, true),
+            (None, true)
+        ]
+    );
+    // the JSON names of the new actions
+    let f: Fault = serde_json::from_value(
+        json!({"action": {"kind": "throttle", "bytesPerSecond": 5, "ms": 6}}),
+    )
+    .unwrap();
+    assert_eq!(
+        f.action,
+        FaultAction::Throttle {
+            bytes_per_second: 5,
+            ms: 6
+        }
+    );
+    let f: Fault =
+        serde_json::from_value(json!({"action": {"kind": "wrongContentRange", "start": 3}}))
+            .unwrap();
+    assert_eq!(f.action, FaultAction::WrongContentRange { start: 3 });
+    let f: Fault = serde_json::from_value(json!({"action": {"kind": "ignoreRange"}})).unwrap();
+    assert_eq!(f.action, FaultAction::IgnoreRange);
+}

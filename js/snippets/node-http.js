@@ -11,6 +11,18 @@ export function isNode() {
 }
 
 /**
+ * True in a browser page or worker. Deno defines `Window` and workerd `WorkerGlobalScope`, but
+ * neither is a browser.
+ */
+export function isBrowser() {
+  const g = globalThis;
+  const ua = (g.navigator && g.navigator.userAgent) || '';
+  if (g.Deno || ua.includes('Cloudflare-Workers')) return false;
+  return (typeof Window === 'function' && g instanceof Window) ||
+    (typeof WorkerGlobalScope === 'function' && g instanceof WorkerGlobalScope);
+}
+
+/**
  * `nodeRequest(method, url, headers, body, signal)` → `{status, headers: [[name, value]…], body: ReadableStream}`.
  */
 export async function nodeRequest(method, url, headers, body, signal) {
@@ -52,4 +64,68 @@ export function nodeHashers() {
       return [a.digest('hex'), b.digest('hex')];
     },
   };
+}
+
+/**
+ * `pipeBody(body, writer, hashers, skip, idleMs, onProgress, base, total)`: copies a response body (a
+ * ReadableStream) into a WritableStreamDefaultWriter, hashing each chunk with `hashers.update`
+ * after dropping the first `skip` bytes, so the bytes never pass through WebAssembly memory.
+ * `onProgress(base + bytesWritten, total)` follows each chunk.
+ * Writes are pipelined up to the writer's high-water mark (`writer.ready`), as `pipeTo` does.
+ * Never rejects: resolves `{written}`, or `{written, error}` with `sink: true` when the writer
+ * failed and `stalled: true` when no byte came for `idleMs`.
+ */
+export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, base, total) {
+  const reader = body.getReader();
+  let written = 0;
+  let sinkError;
+  let lastWrite;
+  let stalled = false;
+  let last = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - last >= idleMs) {
+      stalled = true;
+      reader.cancel().catch(() => {});
+    }
+  }, Math.min(idleMs, 1000));
+  const fail = (error) => {
+    reader.cancel(error).catch(() => {});
+    return { written, error };
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (stalled) return { written, error: new Error('stalled'), stalled: true };
+      if (done) break;
+      last = Date.now();
+      let chunk = value;
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length);
+        skip -= n;
+        chunk = chunk.subarray(n);
+        if (chunk.length === 0) continue;
+      }
+      try {
+        await writer.ready;
+      } catch (e) {
+        sinkError ??= e;
+      }
+      if (sinkError !== undefined) return { ...fail(sinkError), sink: true };
+      hashers.update(chunk);
+      written += chunk.length;
+      lastWrite = writer.write(chunk).catch((e) => {
+        sinkError ??= e;
+      });
+      if (typeof onProgress === 'function') onProgress(base + written, total);
+    }
+    // Every chunk handed over must have been written before the body counts as written
+    // (writes complete in order, so the last one settles after all the others).
+    await lastWrite;
+    if (sinkError !== undefined) return { written, error: sinkError, sink: true };
+    return { written };
+  } catch (e) {
+    return fail(e);
+  } finally {
+    clearInterval(timer);
+  }
 }

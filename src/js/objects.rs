@@ -14,11 +14,11 @@ use wasm_bindgen_futures::JsFuture;
 use super::convert::{get, get_string, number_field};
 use super::{input_error, to_js_error, JsClient, JsResult};
 use crate::objects::{
-    self, ArtifactOptions, DownloadOptions, Hashes, Progress, Sink, Source, SourceStream,
-    UploadOptions,
+    self, ArtifactOptions, DownloadOptions, Hashes, HostPipe, HostPiped, Progress, Sink, Source,
+    SourceStream, UploadOptions,
 };
 use crate::platform::BoxFuture;
-use crate::transport::{Body, BodyError, JsBody};
+use crate::transport::{Body, BodyError, JsBody, JsResponseBody};
 use crate::{Error, Object as ObjectService, Queue, Result, RetryPolicy};
 
 const CHUNK: u32 = 1 << 20;
@@ -112,12 +112,20 @@ fn stream_of(raw: web_sys::ReadableStream) -> SourceStream {
 }
 
 /// A `streamFactory` as an upload [`Source`].
-struct JsSource(Function);
+struct JsSource {
+    factory: Function,
+    /// A stream the factory returned to [`Source::open_host`], kept for the `open` that
+    /// follows in the same attempt, so the factory runs once per attempt.
+    pending: std::cell::RefCell<Option<web_sys::ReadableStream>>,
+}
 
 impl Source for JsSource {
     fn open(&self) -> BoxFuture<'_, Result<SourceStream>> {
         Box::pin(async move {
-            Ok(match call_factory(&self.0).await? {
+            if let Some(s) = self.pending.borrow_mut().take() {
+                return Ok(stream_of(s));
+            }
+            Ok(match call_factory(&self.factory).await? {
                 Data::Bytes(b) => chunks_of(b),
                 Data::Blob(b) => stream_of(b.stream()),
                 Data::Stream(s) => stream_of(s),
@@ -129,7 +137,7 @@ impl Source for JsSource {
         Box::pin(async move {
             // Blobs and byte arrays go to fetch as they are (a fixed-length body, never copied
             // into wasm memory); a second read of the same bytes is hashed.
-            Ok(match call_factory(&self.0).await? {
+            Ok(match call_factory(&self.factory).await? {
                 Data::Bytes(b) => {
                     let len = b.length() as u64;
                     Some((
@@ -144,7 +152,10 @@ impl Source for JsSource {
                         stream_of(b.stream()),
                     ))
                 }
-                Data::Stream(_) => None,
+                Data::Stream(s) => {
+                    *self.pending.borrow_mut() = Some(s);
+                    None
+                }
             })
         })
     }
@@ -154,6 +165,8 @@ impl Source for JsSource {
 struct JsSink {
     factory: Function,
     writer: Option<web_sys::WritableStreamDefaultWriter>,
+    /// The caller's `onProgress`, for downloads piped in JS (undefined when unset).
+    on_progress: JsValue,
 }
 
 impl JsSink {
@@ -184,6 +197,10 @@ impl JsSink {
     async fn settle(&mut self, result: Result<objects::DownloadResult>) -> JsResult<JsValue> {
         match result {
             Ok(r) => {
+                // A zero-byte object writes no chunk: the output is still opened, then closed.
+                if let Err(e) = self.writer().await {
+                    return Err(to_js_error(&e));
+                }
                 self.finish(None).await;
                 result_js(&r)
             }
@@ -220,12 +237,84 @@ impl Sink for JsSink {
         })
     }
 
+    fn pipe_host<'a>(
+        &'a mut self,
+        pipe: HostPipe<'a>,
+    ) -> std::result::Result<BoxFuture<'a, HostPiped>, HostPipe<'a>> {
+        // Only when the bytes can be hashed in JS too (Node's crypto); sha2 needs them in
+        // WebAssembly memory anyway.
+        let hashers = pipe
+            .hasher
+            .host_value()
+            .and_then(|v| v.downcast_ref::<JsValue>())
+            .cloned();
+        let (Some(hashers), true) = (hashers, pipe.body.as_any().is::<JsResponseBody>()) else {
+            return Err(pipe);
+        };
+        let HostPipe {
+            body,
+            hasher,
+            skip,
+            idle,
+            progress,
+        } = pipe;
+        let Ok(body) = body.into_any().downcast::<JsResponseBody>() else {
+            unreachable!("checked above")
+        };
+        Ok(Box::pin(async move {
+            let writer: JsValue = match self.writer().await {
+                Ok(w) => w.clone().into(),
+                Err(e) => {
+                    return HostPiped {
+                        written: 0,
+                        error: Some(e),
+                    }
+                }
+            };
+            let (on_progress, base, total) = match progress {
+                Some((_, base, total)) => (self.on_progress.clone(), base, total),
+                None => (JsValue::UNDEFINED, 0, None),
+            };
+            let idle_ms = u32::try_from(idle.as_millis()).unwrap_or(u32::MAX).max(1);
+            let piped = body
+                .pipe(
+                    &writer,
+                    &hashers,
+                    skip,
+                    idle_ms,
+                    (&on_progress, base, total),
+                )
+                .await;
+            hasher.hashed_elsewhere(piped.written);
+            let error = match (piped.error, piped.sink_error) {
+                (Some(e), _) => Some(Error::from(e)),
+                (None, Some(e)) => Some(js_err("the output stream failed", e)),
+                (None, None) => None,
+            };
+            HostPiped {
+                written: piped.written,
+                error,
+            }
+        }))
+    }
+
     fn reset(&mut self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            if let Some(w) = self.writer.take() {
-                let _ = JsFuture::from(w.abort()).await;
+            // Ask for the fresh stream first: when the factory refuses (a `downloadStream`
+            // cannot start again), the old one stays, and is aborted with the download's error.
+            let old = self.writer.take();
+            match self.writer().await {
+                Ok(_) => {
+                    if let Some(w) = old {
+                        let _ = JsFuture::from(w.abort()).await;
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    self.writer = old;
+                    Err(e)
+                }
             }
-            Ok(())
         })
     }
 }
@@ -304,9 +393,16 @@ pub fn object_upload(object: &JsClient, options: JsValue, factory: Function) -> 
     };
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let object = ObjectService::new(client);
-        let r = objects::upload(&object, &opts, &JsSource(factory))
-            .await
-            .map_err(|e| to_js_error(&e))?;
+        let r = objects::upload(
+            &object,
+            &opts,
+            &JsSource {
+                factory,
+                pending: Default::default(),
+            },
+        )
+        .await
+        .map_err(|e| to_js_error(&e))?;
         let o = Object::new();
         Reflect::set(&o, &"uploadId".into(), &r.upload_id.as_str().into())?;
         Reflect::set(&o, &"hashes".into(), &hashes_js(&r.hashes)?)?;
@@ -342,11 +438,13 @@ pub fn object_download(
     let name = get_string(&options, "name")?
         .ok_or_else(|| input_error("download: options.name is required"))?;
     let opts = download_options(&options, &client)?;
+    let on_progress = get(&options, "onProgress").unwrap_or(JsValue::UNDEFINED);
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let object = ObjectService::new(client);
         let mut sink = JsSink {
             factory,
             writer: None,
+            on_progress,
         };
         let r = objects::download(&object, &name, &mut sink, &opts).await;
         sink.settle(r).await
@@ -389,11 +487,13 @@ pub fn artifact_download(
         allow_reference,
         download: download_options(&options, &client)?,
     };
+    let on_progress = get(&options, "onProgress").unwrap_or(JsValue::UNDEFINED);
     Ok(wasm_bindgen_futures::future_to_promise(async move {
         let queue = Queue::new(client);
         let mut sink = JsSink {
             factory,
             writer: None,
+            on_progress,
         };
         let r = objects::download_artifact(&queue, &opts, &mut sink).await;
         sink.settle(r).await

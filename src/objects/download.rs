@@ -6,7 +6,7 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use super::io::Sink;
+use super::io::{HostPipe, Sink};
 use super::{report, Hasher, Hashes, Progress};
 use crate::transport::{Decoded, HttpRequest};
 use crate::util::time::Timestamp;
@@ -137,6 +137,10 @@ where
     let mut renewed_after_403 = false;
     let mut force_renew = false;
     let mut attempt = 0u32;
+    // Why the previous attempt failed, for when the sink cannot start again.
+    let mut cause: Option<Error> = None;
+    // Presigned query strings are bearer secrets: keep them out of errors.
+    let shown = |t: &Target| t.url.split('?').next().unwrap_or_default().to_string();
     loop {
         attempt += 1;
         if attempt > 1 {
@@ -147,7 +151,18 @@ where
                 }
             }
             if written > 0 && !resumable {
-                sink.reset().await?;
+                if let Err(e) = sink.reset().await {
+                    return Err(match cause.take() {
+                        Some(c) => c
+                            .with_context(&format!(
+                                "the download cannot start again from byte 0: {}",
+                                e.message()
+                            ))
+                            .with_request("GET", &shown(target))
+                            .with_attempts(attempt - 1),
+                        None => e,
+                    });
+                }
                 hasher = Hasher::new();
                 written = 0;
             }
@@ -190,9 +205,11 @@ where
                     if start != Some(written) {
                         // Never splice at the wrong place: start again from byte 0.
                         resumable = false;
-                        return Err(Error::decode(
-                            "the server resumed at the wrong offset; restarting",
-                        ));
+                        let got = start.map_or_else(|| "none".to_string(), |s| s.to_string());
+                        return Err(Error::decode(format!(
+                            "the server resumed at the wrong offset (asked for byte {written}, \
+                             Content-Range starts at {got})"
+                        )));
                     }
                 } else {
                     // The server ignored Range: skip what we already have.
@@ -210,7 +227,29 @@ where
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("application/binary")
                 .to_string();
-            let mut stream = body.into_stream();
+            let mut stream = match body.into_host() {
+                Ok(host) => {
+                    let pipe = HostPipe {
+                        body: host,
+                        hasher: &mut hasher,
+                        skip,
+                        idle,
+                        progress: opts.progress.clone().map(|p| (p, written, total)),
+                    };
+                    match sink.pipe_host(pipe) {
+                        Ok(piping) => {
+                            let piped = piping.await;
+                            written += piped.written;
+                            if let Some(e) = piped.error {
+                                return Err(e);
+                            }
+                            crate::transport::ResponseBody::empty().into_stream()
+                        }
+                        Err(pipe) => pipe.body.into_stream(),
+                    }
+                }
+                Err(body) => body.into_stream(),
+            };
             loop {
                 let next = stream.next();
                 let timer = runtime.sleep(idle);
@@ -262,8 +301,9 @@ where
                 // A wrong Content-Range: restart without counting an attempt against the policy
                 // more than once.
                 if attempt > policy.retries {
-                    return Err(e.with_attempts(attempt));
+                    return Err(e.with_request("GET", &shown(target)).with_attempts(attempt));
                 }
+                cause = Some(e);
             }
             Err(e)
                 if e.status() == Some(403)
@@ -276,13 +316,13 @@ where
                 // An expired presigned URL: ask for a fresh one, once.
                 renewed_after_403 = true;
                 force_renew = true;
+                cause = Some(e);
             }
             Err(e) => {
                 if !policy.should_retry(&e, attempt) {
-                    // Presigned query strings are bearer secrets: keep them out of errors.
-                    let shown = target.url.split('?').next().unwrap_or_default();
-                    return Err(e.with_request("GET", shown).with_attempts(attempt));
+                    return Err(e.with_request("GET", &shown(target)).with_attempts(attempt));
                 }
+                cause = Some(e);
                 runtime
                     .sleep(policy.delay(attempt, runtime.random_unit()))
                     .await;

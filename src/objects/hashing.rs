@@ -70,6 +70,22 @@ impl Hasher {
         self.len += chunk.len() as u64;
     }
 
+    /// The host's own hasher object when it hashes (Node's crypto `{update(bytes)}` under
+    /// WebAssembly), for code that feeds it bytes directly; see [`Self::hashed_elsewhere`].
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn host_value(&self) -> Option<&dyn std::any::Any> {
+        match &self.inner {
+            Inner::Host(h) => Some(h.host_value()),
+            Inner::Soft(_) => None,
+        }
+    }
+
+    /// Counts `n` bytes given to the [`host_value`](Self::host_value) hasher directly.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn hashed_elsewhere(&mut self, n: u64) {
+        self.len += n;
+    }
+
     /// Bytes hashed so far.
     pub fn len(&self) -> u64 {
         self.len

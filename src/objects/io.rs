@@ -65,6 +65,46 @@ pub trait Sink: MaybeSend {
     fn write(&mut self, chunk: Bytes) -> BoxFuture<'_, Result<()>>;
     /// Discards everything written so far.
     fn reset(&mut self) -> BoxFuture<'_, Result<()>>;
+    /// A download's fast path: drains a response body still in the host's own form into this
+    /// sink without copying its bytes through Rust, hashing them on the way. A sink that
+    /// cannot (the default) hands the pipe back, and the download reads the body as chunks.
+    fn pipe_host<'a>(
+        &'a mut self,
+        pipe: HostPipe<'a>,
+    ) -> std::result::Result<BoxFuture<'a, HostPiped>, HostPipe<'a>> {
+        Err(pipe)
+    }
+}
+
+/// What [`Sink::pipe_host`] is given: one attempt's response body and how to treat it.
+pub struct HostPipe<'a> {
+    /// The response body, in the host's own form.
+    pub body: Box<dyn crate::transport::HostResponseBody>,
+    /// Hashes every byte written.
+    pub hasher: &'a mut super::Hasher,
+    /// Leading bytes to drop (already written by an earlier attempt).
+    pub skip: u64,
+    /// How long the body may stall before the attempt fails.
+    pub idle: std::time::Duration,
+    /// The progress callback, with the bytes written before this attempt and the total.
+    pub progress: Option<(super::Progress, u64, Option<u64>)>,
+}
+
+impl std::fmt::Debug for HostPipe<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostPipe")
+            .field("skip", &self.skip)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Sink::pipe_host`] did.
+#[derive(Debug)]
+pub struct HostPiped {
+    /// Bytes hashed and written in this attempt.
+    pub written: u64,
+    /// Why it stopped before the end of the body, if it did.
+    pub error: Option<crate::Error>,
 }
 
 /// Collects the object in memory.

@@ -23,7 +23,7 @@ mod upload;
 pub use artifacts::{download_artifact, ArtifactOptions};
 pub use download::{download, DownloadOptions, DownloadResult};
 pub use hashing::{Hasher, Hashes};
-pub use io::{BytesSource, FnSource, Sink, Source, SourceStream, VecSink};
+pub use io::{BytesSource, FnSource, HostPipe, HostPiped, Sink, Source, SourceStream, VecSink};
 pub use upload::{upload, UploadOptions, UploadResult};
 
 use std::sync::Arc;

@@ -108,6 +108,9 @@ pub(crate) trait HostHashers: MaybeSend {
     fn update(&mut self, bytes: &[u8]);
     /// The sha256 and sha512, lowercase hex.
     fn finish(self: Box<Self>) -> (String, String);
+    /// The host's own hasher object, for code that hashes without going through Rust.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    fn host_value(&self) -> &dyn std::any::Any;
 }
 
 /// The host's hashers, if it has faster ones.

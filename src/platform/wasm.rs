@@ -10,6 +10,10 @@ use wasm_bindgen::{JsCast, JsValue};
 
 #[wasm_bindgen(module = "/js/snippets/node-http.js")]
 extern "C" {
+    /// True in a page or a browser worker (not Deno or workerd, which define some of the same
+    /// globals).
+    #[wasm_bindgen(js_name = isBrowser)]
+    fn host_is_browser() -> bool;
     /// Node's OpenSSL hashers, or null elsewhere.
     #[wasm_bindgen(js_name = nodeHashers)]
     fn node_hashers() -> JsValue;
@@ -29,6 +33,9 @@ impl super::HostHashers for NodeHashers {
             let view = unsafe { js_sys::Uint8Array::view(bytes) };
             let _ = f.call1(&self.0, &view);
         }
+    }
+    fn host_value(&self) -> &dyn std::any::Any {
+        &self.0
     }
     fn finish(self: Box<Self>) -> (String, String) {
         let out = Reflect::get(&self.0, &"digest".into())
@@ -85,16 +92,5 @@ pub(super) fn env_var(name: &str) -> Option<String> {
 }
 
 pub(super) fn is_browser() -> bool {
-    let global = js_sys::global();
-    // Deno defines `Window` (and `window` in older versions) and workerd defines
-    // `WorkerGlobalScope`, but neither is a browser.
-    let deno = get(&global, "Deno").is_some();
-    let workerd = get(&global, "navigator")
-        .and_then(|n| get(&n, "userAgent"))
-        .and_then(|ua| ua.as_string())
-        .is_some_and(|ua| ua.contains("Cloudflare-Workers"));
-    !deno
-        && !workerd
-        && (global.dyn_ref::<web_sys::Window>().is_some()
-            || global.dyn_ref::<web_sys::WorkerGlobalScope>().is_some())
+    host_is_browser()
 }

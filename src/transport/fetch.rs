@@ -34,6 +34,18 @@ extern "C" {
     #[wasm_bindgen(js_name = isNode)]
     fn is_node() -> bool;
     /// A request with a ReadableStream body through node:http(s), with backpressure.
+    /// Copies a response body into a writer, hashing it, all in JS (see `JsResponseBody::pipe`).
+    #[wasm_bindgen(js_name = pipeBody)]
+    fn pipe_body(
+        body: &web_sys::ReadableStream,
+        writer: &JsValue,
+        hashers: &JsValue,
+        skip: f64,
+        idle_ms: u32,
+        on_progress: &JsValue,
+        base: f64,
+        total: &JsValue,
+    ) -> Promise;
     #[wasm_bindgen(catch, js_name = nodeRequest)]
     fn node_request(
         method: &str,
@@ -320,21 +332,111 @@ impl ReceivedHeaders {
 
 /// A response body from a JS ReadableStream; the guard travels with it.
 fn body_stream(raw: web_sys::ReadableStream, guard: AbortGuard) -> ResponseBody {
-    let timed_out = guard.timed_out.clone();
-    let stream = wasm_streams::ReadableStream::from_raw(raw)
-        .into_stream()
-        .map(move |item| {
-            let _guard = &guard;
-            match item {
-                Ok(chunk) => Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec())),
-                Err(e) => Err(error_from_js(
-                    TransportErrorKind::Network,
-                    &e,
-                    timed_out.get(),
+    ResponseBody::from_host(Box::new(JsResponseBody { raw, guard }))
+}
+
+/// A `fetch` response body, still a JS `ReadableStream`. Dropping it aborts the request.
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+pub(crate) struct JsResponseBody {
+    raw: web_sys::ReadableStream,
+    guard: AbortGuard,
+}
+
+/// What [`JsResponseBody::pipe`] did.
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+pub(crate) struct Piped {
+    /// Bytes hashed and handed to the writer.
+    pub(crate) written: u64,
+    /// Why it stopped early: the transfer failed or stalled.
+    pub(crate) error: Option<TransportError>,
+    /// Why it stopped early: the writer failed.
+    pub(crate) sink_error: Option<JsValue>,
+}
+
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+impl JsResponseBody {
+    /// Copies the body into a JS `WritableStreamDefaultWriter` in JS, hashing each chunk with
+    /// `hashers` (`{update(bytes)}`) on the way, after skipping `skip` bytes. No byte enters
+    /// WebAssembly memory. `on_progress(base + bytesWritten, total)` follows each chunk.
+    pub(crate) async fn pipe(
+        self,
+        writer: &JsValue,
+        hashers: &JsValue,
+        skip: u64,
+        idle_ms: u32,
+        (on_progress, base, total): (&JsValue, u64, Option<u64>),
+    ) -> Piped {
+        let total = total.map_or(JsValue::UNDEFINED, |t| JsValue::from_f64(t as f64));
+        let promise = pipe_body(
+            &self.raw,
+            writer,
+            hashers,
+            skip as f64,
+            idle_ms,
+            on_progress,
+            base as f64,
+            &total,
+        );
+        let out = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
+        let written = get(&out, "written").as_f64().unwrap_or(0.0) as u64;
+        let error = get(&out, "error");
+        let (error, sink_error) = if error.is_undefined() {
+            (None, None)
+        } else if get(&out, "sink").is_truthy() {
+            (None, Some(error))
+        } else if get(&out, "stalled").is_truthy() {
+            let s = idle_ms / 1000;
+            (
+                Some(TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("the download stalled for {s} s"),
                 )),
-            }
-        });
-    ResponseBody::from_stream(stream)
+                None,
+            )
+        } else {
+            let kind = TransportErrorKind::Network;
+            (
+                Some(error_from_js(kind, &error, self.guard.timed_out.get())),
+                None,
+            )
+        };
+        Piped {
+            written,
+            error,
+            sink_error,
+        }
+    }
+}
+
+impl super::HostResponseBody for JsResponseBody {
+    fn into_stream(
+        self: Box<Self>,
+    ) -> crate::platform::BoxStream<'static, Result<Bytes, TransportError>> {
+        let JsResponseBody { raw, guard } = *self;
+        let timed_out = guard.timed_out.clone();
+        let stream = wasm_streams::ReadableStream::from_raw(raw)
+            .into_stream()
+            .map(move |item| {
+                let _guard = &guard;
+                match item {
+                    Ok(chunk) => Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec())),
+                    Err(e) => Err(error_from_js(
+                        TransportErrorKind::Network,
+                        &e,
+                        timed_out.get(),
+                    )),
+                }
+            });
+        Box::pin(stream)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 impl Transport for FetchTransport {

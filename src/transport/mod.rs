@@ -27,6 +27,8 @@ pub use recording::{RecordedRequest, RecordingTransport};
 
 #[cfg(target_arch = "wasm32")]
 mod fetch;
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub(crate) use fetch::JsResponseBody;
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{FetchTransport, JsBody};
 
@@ -235,7 +237,24 @@ impl From<Vec<u8>> for Body {
 
 /// A streaming response body.
 pub struct ResponseBody {
-    stream: BoxStream<'static, Result<Bytes, TransportError>>,
+    inner: BodyInner,
+}
+
+enum BodyInner {
+    Stream(BoxStream<'static, Result<Bytes, TransportError>>),
+    Host(Box<dyn HostResponseBody>),
+}
+
+/// A response body still in the host's own form (a JS `ReadableStream` for `FetchTransport`),
+/// so a consumer that can take it as it is copies no bytes through Rust: downloads pipe it
+/// straight into a JS sink. Anyone else reads it as a stream of [`Bytes`].
+pub trait HostResponseBody: MaybeSend {
+    /// The body as chunks.
+    fn into_stream(self: Box<Self>) -> BoxStream<'static, Result<Bytes, TransportError>>;
+    /// For consumers to check the transport's own type.
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// For consumers to recover the transport's own type.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
 }
 
 impl ResponseBody {
@@ -245,7 +264,22 @@ impl ResponseBody {
         S: futures_util::Stream<Item = Result<Bytes, TransportError>> + MaybeSend + 'static,
     {
         ResponseBody {
-            stream: Box::pin(stream),
+            inner: BodyInner::Stream(Box::pin(stream)),
+        }
+    }
+
+    /// A body in the host's own form.
+    pub fn from_host(body: Box<dyn HostResponseBody>) -> Self {
+        ResponseBody {
+            inner: BodyInner::Host(body),
+        }
+    }
+
+    /// The host's own form of the body, if it has one; the body itself otherwise.
+    pub fn into_host(self) -> Result<Box<dyn HostResponseBody>, Self> {
+        match self.inner {
+            BodyInner::Host(h) => Ok(h),
+            inner => Err(ResponseBody { inner }),
         }
     }
 
@@ -264,14 +298,18 @@ impl ResponseBody {
 
     /// The chunks, as they arrive.
     pub fn into_stream(self) -> BoxStream<'static, Result<Bytes, TransportError>> {
-        self.stream
+        match self.inner {
+            BodyInner::Stream(s) => s,
+            BodyInner::Host(h) => h.into_stream(),
+        }
     }
 
     /// Reads the whole body into memory.
-    pub async fn bytes(mut self) -> Result<Bytes, TransportError> {
+    pub async fn bytes(self) -> Result<Bytes, TransportError> {
         let mut first: Option<Bytes> = None;
         let mut rest: Vec<u8> = Vec::new();
-        while let Some(chunk) = self.stream.next().await {
+        let mut stream = self.into_stream();
+        while let Some(chunk) = stream.next().await {
             let chunk = chunk?;
             match &first {
                 None => first = Some(chunk),

@@ -538,18 +538,168 @@ fn js_reference(r: &Reference) -> Value {
     Value::Object(out)
 }
 
+/// One entry of a JS reference as one `|`-separated line, which `api()`/`events()` in
+/// js/apis.js expand back into exactly the object [`js_reference`] gives (checked here).
+fn js_entry_line(e: &Value, exchanges: &str) -> String {
+    let field = |k: &str| {
+        let v = e.get(k).and_then(Value::as_str).unwrap_or("");
+        assert!(
+            !v.contains('|') && !v.contains(' ') && !v.contains(':'),
+            "{exchanges}: {k} {v:?} cannot be packed"
+        );
+        v.to_string()
+    };
+    let obj = e.as_object().expect("entries are objects");
+    if e["type"] == "function" {
+        for k in obj.keys() {
+            assert!(
+                [
+                    "type",
+                    "name",
+                    "method",
+                    "route",
+                    "args",
+                    "query",
+                    "input",
+                    "output",
+                    "stability"
+                ]
+                .contains(&k.as_str()),
+                "{exchanges}: cannot pack field {k}"
+            );
+        }
+        let route = field("route");
+        let params: Vec<Value> = route
+            .split('<')
+            .skip(1)
+            .map(|p| Value::from(p.split('>').next().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            Some(&Value::Array(params)),
+            e.get("args"),
+            "{exchanges}: args are not the route's parameters"
+        );
+        let query: Vec<&str> = e["query"]
+            .as_array()
+            .expect("query is an array")
+            .iter()
+            .map(|q| q.as_str().expect("query names are strings"))
+            .collect();
+        assert!(e.get("stability").is_some());
+        [
+            field("method"),
+            field("name"),
+            route,
+            query.join(" "),
+            field("input"),
+            field("output"),
+            field("stability"),
+        ]
+        .join("|")
+    } else {
+        assert_eq!(
+            e["type"], "topic-exchange",
+            "{exchanges}: unknown entry type"
+        );
+        for k in obj.keys() {
+            assert!(
+                ["type", "name", "exchange", "routingKey"].contains(&k.as_str()),
+                "{exchanges}: cannot pack field {k}"
+            );
+        }
+        let mut parts = vec![field("exchange"), field("name")];
+        for k in e["routingKey"].as_array().expect("routingKey is an array") {
+            let o = k.as_object().expect("routing key parts are objects");
+            for f in o.keys() {
+                assert!(
+                    ["name", "constant", "multipleWords", "required"].contains(&f.as_str()),
+                    "{exchanges}: cannot pack routing key field {f}"
+                );
+            }
+            let text = |f: &str| {
+                let v = k.get(f).and_then(Value::as_str).unwrap_or("");
+                assert!(!v.contains('|') && !v.contains(':'), "{exchanges}: {v:?}");
+                v.to_string()
+            };
+            let flag = |f: &str| match k.get(f) {
+                Some(Value::Bool(true)) => "1",
+                Some(Value::Bool(false)) => "0",
+                other => panic!("{exchanges}: routing key {f} is {other:?}"),
+            };
+            parts.push(format!(
+                "{}:{}:{}{}",
+                text("name"),
+                text("constant"),
+                flag("multipleWords"),
+                flag("required")
+            ));
+        }
+        parts.join("|")
+    }
+}
+
+/// The JS expansion of [`js_entry_line`].
+const JS_EXPAND: &str = r#"// Each entry is packed into one line and expanded here into the reference's own fields: a
+// method is "method|name|route|query names|input|output|stability" (its args are the route's
+// <parameters>), an exchange "exchange|name|key:constant:<multipleWords><required>|...".
+const split = (s) => (s ? s.split(' ') : []);
+const api = (head, ...lines) => ({
+  ...head,
+  entries: lines.map((line) => {
+    const [method, name, route, query, input, output, stability] = line.split('|');
+    const e = { type: 'function', name, method, route, args: [...route.matchAll(/<([^>]+)>/g)].map((m) => m[1]), query: split(query) };
+    if (input) e.input = input;
+    if (output) e.output = output;
+    e.stability = stability;
+    return e;
+  }),
+});
+const events = (head, ...lines) => ({
+  ...head,
+  entries: lines.map((line) => {
+    const [exchange, name, ...keys] = line.split('|');
+    const routingKey = keys.map((k) => {
+      const [key, constant, flags] = k.split(':');
+      const part = { name: key, multipleWords: flags[0] === '1', required: flags[1] === '1' };
+      if (constant) part.constant = constant;
+      return part;
+    });
+    return { type: 'topic-exchange', name, exchange, routingKey };
+  }),
+});
+"#;
+
 fn gen_js(refs: &[Reference]) -> String {
     let mut s = String::new();
     s += HEADER_JS;
-    s += "// The bundled references (structural fields only) and the service classes built from them.\n";
-    s += "import { createClient } from './client.js';\n\n";
-    s += "export const references = {\n";
+    s += "// The bundled references (structural fields only) and the service classes built from them.
+";
+    s += "import { createClient } from './client.js';
+
+";
+    s += JS_EXPAND;
+    s += "
+export const references = {
+";
     for r in refs {
+        let mut full = js_reference(r);
+        let entries = full
+            .as_object_mut()
+            .and_then(|o| o.remove("entries"))
+            .unwrap_or_default();
+        let lines: Vec<String> = entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| serde_json::to_string(&js_entry_line(e, &r.class)).unwrap())
+            .collect();
         writeln!(
             s,
-            "  {}: {},",
+            "  {}: {}({}, {}),",
             r.class,
-            serde_json::to_string(&js_reference(r)).unwrap()
+            if r.exchanges { "events" } else { "api" },
+            serde_json::to_string(&full).unwrap(),
+            lines.join(", ")
         )
         .unwrap();
     }

@@ -39,9 +39,11 @@ try {
   await page.goto(pageUrl);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
   const vars = Object.fromEntries(['TC_TEST_ROOT_URL', 'TC_TEST_CLIENT_ID', 'TC_TEST_ACCESS_TOKEN'].map((k) => [k, process.env[k]]));
-  const results = await page.evaluate((v) => window.runAll(v), vars);
+  // TC_TEST_FILTER (optional): run only the tests whose names match this regular expression.
+  const results = await page.evaluate(([v, f]) => window.runAll(v, f), [vars, process.env.TC_TEST_FILTER || '']);
   for (const r of results) {
-    console.log(r.ok ? `ok - ${r.name}` : `not ok - ${r.name}\n  ${r.error.replaceAll(vars.TC_TEST_ACCESS_TOKEN, '<token>')}`);
+    const ms = ` (${r.ms} ms)`;
+    console.log(r.ok ? `ok - ${r.name}${ms}` : `not ok - ${r.name}${ms}\n  ${r.error.replaceAll(vars.TC_TEST_ACCESS_TOKEN, '<token>')}`);
     if (!r.ok) failed++;
   }
   await mkdir(join(root, 'target'), { recursive: true });
