@@ -429,6 +429,51 @@ async fn d9_truncated_body_resumes_with_range() {
 }
 
 #[tokio::test]
+async fn idle_timeout_fails_a_stalled_body_but_not_a_slow_steady_one() {
+    let (s, c) = setup(false).await;
+    let object = Object::new(c);
+    let name = format!("idle/{}", slugid::nice());
+    let d = data(4000);
+    objects::upload(&object, &options(&name, d.len()), &BytesSource(d.clone()))
+        .await
+        .unwrap();
+    let opts = |retries| DownloadOptions {
+        idle_timeout: Some(Duration::from_millis(400)),
+        retry: Some(RetryPolicy { retries, ..FAST }),
+        ..Default::default()
+    };
+    // One byte a second: the first byte is a second away, so the body stalls past 400 ms.
+    s.clear_requests();
+    s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "throttle", "bytesPerSecond": 1, "ms": 5000}})));
+    let mut sink = VecSink::default();
+    let err = objects::download(&object, &name, &mut sink, &opts(0))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.message().contains("stalled"), "{err}");
+    assert_eq!(count(&s, "GET", "/__storage/"), 1);
+    // With a retry, the next GET (not throttled) completes the download.
+    s.clear_requests();
+    s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "throttle", "bytesPerSecond": 1, "ms": 5000}})));
+    let mut sink = VecSink::default();
+    objects::download(&object, &name, &mut sink, &opts(1))
+        .await
+        .unwrap();
+    assert_eq!(sink.0, d.to_vec());
+    assert_eq!(count(&s, "GET", "/__storage/"), 2);
+    // 4000 B at 4000 B/s: a slice every 50 ms for a whole second, longer than the idle
+    // timeout but never quiet for 400 ms: one GET, no timeout.
+    s.clear_requests();
+    s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "throttle", "bytesPerSecond": 4000, "ms": 5000}})));
+    let mut sink = VecSink::default();
+    objects::download(&object, &name, &mut sink, &opts(0))
+        .await
+        .unwrap();
+    assert_eq!(sink.0, d.to_vec());
+    assert_eq!(count(&s, "GET", "/__storage/"), 1);
+}
+
+#[tokio::test]
 async fn d13_missing_object_is_404_without_a_get() {
     let (s, c) = setup(false).await;
     let object = Object::new(c);

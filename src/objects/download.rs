@@ -250,18 +250,29 @@ where
                 }
                 Err(body) => body.into_stream(),
             };
+            // One idle timer per quiet period, not one per chunk: when it fires after chunks
+            // came in, it is armed again for what is left since the last one.
+            let mut timer = runtime.sleep(idle);
+            let mut last_chunk: Option<u64> = None;
             loop {
-                let next = stream.next();
-                let timer = runtime.sleep(idle);
-                let item = match select(next, timer).await {
+                let item = match select(stream.next(), &mut timer).await {
                     Either::Left((item, _)) => item,
                     Either::Right(_) => {
-                        return Err(Error::from(crate::transport::TransportError::new(
-                            crate::transport::TransportErrorKind::Timeout,
-                            format!("the download stalled for {} s", idle.as_secs()),
-                        )))
+                        let Some(at) = last_chunk.take() else {
+                            return Err(Error::from(crate::transport::TransportError::new(
+                                crate::transport::TransportErrorKind::Timeout,
+                                format!("the download stalled for {} s", idle.as_secs()),
+                            )));
+                        };
+                        let quiet = runtime.now_ms().saturating_sub(at);
+                        let left = (idle.as_millis() as u64).saturating_sub(quiet).max(1);
+                        timer = runtime.sleep(Duration::from_millis(left));
+                        continue;
                     }
                 };
+                if item.is_some() {
+                    last_chunk = Some(runtime.now_ms());
+                }
                 let Some(chunk) = item else { break };
                 let mut chunk = chunk.map_err(Error::from)?;
                 if skip > 0 {
