@@ -471,6 +471,29 @@ async fn idle_timeout_fails_a_stalled_body_but_not_a_slow_steady_one() {
         .unwrap();
     assert_eq!(sink.0, d.to_vec());
     assert_eq!(count(&s, "GET", "/__storage/"), 1);
+    // A writer slower than the idle timeout (600 ms per chunk) is not a stalled server.
+    struct Sluggish(Vec<u8>);
+    impl objects::Sink for Sluggish {
+        fn write(&mut self, chunk: Bytes) -> BoxFuture<'_, taskcluster_wasm::Result<()>> {
+            self.0.extend_from_slice(&chunk);
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                Ok(())
+            })
+        }
+        fn reset(&mut self) -> BoxFuture<'_, taskcluster_wasm::Result<()>> {
+            self.0.clear();
+            Box::pin(async { Ok(()) })
+        }
+    }
+    s.clear_requests();
+    s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "throttle", "bytesPerSecond": 8000, "ms": 100}})));
+    let mut sink = Sluggish(Vec::new());
+    objects::download(&object, &name, &mut sink, &opts(0))
+        .await
+        .unwrap();
+    assert_eq!(sink.0, d.to_vec());
+    assert_eq!(count(&s, "GET", "/__storage/"), 1);
 }
 
 #[tokio::test]

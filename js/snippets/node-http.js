@@ -81,9 +81,11 @@ export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, 
   let sinkError;
   let lastWrite;
   let stalled = false;
+  // Only time spent waiting for the body counts: a slow writer is not a stalled server.
+  let reading = false;
   let last = Date.now();
   const timer = setInterval(() => {
-    if (Date.now() - last >= idleMs) {
+    if (reading && Date.now() - last >= idleMs) {
       stalled = true;
       reader.cancel().catch(() => {});
     }
@@ -94,10 +96,12 @@ export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, 
   };
   try {
     for (;;) {
+      last = Date.now();
+      reading = true;
       const { done, value } = await reader.read();
+      reading = false;
       if (stalled) return { written, error: new Error('stalled'), stalled: true };
       if (done) break;
-      last = Date.now();
       let chunk = value;
       if (skip > 0) {
         const n = Math.min(skip, chunk.length);

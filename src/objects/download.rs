@@ -250,43 +250,44 @@ where
                 }
                 Err(body) => body.into_stream(),
             };
-            // One idle timer per quiet period, not one per chunk: when it fires after chunks
-            // came in, it is armed again for what is left since the last one.
+            // One idle timer per quiet period, not one per chunk. Only time spent waiting for
+            // the body counts (a slow sink is not a stalled server): when the timer fires after
+            // chunks came in, it is armed again for what is left of the current wait.
+            let idle_ms = idle.as_millis() as u64;
             let mut timer = runtime.sleep(idle);
-            let mut last_chunk: Option<u64> = None;
+            let mut waiting_since = runtime.now_ms();
+            let mut armed_at = waiting_since;
             loop {
                 let item = match select(stream.next(), &mut timer).await {
                     Either::Left((item, _)) => item,
                     Either::Right(_) => {
-                        let Some(at) = last_chunk.take() else {
+                        let quiet = runtime.now_ms().saturating_sub(waiting_since);
+                        // (no chunk since the timer was armed: a whole idle period passed)
+                        if quiet >= idle_ms || waiting_since == armed_at {
                             return Err(Error::from(crate::transport::TransportError::new(
                                 crate::transport::TransportErrorKind::Timeout,
                                 format!("the download stalled for {} s", idle.as_secs()),
                             )));
-                        };
-                        let quiet = runtime.now_ms().saturating_sub(at);
-                        let left = (idle.as_millis() as u64).saturating_sub(quiet).max(1);
-                        timer = runtime.sleep(Duration::from_millis(left));
+                        }
+                        armed_at = waiting_since;
+                        timer = runtime.sleep(Duration::from_millis(idle_ms - quiet));
                         continue;
                     }
                 };
-                if item.is_some() {
-                    last_chunk = Some(runtime.now_ms());
-                }
                 let Some(chunk) = item else { break };
                 let mut chunk = chunk.map_err(Error::from)?;
                 if skip > 0 {
                     let n = skip.min(chunk.len() as u64) as usize;
                     chunk = chunk.slice(n..);
                     skip -= n as u64;
-                    if chunk.is_empty() {
-                        continue;
-                    }
                 }
-                hasher.update(&chunk);
-                written += chunk.len() as u64;
-                sink.write(chunk).await?;
-                report(&opts.progress, written, total);
+                if !chunk.is_empty() {
+                    hasher.update(&chunk);
+                    written += chunk.len() as u64;
+                    sink.write(chunk).await?;
+                    report(&opts.progress, written, total);
+                }
+                waiting_since = runtime.now_ms();
             }
             if let Some(t) = total {
                 if written != t {

@@ -33,7 +33,6 @@ extern "C" {
     /// Whether this is Node (where streamed request bodies go through node:http).
     #[wasm_bindgen(js_name = isNode)]
     fn is_node() -> bool;
-    /// A request with a ReadableStream body through node:http(s), with backpressure.
     /// Copies a response body into a writer, hashing it, all in JS (see `JsResponseBody::pipe`).
     #[wasm_bindgen(js_name = pipeBody)]
     fn pipe_body(
@@ -46,6 +45,7 @@ extern "C" {
         base: f64,
         total: &JsValue,
     ) -> Promise;
+    /// A request with a ReadableStream body through node:http(s), with backpressure.
     #[wasm_bindgen(catch, js_name = nodeRequest)]
     fn node_request(
         method: &str,
