@@ -432,3 +432,59 @@ async fn discover_and_generated_pagination() {
         .task_completed(&[("nope", "x")])
         .is_err());
 }
+
+/// What a raw HTTP/1.1 listener on 127.0.0.1 received: the request head of one request (the
+/// devserver cannot tell: hyper folds repeated identical `Content-Length` headers into one).
+async fn raw_request_head<F: std::future::Future<Output = ()>>(
+    send: impl FnOnce(u16) -> F,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let serve = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = sock.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the connection closed mid-head");
+            got.extend_from_slice(&buf[..n]);
+        }
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .await;
+        let end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&got[..end]).into_owned()
+    });
+    send(port).await;
+    serve.await.unwrap()
+}
+
+#[tokio::test]
+async fn a_streamed_body_with_a_content_length_header_sends_exactly_one() {
+    use taskcluster_wasm::transport::{Body, ReqwestTransport, Transport};
+    let head = raw_request_head(|port| async move {
+        let chunks = vec![Ok(bytes::Bytes::from_static(b"hello"))];
+        let request = http::Request::builder()
+            .method("PUT")
+            .uri(format!("http://127.0.0.1:{port}/blob"))
+            .header(http::header::CONTENT_LENGTH, 5)
+            .body(Body::Stream {
+                stream: Box::pin(futures_util::stream::iter(chunks)),
+                length: Some(5),
+            })
+            .unwrap();
+        let response = ReqwestTransport::new().send(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+    })
+    .await;
+    let lengths: Vec<&str> = head
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().starts_with("content-length:"))
+        .collect();
+    assert_eq!(lengths, ["content-length: 5"], "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("transfer-encoding"),
+        "{head}"
+    );
+}

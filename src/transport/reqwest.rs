@@ -102,6 +102,7 @@ impl Transport for ReqwestTransport {
                     http::HeaderValue::from_str(v).map_err(|_| bad())?,
                 );
             }
+            let has_length = headers.contains_key(http::header::CONTENT_LENGTH);
             let mut builder = self.client.request(parts.method, url).headers(headers);
             if let Some(Timeout(t)) = parts.extensions.get::<Timeout>() {
                 builder = builder.timeout(*t);
@@ -117,7 +118,8 @@ impl Transport for ReqwestTransport {
                 }
                 Body::Stream { stream, length } => {
                     let body = reqwest::Body::wrap_stream(stream);
-                    if let Some(len) = length {
+                    // Exactly one Content-Length: the caller's, or the body's own.
+                    if let (Some(len), false) = (length, has_length) {
                         builder = builder.header(http::header::CONTENT_LENGTH, len);
                     }
                     builder.body(body)
