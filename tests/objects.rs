@@ -1074,7 +1074,7 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
     let (s, c) = setup(false).await;
     let object = Object::new(c);
     let d = data(200_000);
-    for encoding in ["gzip", "identity"] {
+    for encoding in ["gzip", "deflate", "identity"] {
         let name = format!("d8/{encoding}/{}", slugid::nice());
         s.put_object(tc_devserver::ObjectSeed {
             name: name.clone(),
@@ -1093,11 +1093,12 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
         let raw = reqwest::get(start["url"].as_str().unwrap()).await.unwrap();
         assert_eq!(raw.headers()["content-encoding"], encoding);
         let raw = raw.bytes().await.unwrap();
-        if encoding == "gzip" {
-            assert_eq!(&raw[..2], &[0x1f, 0x8b]);
-            assert_ne!(raw.len(), d.len());
-        } else {
-            assert_eq!(raw, d);
+        // Halfway through what storage sends.
+        let cut = raw.len() / 2;
+        match encoding {
+            "gzip" => assert_eq!(&raw[..2], &[0x1f, 0x8b]),
+            "deflate" => assert_eq!(raw[0] & 0x0f, 8, "zlib: the deflate method"),
+            _ => assert_eq!(raw, d),
         }
 
         s.clear_requests();
@@ -1111,7 +1112,7 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
         // A drop mid-body: an identity body resumes with Range; a gzip body cannot be resumed
         // by offset and restarts from byte 0.
         s.clear_requests();
-        s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "truncate", "bytes": 65536}})));
+        s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "truncate", "bytes": cut}})));
         let mut sink = RecordingSink::default();
         objects::download(&object, &name, &mut sink, &DownloadOptions::default())
             .await
@@ -1119,14 +1120,35 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
         assert_eq!(sink.bytes, d.to_vec(), "{encoding} after a drop");
         let gets = storage_gets(&s);
         assert_eq!(gets.len(), 2, "{encoding}: {gets:?}");
-        if encoding == "gzip" {
-            assert_eq!(gets[1], (None, 200), "gzip restarts from byte 0");
+        if encoding != "identity" {
+            assert_eq!(gets[1], (None, 200), "{encoding} restarts from byte 0");
         } else {
-            assert_eq!(gets[1], (Some("bytes=65536-".into()), 206));
+            assert_eq!(gets[1], (Some(format!("bytes={cut}-")), 206));
             assert_eq!(sink.resets, 0);
             assert_eq!(sink.written, d.len() as u64, "nothing fetched twice");
         }
     }
+    // An encoding the transport cannot decode fails at once, naming it, rather than as a
+    // hash mismatch; it is not retried, and nothing is written.
+    let name = format!("d8/br/{}", slugid::nice());
+    s.put_object(tc_devserver::ObjectSeed {
+        name: name.clone(),
+        project_id: "proj".into(),
+        data: d.to_vec(),
+        content_type: "text/plain".into(),
+        content_encoding: Some("br".into()),
+    })
+    .await
+    .unwrap();
+    s.clear_requests();
+    let mut sink = RecordingSink::default();
+    let err = objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(err.message().contains("Content-Encoding br"), "{err}");
+    assert_eq!(storage_gets(&s), [(None, 200)]);
+    assert_eq!(sink.written, 0);
 }
 
 #[tokio::test]

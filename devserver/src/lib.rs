@@ -113,8 +113,9 @@ pub struct ObjectSeed {
     pub data: Vec<u8>,
     /// `Content-Type` served with the blob.
     pub content_type: String,
-    /// `Content-Encoding` of the stored blob, served verbatim: `None`, `identity` (bytes as
-    /// they are) or `gzip` (the blob is the gzip encoding of `data`).
+    /// `Content-Encoding` of the stored blob, served verbatim: `None` or `identity` (bytes as
+    /// they are), `gzip` or `deflate` (the blob is that encoding of `data`), or any other label
+    /// (the bytes as they are, under that label: an encoding clients cannot decode).
     pub content_encoding: Option<String>,
 }
 
@@ -263,7 +264,6 @@ impl DevServer {
     /// Put a finished object straight into the object service, as if it had been uploaded
     /// (test support, e.g. for objects stored content-encoded, which no client uploads).
     /// Its hashes are those of `seed.data`; the blob holds the data in `seed.content_encoding`.
-    /// Fails with `InvalidInput` for an encoding other than `gzip` or `identity`.
     pub async fn put_object(&self, seed: ObjectSeed) -> std::io::Result<()> {
         object::put_finished(
             &self.state,
@@ -483,7 +483,10 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
         if let Some(key) = key {
             let text = format!("hello, world (tc-devserver demo artifact {name})\n");
             let (bytes, encoding) = if name.ends_with("-gzip.txt") {
-                (util::gzip_stored(text.as_bytes()), Some("gzip"))
+                (
+                    util::encode(text.as_bytes(), "gzip").expect("gzip"),
+                    Some("gzip"),
+                )
             } else {
                 (text.into_bytes(), None)
             };

@@ -147,38 +147,24 @@ pub(crate) fn pct_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
-/// CRC-32 (IEEE), as used by gzip.
-pub(crate) fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xedb8_8320 & mask);
+/// `data` in a `Content-Encoding`: `gzip` or `deflate` (the zlib format, as HTTP means it).
+/// `None` for any other encoding.
+pub(crate) fn encode(data: &[u8], encoding: &str) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let level = flate2::Compression::default();
+    match encoding {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), level);
+            e.write_all(data).ok()?;
+            e.finish().ok()
         }
+        "deflate" => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), level);
+            e.write_all(data).ok()?;
+            e.finish().ok()
+        }
+        _ => None,
     }
-    !crc
-}
-
-/// A valid gzip member holding `data` in uncompressed ("stored") deflate blocks; enough for
-/// serving `Content-Encoding: gzip` fixtures without a compression library.
-pub(crate) fn gzip_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
-    let mut chunks = data.chunks(0xffff).peekable();
-    if chunks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    while let Some(c) = chunks.next() {
-        let last = chunks.peek().is_none();
-        out.push(u8::from(last));
-        let len = c.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(c);
-    }
-    out.extend_from_slice(&crc32(data).to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
 }
 
 #[cfg(test)]
@@ -194,9 +180,11 @@ mod tests {
         assert_eq!(random_token(44).len(), 44);
         assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(parse_iso("1970-01-01T00:00:01.500Z"), Some(1500));
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-        let gz = gzip_stored(b"hello");
-        assert_eq!(gz.len(), 10 + 5 + 5 + 8);
-        assert_eq!(&gz[15..20], b"hello");
+        for encoding in ["gzip", "deflate"] {
+            let encoded = encode(b"hello, hello, hello", encoding).unwrap();
+            assert_ne!(encoded, b"hello, hello, hello");
+        }
+        assert_eq!(&encode(b"x", "gzip").unwrap()[..2], &[0x1f, 0x8b]);
+        assert!(encode(b"x", "br").is_none());
     }
 }

@@ -134,6 +134,8 @@ where
     let mut hasher = Hasher::new();
     let mut written: u64 = 0;
     let mut resumable = false;
+    // Set when a resumed response started at the wrong offset: restart from byte 0.
+    let mut wrong_offset = false;
     let mut renewed_after_403 = false;
     let mut force_renew = false;
     let mut attempt = 0u32;
@@ -191,6 +193,13 @@ where
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty() && s != "identity");
+            if let (Some(e), false) = (&encoding, decoded) {
+                // The transport passed the encoded bytes through: hashing them would only
+                // report a mismatch that says nothing of the cause.
+                return Err(Error::decode(format!(
+                    "the download is served with Content-Encoding {e}, which cannot be decoded here (gzip and deflate can)"
+                )));
+            }
             // Resuming a content-encoded body by byte offset would splice two encodings.
             resumable = encoding.is_none() && !decoded;
             let mut skip = 0u64;
@@ -205,6 +214,7 @@ where
                     if start != Some(written) {
                         // Never splice at the wrong place: start again from byte 0.
                         resumable = false;
+                        wrong_offset = true;
                         let got = start.map_or_else(|| "none".to_string(), |s| s.to_string());
                         return Err(Error::decode(format!(
                             "the server resumed at the wrong offset (asked for byte {written}, \
@@ -309,7 +319,7 @@ where
                 r.hashes = std::mem::take(&mut hasher).finish();
                 return Ok(r);
             }
-            Err(e) if e.kind() == crate::ErrorKind::Decode && !resumable => {
+            Err(e) if std::mem::take(&mut wrong_offset) => {
                 // A wrong Content-Range: restart without counting an attempt against the policy
                 // more than once.
                 if attempt > policy.retries {

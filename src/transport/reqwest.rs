@@ -128,22 +128,25 @@ impl Transport for ReqwestTransport {
             let response = builder.send().await.map_err(|e| classify(&e))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let gzip = headers
+            // Decoded here as fetch decodes: gzip and deflate. Any other encoding is passed
+            // through as it is, without `Decoded`, for the caller to refuse.
+            let encoding = headers
                 .get(http::header::CONTENT_ENCODING)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|e| {
-                    matches!(e.trim().to_ascii_lowercase().as_str(), "gzip" | "x-gzip")
+                .and_then(|e| match e.trim().to_ascii_lowercase().as_str() {
+                    "gzip" | "x-gzip" => Some(Encoding::Gzip),
+                    "deflate" => Some(Encoding::Deflate),
+                    _ => None,
                 });
             let stream = response.bytes_stream().map_err(|e| classify(&e));
-            let body = if gzip {
-                ResponseBody::from_stream(gunzip(Box::pin(stream)))
-            } else {
-                ResponseBody::from_stream(stream)
+            let body = match encoding {
+                Some(encoding) => ResponseBody::from_stream(decode(Box::pin(stream), encoding)),
+                None => ResponseBody::from_stream(stream),
             };
             let mut out = http::Response::new(body);
             *out.status_mut() = status;
             *out.headers_mut() = headers;
-            if gzip {
+            if encoding.is_some() {
                 out.extensions_mut().insert(super::Decoded);
             }
             Ok(out)
@@ -154,28 +157,64 @@ impl Transport for ReqwestTransport {
 type ByteStream =
     std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, TransportError>> + Send>>;
 
-/// Decodes a gzip body chunk by chunk, as fetch does, checking the trailer at the end.
-fn gunzip(
+/// A `Content-Encoding` this transport decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Gzip,
+    /// HTTP's "deflate": the zlib format.
+    Deflate,
+}
+
+/// A decoder writing into a buffer that is drained after every chunk.
+enum Decoder {
+    Gzip(flate2::write::GzDecoder<Vec<u8>>),
+    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
+}
+
+impl Decoder {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<Vec<u8>> {
+        use std::io::Write;
+        match self {
+            Decoder::Gzip(d) => d.write_all(chunk).map(|()| std::mem::take(d.get_mut())),
+            Decoder::Deflate(d) => d.write_all(chunk).map(|()| std::mem::take(d.get_mut())),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Decoder::Gzip(d) => d.finish(),
+            Decoder::Deflate(d) => d.finish(),
+        }
+    }
+}
+
+/// Decodes a body chunk by chunk, as fetch does, checking its end (gzip's trailer).
+fn decode(
     stream: ByteStream,
+    encoding: Encoding,
 ) -> impl futures_util::Stream<Item = Result<Bytes, TransportError>> + Send {
-    use std::io::Write;
-    let bad = |e: std::io::Error| {
-        TransportError::new(TransportErrorKind::Network, format!("bad gzip body: {e}"))
+    let bad = move |e: std::io::Error| {
+        let name = match encoding {
+            Encoding::Gzip => "gzip",
+            Encoding::Deflate => "deflate",
+        };
+        TransportError::new(TransportErrorKind::Network, format!("bad {name} body: {e}"))
     };
-    let decoder = flate2::write::GzDecoder::new(Vec::new());
+    let decoder = match encoding {
+        Encoding::Gzip => Decoder::Gzip(flate2::write::GzDecoder::new(Vec::new())),
+        Encoding::Deflate => Decoder::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
+    };
     futures_util::stream::unfold(Some((stream, decoder)), move |state| async move {
         let (mut stream, mut decoder) = state?;
         loop {
             match stream.next().await {
-                Some(Ok(chunk)) => {
-                    if let Err(e) = decoder.write_all(&chunk) {
-                        return Some((Err(bad(e)), None));
-                    }
-                    let out = std::mem::take(decoder.get_mut());
-                    if !out.is_empty() {
+                Some(Ok(chunk)) => match decoder.write(&chunk) {
+                    Err(e) => return Some((Err(bad(e)), None)),
+                    Ok(out) if !out.is_empty() => {
                         return Some((Ok(Bytes::from(out)), Some((stream, decoder))));
                     }
-                }
+                    Ok(_) => {}
+                },
                 Some(Err(e)) => return Some((Err(e), None)),
                 None => {
                     return match decoder.finish() {
