@@ -19,7 +19,7 @@
 //! * `POST /__devserver/faults` (a [`Fault`] as JSON), `GET` lists, `DELETE` clears;
 //! * `GET /__devserver/requests[?pathPrefix=...]` (array of [`RequestRecord`]), `DELETE` clears;
 //! * `POST /__devserver/objects` puts a finished object (`{name, projectId?, data: <base64>,
-//!   contentType?, contentEncoding?: "gzip" | "identity"}`, see [`DevServer::put_object`]);
+//!   contentType?, contentEncoding?}`, see [`DevServer::put_object`] and [`ObjectSeed`]);
 //!   `GET /__devserver/objects?name=<name>` answers a [`StoredObject`] (404 if absent).
 //!
 //! ```no_run
@@ -111,7 +111,7 @@ pub struct ObjectSeed {
     pub project_id: String,
     /// The object's bytes (its hashes are computed over these).
     pub data: Vec<u8>,
-    /// `Content-Type` served with the blob.
+    /// `Content-Type` served with the blob; empty for none.
     pub content_type: String,
     /// `Content-Encoding` of the stored blob, served verbatim: `None` or `identity` (bytes as
     /// they are), `gzip` or `deflate` (the blob is that encoding of `data`), or any other label

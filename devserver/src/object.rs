@@ -188,7 +188,9 @@ pub(crate) async fn put_finished(
             None => std::borrow::Cow::Borrowed(data),
         },
     };
-    crate::storage::store_bytes(state, &key, &stored, Some(content_type), content_encoding).await?;
+    // An empty content type: the blob is served without one.
+    let served_type = Some(content_type).filter(|t| !t.is_empty());
+    crate::storage::store_bytes(state, &key, &stored, served_type, content_encoding).await?;
     let (sha256, sha512) = crate::util::sha_hexes(data);
     let hashes = BTreeMap::from([
         ("sha256".to_string(), sha256),

@@ -768,6 +768,22 @@ function build(tc, env) {
       assert.equal((await blobLog(key, 'GET')).length, 3, 'not retried');
     }],
 
+    ['D2: a blob served without Content-Type downloads as application/binary, in both download() and downloadStream()', async () => {
+      const name = fresh('d2');
+      const d = data(20000, 2);
+      await admin('POST', 'objects', { name, projectId, data: b64(d), contentType: '' });
+      const start = await object.startDownload(name, { acceptDownloadMethods: { getUrl: true } });
+      const raw = await fetch(start.url);
+      assert.equal(raw.headers.get('content-type'), null, 'setup: storage sends no Content-Type');
+      await raw.arrayBuffer();
+      const { contentType, bytes } = await downloadBytes(name);
+      assert.equal(contentType, 'application/binary');
+      sameBytes(bytes, d, 'download()');
+      const { stream, result } = tc.downloadStream({ name, object });
+      sameBytes(await readStream(stream), d, 'downloadStream()');
+      assert.equal((await result).contentType, 'application/binary');
+    }],
+
     ['D7: expected hashes {sha256} only verify; {md5} only and {} fail with "No acceptable hash algorithm found"', async () => {
       const name = fresh('d7');
       const d = data(500, 7);
