@@ -109,10 +109,13 @@ export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, 
         chunk = chunk.subarray(n);
         if (chunk.length === 0) continue;
       }
-      try {
-        await writer.ready;
-      } catch (e) {
-        sinkError ??= e;
+      // (waiting only under backpressure: an await per chunk costs a turn of the event loop)
+      if (!(writer.desiredSize > 0)) {
+        try {
+          await writer.ready;
+        } catch (e) {
+          sinkError ??= e;
+        }
       }
       if (sinkError !== undefined) return { ...fail(sinkError), sink: true };
       hashers.update(chunk);
