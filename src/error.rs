@@ -61,6 +61,9 @@ struct Inner {
     sent: bool,
     reason: Option<String>,
     request_id: Option<String>,
+    /// Raised by a caller-supplied implementation of a transfer seam (a JS client's method),
+    /// which keeps the original.
+    external: bool,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -79,6 +82,7 @@ impl Error {
                 sent: false,
                 reason: None,
                 request_id: None,
+                external: false,
                 source: None,
             }),
         }
@@ -101,6 +105,22 @@ impl Error {
         let mut e = Self::new(ErrorKind::Integrity, message.into());
         e.inner.sent = true;
         e
+    }
+
+    /// The failure of a call made through a caller-supplied seam, whose own error value is kept
+    /// by the seam (the JS package rejects with it unchanged).
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn external(message: impl Into<String>) -> Self {
+        let mut e = Self::new(ErrorKind::Decode, message.into());
+        e.inner.external = true;
+        e.inner.sent = true;
+        e
+    }
+
+    /// Whether this error stands for a caller-supplied seam's own error.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    pub(crate) fn is_external(&self) -> bool {
+        self.inner.external
     }
 
     /// An [`ErrorKind::Artifact`] error with a code such as `ArtifactError`.
@@ -162,6 +182,24 @@ impl Error {
         e.inner.body = Some(body);
         e.inner.sent = true;
         e
+    }
+
+    /// An HTTP error from a storage server (a presigned or artifact URL, not a Taskcluster
+    /// service): "Request failed with status code 403 (Forbidden): PUT https://host/path", with
+    /// the code `ERR_NON_2XX_3XX_RESPONSE` (as the official client's HTTP library) unless the
+    /// body is JSON with a `code`. `url` must already be without its query.
+    pub(crate) fn storage(status: u16, body: &[u8], method: &str, url: &str) -> Self {
+        let mut e = Self::http(status, body);
+        let reason = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Unknown Status");
+        e.inner.message =
+            format!("Request failed with status code {status} ({reason}): {method} {url}");
+        if e.inner.code.as_deref() == Some("UnknownError") {
+            e.inner.code = Some("ERR_NON_2XX_3XX_RESPONSE".to_string());
+        }
+        e.with_request(method, url)
     }
 
     /// Attaches the underlying cause.

@@ -44,8 +44,17 @@ fn fault(v: Value) -> Fault {
     serde_json::from_value(v).unwrap()
 }
 
+/// Transfer options with the fast test retry policy (the default is the official one).
+fn fast() -> DownloadOptions {
+    DownloadOptions {
+        retry: Some(FAST),
+        ..Default::default()
+    }
+}
+
 fn options(name: &str, data_len: usize) -> UploadOptions {
     UploadOptions {
+        retry: Some(FAST),
         project_id: "proj".into(),
         name: name.into(),
         expires: from_now_json("1 day").unwrap(),
@@ -85,7 +94,7 @@ async fn download_vec(
     name: &str,
 ) -> taskcluster_wasm::Result<(Vec<u8>, objects::DownloadResult)> {
     let mut sink = VecSink::default();
-    let r = objects::download(object, name, &mut sink, &DownloadOptions::default()).await?;
+    let r = objects::download(object, name, &mut sink, &fast()).await?;
     Ok((sink.0, r))
 }
 
@@ -412,7 +421,7 @@ async fn d9_truncated_body_resumes_with_range() {
         progress: Some(Arc::new(move |done, total| {
             progress.lock().unwrap().push((done, total))
         })),
-        ..Default::default()
+        ..fast()
     };
     let r = objects::download(&object, &name, &mut sink, &opts)
         .await
@@ -514,6 +523,7 @@ async fn a1_to_a4_artifacts_of_every_type() {
         task_id: task.into(),
         run_id: run,
         name: name.into(),
+        download: fast(),
         ..Default::default()
     };
     // A1: s3, by run and latest, with a retried 500.
@@ -604,7 +614,7 @@ async fn files_as_source_and_sink() {
     .unwrap();
     let out = dir.join("out.bin");
     let mut sink = taskcluster_wasm::platform::FileSink::new(&out);
-    objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+    objects::download(&object, &name, &mut sink, &fast())
         .await
         .unwrap();
     sink.finish().await.unwrap();
@@ -637,14 +647,9 @@ async fn d2_d7_d14_scripted_downloads() {
     start_download_reply(&fake, json!({"sha256": sha256}));
     fake.reply(200, &[], hello.clone());
     let mut sink = VecSink::default();
-    let r = objects::download(
-        &scripted(&fake),
-        "x",
-        &mut sink,
-        &DownloadOptions::default(),
-    )
-    .await
-    .unwrap();
+    let r = objects::download(&scripted(&fake), "x", &mut sink, &fast())
+        .await
+        .unwrap();
     assert_eq!(r.content_type, "application/binary");
     assert_eq!(sink.0, hello.to_vec());
     let reqs = fake.requests();
@@ -661,14 +666,9 @@ async fn d2_d7_d14_scripted_downloads() {
         let fake = RecordingTransport::new();
         start_download_reply(&fake, hashes);
         fake.reply(200, &[("content-type", "text/plain")], hello.clone());
-        let err = objects::download(
-            &scripted(&fake),
-            "x",
-            &mut VecSink::default(),
-            &DownloadOptions::default(),
-        )
-        .await
-        .unwrap_err();
+        let err = objects::download(&scripted(&fake), "x", &mut VecSink::default(), &fast())
+            .await
+            .unwrap_err();
         assert!(
             err.message().contains("No acceptable hash algorithm"),
             "{err}"
@@ -682,14 +682,9 @@ async fn d2_d7_d14_scripted_downloads() {
         &[("location", "https://elsewhere.example.com/")],
         Bytes::new(),
     );
-    let err = objects::download(
-        &scripted(&fake),
-        "x",
-        &mut VecSink::default(),
-        &DownloadOptions::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = objects::download(&scripted(&fake), "x", &mut VecSink::default(), &fast())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(302));
     assert_eq!(
         fake.requests().len(),
@@ -1114,7 +1109,7 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
         s.clear_requests();
         s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "truncate", "bytes": cut}})));
         let mut sink = RecordingSink::default();
-        objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+        objects::download(&object, &name, &mut sink, &fast())
             .await
             .unwrap();
         assert_eq!(sink.bytes, d.to_vec(), "{encoding} after a drop");
@@ -1142,7 +1137,7 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
     .unwrap();
     s.clear_requests();
     let mut sink = RecordingSink::default();
-    let err = objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+    let err = objects::download(&object, &name, &mut sink, &fast())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
@@ -1180,7 +1175,7 @@ async fn d10_range_ignored_is_skipped_and_a_wrong_content_range_is_never_spliced
     s.add_fault(drop_at_n());
     s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "ignoreRange"}})));
     let mut sink = RecordingSink::default();
-    let r = objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+    let r = objects::download(&object, &name, &mut sink, &fast())
         .await
         .unwrap();
     assert_eq!(sink.bytes, d.to_vec(), "output exact");
@@ -1198,8 +1193,7 @@ async fn d10_range_ignored_is_skipped_and_a_wrong_content_range_is_never_spliced
         s.add_fault(drop_at_n());
         s.add_fault(fault(json!({"method": "GET", "pathPrefix": "/__storage/", "times": 1, "action": {"kind": "wrongContentRange", "start": wrong}})));
         let mut sink = RecordingSink::default();
-        let result =
-            objects::download(&object, &name, &mut sink, &DownloadOptions::default()).await;
+        let result = objects::download(&object, &name, &mut sink, &fast()).await;
         let gets = storage_gets(&s);
         assert_eq!(gets[..2], [(None, 200), (range.clone(), 206)], "{wrong}");
         match result {
@@ -1339,7 +1333,7 @@ async fn d12_throttled_storage_and_a_slow_consumer_keep_memory_bounded() {
         mismatch: None,
     };
     let memory = PeakMemory::start();
-    let r = objects::download(&object, &name, &mut sink, &DownloadOptions::default())
+    let r = objects::download(&object, &name, &mut sink, &fast())
         .await
         .unwrap();
     let growth = memory.growth();
@@ -1425,6 +1419,7 @@ async fn a5_artifact_content_errors_and_retries() {
         task_id: task.into(),
         run_id: Some(0),
         name: "public/hello.txt".into(),
+        download: fast(),
         ..Default::default()
     };
     let content = format!("/api/queue/v1/task/{task}/runs/0/artifact-content/");

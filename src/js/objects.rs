@@ -1,27 +1,216 @@
 //! Objects in JS: sources from `streamFactory` (Uint8Array, ArrayBuffer, Blob/File,
 //! ReadableStream), sinks into `WritableStream`s, and the exported upload/download functions.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array, JSON};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{get, get_string, number_field};
-use super::{input_error, to_js_error, JsClient, JsResult};
+use super::convert::{credentials_to_js, get, get_string, number_field, number_to_string};
+use super::{input_error, to_js_error, JsResult};
 use crate::objects::{
-    self, ArtifactOptions, DownloadOptions, Hashes, HostPipe, HostPiped, Progress, Sink, Source,
-    SourceStream, UploadOptions,
+    self, ArtifactCalls, ArtifactOptions, DownloadOptions, Hashes, HostPipe, HostPiped,
+    ObjectCalls, Progress, Sink, Source, SourceStream, TransferHost, UploadOptions,
 };
 use crate::platform::BoxFuture;
 use crate::transport::{Body, BodyError, JsBody, JsResponseBody};
-use crate::{Error, Object as ObjectService, Queue, Result, RetryPolicy};
+use crate::{Credentials, Error, Result, RetryPolicy};
 
 const CHUNK: u32 = 1 << 20;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Whatever the caller passed as `object`: any value with the object service's methods
+    /// (a client of this package, a subclass, a wrapper, a mock, a `fake` client).
+    type ObjectLike;
+    #[wasm_bindgen(method, structural, catch, js_name = createUpload)]
+    fn create_upload(this: &ObjectLike, name: &str, request: &JsValue) -> JsResult<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = finishUpload)]
+    fn finish_upload(this: &ObjectLike, name: &str, request: &JsValue) -> JsResult<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = startDownload)]
+    fn start_download(this: &ObjectLike, name: &str, request: &JsValue) -> JsResult<JsValue>;
+
+    /// Whatever the caller passed as `queue`, likewise.
+    type QueueLike;
+    #[wasm_bindgen(method, structural, catch)]
+    fn artifact(this: &QueueLike, task_id: &str, run_id: &JsValue, name: &str)
+        -> JsResult<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = latestArtifact)]
+    fn latest_artifact(this: &QueueLike, task_id: &str, name: &str) -> JsResult<JsValue>;
+}
+
+/// Where a JS method's own rejection is kept, so that the transfer fails with that very value
+/// (its class, fields and stack), as the official client's would.
+#[derive(Default, Clone)]
+struct Rejection(Rc<RefCell<Option<JsValue>>>);
+
+impl Rejection {
+    /// Settles what a JS method returned (a promise, or a plain value from a synchronous fake).
+    async fn settle(&self, what: &str, called: JsResult<JsValue>) -> Result<JsValue> {
+        let outcome = match called {
+            Ok(v) => settle(v).await,
+            Err(e) => Err(e),
+        };
+        outcome.map_err(|e| {
+            let message = Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{what} failed"));
+            *self.0.borrow_mut() = Some(e);
+            Error::external(message)
+        })
+    }
+
+    /// The JS value to reject with: the method's own rejection when that is what ended the
+    /// transfer, else the crate's error as a JS `Error`.
+    fn error(&self, e: &Error) -> JsValue {
+        match self.0.borrow_mut().take() {
+            Some(original) if e.is_external() => original,
+            _ => to_js_error(e),
+        }
+    }
+}
+
+fn to_js(v: &Value) -> Result<JsValue> {
+    JSON::parse(&v.to_string()).map_err(|_| Error::invalid_input("cannot pass a request to JS"))
+}
+
+fn from_js(v: &JsValue, what: &str) -> Result<Value> {
+    if v.is_undefined() {
+        return Ok(Value::Null);
+    }
+    let text = JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::decode(format!("{what} did not resolve to JSON")))?;
+    serde_json::from_str(&text)
+        .map_err(|_| Error::decode(format!("{what} did not resolve to JSON")))
+}
+
+/// The caller's `object`, called through its public methods.
+struct JsObjectCalls {
+    object: ObjectLike,
+    /// `expires` as the caller gave it (a `Date` or a string), passed on unchanged.
+    expires: JsValue,
+    rejection: Rejection,
+}
+
+impl TransferHost for JsObjectCalls {}
+
+impl ObjectCalls for JsObjectCalls {
+    fn create_upload<'a>(
+        &'a self,
+        name: &'a str,
+        request: &'a Value,
+    ) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(async move {
+            let req = to_js(request)?;
+            if !self.expires.is_undefined() {
+                let _ = Reflect::set(&req, &"expires".into(), &self.expires);
+            }
+            let r = self
+                .rejection
+                .settle("object.createUpload", self.object.create_upload(name, &req))
+                .await?;
+            from_js(&r, "object.createUpload")
+        })
+    }
+    fn finish_upload<'a>(&'a self, name: &'a str, request: &'a Value) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let req = to_js(request)?;
+            self.rejection
+                .settle("object.finishUpload", self.object.finish_upload(name, &req))
+                .await?;
+            Ok(())
+        })
+    }
+    fn start_download<'a>(
+        &'a self,
+        name: &'a str,
+        request: &'a Value,
+    ) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(async move {
+            let req = to_js(request)?;
+            let r = self
+                .rejection
+                .settle(
+                    "object.startDownload",
+                    self.object.start_download(name, &req),
+                )
+                .await?;
+            from_js(&r, "object.startDownload")
+        })
+    }
+}
+
+/// The caller's `queue`, called through its public methods.
+struct JsQueueCalls {
+    queue: QueueLike,
+    /// `runId` as the caller gave it, passed on unchanged.
+    run_id: JsValue,
+    /// `(credentials) => Object client` for `object` artifacts.
+    object_for: Function,
+    rejection: Rejection,
+}
+
+impl TransferHost for JsQueueCalls {}
+
+impl ArtifactCalls for JsQueueCalls {
+    fn artifact<'a>(
+        &'a self,
+        task_id: &'a str,
+        _run_id: u32,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(async move {
+            let r = self
+                .rejection
+                .settle(
+                    "queue.artifact",
+                    self.queue.artifact(task_id, &self.run_id, name),
+                )
+                .await?;
+            from_js(&r, "queue.artifact")
+        })
+    }
+    fn latest_artifact<'a>(
+        &'a self,
+        task_id: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Value>> {
+        Box::pin(async move {
+            let r = self
+                .rejection
+                .settle(
+                    "queue.latestArtifact",
+                    self.queue.latest_artifact(task_id, name),
+                )
+                .await?;
+            from_js(&r, "queue.latestArtifact")
+        })
+    }
+    fn object_with(&self, credentials: Credentials) -> Result<Box<dyn ObjectCalls>> {
+        let creds = credentials_to_js(&credentials)
+            .map_err(|e| js_err("cannot pass the artifact's credentials", e))?;
+        let object = self
+            .object_for
+            .call1(&JsValue::NULL, &creds)
+            .map_err(|e| js_err("cannot make an Object client for the artifact", e))?;
+        Ok(Box::new(JsObjectCalls {
+            object: object.unchecked_into(),
+            expires: JsValue::UNDEFINED,
+            rejection: self.rejection.clone(),
+        }))
+    }
+}
 
 async fn settle(v: JsValue) -> std::result::Result<JsValue, JsValue> {
     match v.dyn_into::<Promise>() {
@@ -194,7 +383,11 @@ impl JsSink {
 
     /// Closes the output after a verified download, aborts it after a failure, and gives the
     /// promise's value.
-    async fn settle(&mut self, result: Result<objects::DownloadResult>) -> JsResult<JsValue> {
+    async fn settle(
+        &mut self,
+        result: Result<objects::DownloadResult>,
+        rejection: &Rejection,
+    ) -> JsResult<JsValue> {
         match result {
             Ok(r) => {
                 // A zero-byte object writes no chunk: the output is still opened, then closed.
@@ -205,7 +398,7 @@ impl JsSink {
                 result_js(&r)
             }
             Err(e) => {
-                let err = to_js_error(&e);
+                let err = rejection.error(&e);
                 self.finish(Some(&err)).await;
                 Err(err)
             }
@@ -329,16 +522,38 @@ fn progress_of(f: &JsValue) -> Option<Progress> {
     }))
 }
 
-fn retry_of(options: &JsValue, base: &RetryPolicy) -> JsResult<RetryPolicy> {
-    let mut p = *base;
+/// A duration option in milliseconds: a finite number ≥ 0 (a larger one than the host's timers
+/// take waits in steps; nothing panics).
+fn ms_option(options: &JsValue, name: &str) -> JsResult<Option<Duration>> {
+    match number_field(options, name)? {
+        None => Ok(None),
+        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_millis(n as u64))),
+        Some(n) => Err(input_error(format!(
+            "options.{name} must be a finite number of milliseconds ≥ 0, got {}",
+            number_to_string(n)
+        ))),
+    }
+}
+
+/// The transfer's retries: the official client's defaults (5 retries, delayFactor 100,
+/// randomizationFactor 0.25, maxDelay 30 s), whatever the API client's settings, unless the
+/// transfer's own options say otherwise.
+fn retry_of(options: &JsValue) -> JsResult<RetryPolicy> {
+    let mut p = RetryPolicy::default();
     if let Some(n) = number_field(options, "retries")? {
-        p.retries = n.max(0.0) as u32;
+        if !(n >= 0.0 && n.fract() == 0.0) {
+            return Err(input_error(format!(
+                "options.retries must be a whole number ≥ 0, got {}",
+                number_to_string(n)
+            )));
+        }
+        p.retries = n as u32;
     }
-    if let Some(n) = number_field(options, "delayFactor")? {
-        p.delay_factor = Duration::from_secs_f64(n.max(0.0) / 1000.0);
+    if let Some(d) = ms_option(options, "delayFactor")? {
+        p.delay_factor = d;
     }
-    if let Some(n) = number_field(options, "maxDelay")? {
-        p.max_delay = Duration::from_secs_f64(n.max(0.0) / 1000.0);
+    if let Some(d) = ms_option(options, "maxDelay")? {
+        p.max_delay = d;
     }
     if let Some(n) = number_field(options, "randomizationFactor")? {
         p.randomization_factor = n;
@@ -354,21 +569,22 @@ fn hashes_js(h: &Hashes) -> JsResult<JsValue> {
     Ok(o.into())
 }
 
-fn client_of(v: &JsClient) -> crate::Client {
-    v.client.clone()
-}
-
-/// `upload(...)`: resolves to `{uploadId, hashes}`.
+/// `upload(...)`: resolves to `{uploadId, hashes}`. `object` is called through its
+/// `createUpload` and `finishUpload` methods.
 #[wasm_bindgen(js_name = objectUpload)]
-pub fn object_upload(object: &JsClient, options: JsValue, factory: Function) -> JsResult<Promise> {
-    let client = client_of(object);
+pub fn object_upload(object: JsValue, options: JsValue, factory: Function) -> JsResult<Promise> {
     let need = |k: &str| -> JsResult<String> {
         get_string(&options, k)?
             .ok_or_else(|| input_error(format!("upload: options.{k} is required")))
     };
-    let expires = match get(&options, "expires") {
+    let original_expires = get(&options, "expires");
+    let expires = match &original_expires {
         Some(v) if v.is_instance_of::<js_sys::Date>() => {
-            String::from(v.unchecked_into::<js_sys::Date>().to_iso_string())
+            let d = v.unchecked_ref::<js_sys::Date>();
+            if d.get_time().is_nan() {
+                return Err(input_error("upload: options.expires is an invalid Date"));
+            }
+            String::from(d.to_iso_string())
         }
         Some(v) => v
             .as_string()
@@ -376,7 +592,7 @@ pub fn object_upload(object: &JsClient, options: JsValue, factory: Function) -> 
         None => return Err(input_error("upload: options.expires is required")),
     };
     let content_length = number_field(&options, "contentLength")?
-        .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= 9007199254740991.0)
         .ok_or_else(|| {
             input_error("upload: options.contentLength must be a whole number of bytes")
         })?;
@@ -388,21 +604,24 @@ pub fn object_upload(object: &JsClient, options: JsValue, factory: Function) -> 
         content_type: get_string(&options, "contentType")?
             .unwrap_or_else(|| "application/octet-stream".into()),
         content_length: content_length as u64,
-        retry: Some(retry_of(&options, client.retry_policy())?),
+        retry: Some(retry_of(&options)?),
+        timeout: ms_option(&options, "timeout")?,
+        idle_timeout: ms_option(&options, "idleTimeout")?,
         progress: get(&options, "onProgress").and_then(|f| progress_of(&f)),
     };
+    let calls = JsObjectCalls {
+        object: object.unchecked_into(),
+        expires: original_expires.unwrap_or(JsValue::UNDEFINED),
+        rejection: Rejection::default(),
+    };
     Ok(wasm_bindgen_futures::future_to_promise(async move {
-        let object = ObjectService::new(client);
-        let r = objects::upload(
-            &object,
-            &opts,
-            &JsSource {
-                factory,
-                pending: Default::default(),
-            },
-        )
-        .await
-        .map_err(|e| to_js_error(&e))?;
+        let source = JsSource {
+            factory,
+            pending: Default::default(),
+        };
+        let r = objects::upload(&calls, &opts, &source)
+            .await
+            .map_err(|e| calls.rejection.error(&e))?;
         let o = Object::new();
         Reflect::set(&o, &"uploadId".into(), &r.upload_id.as_str().into())?;
         Reflect::set(&o, &"hashes".into(), &hashes_js(&r.hashes)?)?;
@@ -410,11 +629,12 @@ pub fn object_upload(object: &JsClient, options: JsValue, factory: Function) -> 
     }))
 }
 
-fn download_options(options: &JsValue, client: &crate::Client) -> JsResult<DownloadOptions> {
+fn download_options(options: &JsValue) -> JsResult<DownloadOptions> {
     Ok(DownloadOptions {
-        retry: Some(retry_of(options, client.retry_policy())?),
+        retry: Some(retry_of(options)?),
         progress: get(options, "onProgress").and_then(|f| progress_of(&f)),
-        idle_timeout: None,
+        timeout: ms_option(options, "timeout")?,
+        idle_timeout: ms_option(options, "idleTimeout")?,
     })
 }
 
@@ -427,44 +647,47 @@ fn result_js(r: &objects::DownloadResult) -> JsResult<JsValue> {
 }
 
 /// `download(...)`: resolves to `{contentType, hashes, length}` once the data is verified; the
-/// output stream is closed only then, and aborted on any failure.
+/// output stream is closed only then, and aborted on any failure. `object` is called through
+/// its `startDownload` method.
 #[wasm_bindgen(js_name = objectDownload)]
-pub fn object_download(
-    object: &JsClient,
-    options: JsValue,
-    factory: Function,
-) -> JsResult<Promise> {
-    let client = client_of(object);
+pub fn object_download(object: JsValue, options: JsValue, factory: Function) -> JsResult<Promise> {
     let name = get_string(&options, "name")?
         .ok_or_else(|| input_error("download: options.name is required"))?;
-    let opts = download_options(&options, &client)?;
+    let opts = download_options(&options)?;
     let on_progress = get(&options, "onProgress").unwrap_or(JsValue::UNDEFINED);
+    let calls = JsObjectCalls {
+        object: object.unchecked_into(),
+        expires: JsValue::UNDEFINED,
+        rejection: Rejection::default(),
+    };
     Ok(wasm_bindgen_futures::future_to_promise(async move {
-        let object = ObjectService::new(client);
         let mut sink = JsSink {
             factory,
             writer: None,
             on_progress,
         };
-        let r = objects::download(&object, &name, &mut sink, &opts).await;
-        sink.settle(r).await
+        let r = objects::download(&calls, &name, &mut sink, &opts).await;
+        sink.settle(r, &calls.rejection).await
     }))
 }
 
-/// `downloadArtifact(...)` (and the managed form, which refuses `reference` artifacts).
+/// `downloadArtifact(...)` (and the managed form, which refuses `reference` artifacts). `queue`
+/// is called through its `artifact` / `latestArtifact` methods; `object_for(credentials)` gives
+/// the Object client for an `object` artifact.
 #[wasm_bindgen(js_name = artifactDownload)]
 pub fn artifact_download(
-    queue: &JsClient,
+    queue: JsValue,
     options: JsValue,
     factory: Function,
     allow_reference: bool,
+    object_for: Function,
 ) -> JsResult<Promise> {
-    let client = client_of(queue);
     let task_id = get_string(&options, "taskId")?
         .ok_or_else(|| input_error("downloadArtifact: options.taskId is required"))?;
     let name = get_string(&options, "name")?
         .ok_or_else(|| input_error("downloadArtifact: options.name is required"))?;
-    let run_id = match get(&options, "runId") {
+    let run_js = get(&options, "runId");
+    let run_id = match &run_js {
         None => None,
         Some(v) => Some(
             v.as_f64()
@@ -474,7 +697,7 @@ pub fn artifact_download(
                         .and_then(|s| s.parse::<u32>().ok())
                         .map(f64::from)
                 })
-                .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0 && *n <= f64::from(u32::MAX))
                 .ok_or_else(|| {
                     input_error("downloadArtifact: options.runId must be a whole number")
                 })? as u32,
@@ -485,17 +708,22 @@ pub fn artifact_download(
         run_id,
         name,
         allow_reference,
-        download: download_options(&options, &client)?,
+        download: download_options(&options)?,
     };
     let on_progress = get(&options, "onProgress").unwrap_or(JsValue::UNDEFINED);
+    let calls = JsQueueCalls {
+        queue: queue.unchecked_into(),
+        run_id: run_js.unwrap_or(JsValue::UNDEFINED),
+        object_for,
+        rejection: Rejection::default(),
+    };
     Ok(wasm_bindgen_futures::future_to_promise(async move {
-        let queue = Queue::new(client);
         let mut sink = JsSink {
             factory,
             writer: None,
             on_progress,
         };
-        let r = objects::download_artifact(&queue, &opts, &mut sink).await;
-        sink.settle(r).await
+        let r = objects::download_artifact(&calls, &opts, &mut sink).await;
+        sink.settle(r, &calls.rejection).await
     }))
 }

@@ -2,10 +2,11 @@
 
 use serde_json::Value;
 
-use super::download::{transfer, verify, Target};
+use super::calls::ArtifactCalls;
+use super::download::{transfer, Target};
 use super::io::Sink;
 use super::{DownloadOptions, DownloadResult};
-use crate::{Client, Credentials, Error, Object, Queue, Result};
+use crate::{Credentials, Error, Result};
 
 /// Which artifact to download.
 #[derive(Debug, Clone, Default)]
@@ -29,15 +30,16 @@ const MAX_LINKS: usize = 10;
 /// Downloads an artifact into `sink`: `s3` and `reference` (when allowed) by URL, `object`
 /// through the object service with the artifact's credentials (verifying hashes), `link` by
 /// following it; an `error` artifact gives an error with its reason and message.
+///
+/// `queue` makes the queue calls: a [`Queue`](crate::Queue), or any [`ArtifactCalls`].
 pub async fn download_artifact(
-    queue: &Queue,
+    queue: &dyn ArtifactCalls,
     opts: &ArtifactOptions,
     sink: &mut dyn Sink,
 ) -> Result<DownloadResult> {
     let mut name = opts.name.clone();
     for _ in 0..=MAX_LINKS {
-        let run = opts.run_id.map(|r| r.to_string());
-        let artifact: Value = match &run {
+        let artifact: Value = match opts.run_id {
             Some(run) => queue.artifact(&opts.task_id, run, &name).await?,
             None => queue.latest_artifact(&opts.task_id, &name).await?,
         };
@@ -60,7 +62,7 @@ pub async fn download_artifact(
                     expected: None,
                 };
                 let none: Option<&fn() -> std::future::Ready<Result<Target>>> = None;
-                return transfer(queue.as_client(), &mut target, sink, &opts.download, none).await;
+                return transfer(queue, &mut target, sink, &opts.download, none).await;
             }
             "object" => {
                 let c = &artifact["credentials"];
@@ -80,15 +82,8 @@ pub async fn download_artifact(
                 let object_name = artifact["name"]
                     .as_str()
                     .ok_or_else(|| Error::decode("the object artifact has no name"))?;
-                let client: Client = queue
-                    .as_client()
-                    .to_builder()
-                    .credentials(creds)
-                    .authorized_scopes(None::<Vec<String>>)
-                    .build()?;
-                let object = Object::new(client);
-                let result = super::download(&object, object_name, sink, &opts.download).await?;
-                return Ok(result);
+                let object = queue.object_with(creds)?;
+                return super::download(object.as_ref(), object_name, sink, &opts.download).await;
             }
             "error" => {
                 let message = artifact["message"]
@@ -114,7 +109,6 @@ pub async fn download_artifact(
             }
         }
     }
-    let _ = verify;
     Err(Error::artifact(
         "ArtifactLinkTooDeep",
         &format!("more than {MAX_LINKS} links to follow"),

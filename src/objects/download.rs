@@ -6,21 +6,26 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
+use super::calls::{ObjectCalls, TransferHost};
 use super::io::{HostPipe, Sink};
+use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress};
 use crate::transport::{Decoded, HttpRequest};
 use crate::util::time::Timestamp;
-use crate::{Client, Error, Object, Result, RetryPolicy};
+use crate::{Error, Result, RetryPolicy};
 
 /// How to download.
 #[derive(Clone, Default)]
 pub struct DownloadOptions {
-    /// Retries of the data transfer (API calls follow the client's policy); default: the
-    /// client's policy.
+    /// Retries of the data transfer (the GET from storage). API calls follow their own
+    /// client's policy; this one is independent of it. Default: [`RetryPolicy::default`], the
+    /// official client's transfer defaults.
     pub retry: Option<RetryPolicy>,
     /// Called with bytes received and the total, when known.
     pub progress: Option<Progress>,
-    /// How long the transfer may stall before the attempt is abandoned (default 60 s).
+    /// How long the storage server may take to send the response headers (default 30 s).
+    pub timeout: Option<Duration>,
+    /// How long the body may stall before the attempt is abandoned (default 60 s).
     pub idle_timeout: Option<Duration>,
 }
 
@@ -28,6 +33,7 @@ impl std::fmt::Debug for DownloadOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DownloadOptions")
             .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
             .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
@@ -53,17 +59,19 @@ pub(crate) struct Target {
 
 /// Downloads an object into `sink`, verifying its hashes before returning. See the
 /// [module docs](super).
+///
+/// `object` makes the object-service calls: an [`Object`](crate::Object), or any
+/// [`ObjectCalls`]. The data comes through its [`transport`](TransferHost::transport).
 pub async fn download(
-    object: &Object,
+    object: &dyn ObjectCalls,
     name: &str,
     sink: &mut dyn Sink,
     opts: &DownloadOptions,
 ) -> Result<DownloadResult> {
     super::upload::check_name(name)?;
     let start = || async move {
-        let r: Value = object
-            .start_download(name, &json!({"acceptDownloadMethods": {"getUrl": true}}))
-            .await?;
+        let request = json!({"acceptDownloadMethods": {"getUrl": true}});
+        let r: Value = object.start_download(name, &request).await?;
         if r["method"] != "getUrl" {
             return Err(Error::decode(format!(
                 "Could not negotiate a download method (the object service offered {})",
@@ -87,7 +95,7 @@ pub async fn download(
         })
     };
     let mut target = start().await?;
-    let result = transfer(object.as_client(), &mut target, sink, opts, Some(&start)).await?;
+    let result = transfer(object, &mut target, sink, opts, Some(&start)).await?;
     verify(target.expected.as_ref(), &result.hashes)?;
     Ok(result)
 }
@@ -118,7 +126,7 @@ pub(crate) fn verify(expected: Option<&Value>, got: &Hashes) -> Result<()> {
 /// resumes with `Range` when the body was not content-encoded, and restarts from byte 0
 /// (resetting the sink) otherwise. With `renew`, an expired URL is replaced before a retry.
 pub(crate) async fn transfer<F, Fut>(
-    client: &Client,
+    host: &(impl TransferHost + ?Sized),
     target: &mut Target,
     sink: &mut dyn Sink,
     opts: &DownloadOptions,
@@ -128,9 +136,11 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<Target>>,
 {
-    let runtime = client.runtime().clone();
-    let policy = opts.retry.unwrap_or(*client.retry_policy());
-    let idle = opts.idle_timeout.unwrap_or(Duration::from_secs(60));
+    let runtime = host.runtime();
+    let transport = host.transport();
+    let policy = opts.retry.unwrap_or_default();
+    let idle = opts.idle_timeout.unwrap_or(watch::DEFAULT_IDLE);
+    let timeout = opts.timeout.unwrap_or(watch::DEFAULT_TIMEOUT);
     let mut hasher = Hasher::new();
     let mut written: u64 = 0;
     let mut resumable = false;
@@ -142,7 +152,7 @@ where
     // Why the previous attempt failed, for when the sink cannot start again.
     let mut cause: Option<Error> = None;
     // Presigned query strings are bearer secrets: keep them out of errors.
-    let shown = |t: &Target| t.url.split('?').next().unwrap_or_default().to_string();
+    let shown = |t: &Target| watch::without_query(&t.url);
     loop {
         attempt += 1;
         if attempt > 1 {
@@ -179,15 +189,21 @@ where
             .body(crate::transport::Body::Empty)
             .map_err(|e| Error::invalid_input(format!("cannot build the download request: {e}")))?;
         let outcome: Result<DownloadResult> = async {
-            let response = client.transport().send(req).await.map_err(Error::from)?;
+            let sent = transport.send(req);
+            let response =
+                watch::exchange(sent, runtime.as_ref(), &Activity::body_sent(), idle, timeout)
+                    .await?;
             let status = response.status().as_u16();
+            if !(200..300).contains(&status) {
+                let text = watch::read_body(response, runtime.as_ref(), idle)
+                    .await
+                    .map(|(_, b)| b)
+                    .unwrap_or_default();
+                return Err(Error::storage(status, &text, "GET", &shown(target)));
+            }
             let headers = response.headers().clone();
             let decoded = response.extensions().get::<Decoded>().is_some();
             let body = response.into_body();
-            if !(200..300).contains(&status) {
-                let text = body.bytes().await.unwrap_or_default();
-                return Err(Error::http(status, &text));
-            }
             let encoding = headers
                 .get(http::header::CONTENT_ENCODING)
                 .and_then(|v| v.to_str().ok())

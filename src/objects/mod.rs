@@ -15,12 +15,15 @@
 //! and from the network to the [`Sink`] chunk by chunk.
 
 mod artifacts;
+mod calls;
 mod download;
 mod hashing;
 mod io;
 mod upload;
+mod watch;
 
 pub use artifacts::{download_artifact, ArtifactOptions};
+pub use calls::{ArtifactCalls, ObjectCalls, TransferHost};
 pub use download::{download, DownloadOptions, DownloadResult};
 pub use hashing::{Hasher, Hashes};
 pub use io::{BytesSource, FnSource, HostPipe, HostPiped, Sink, Source, SourceStream, VecSink};

@@ -1,6 +1,7 @@
 //! Upload: createUpload → (dataInline | PUT putUrl) → finishUpload.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -8,11 +9,14 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
+use super::calls::ObjectCalls;
 use super::io::{read_all, Source};
+use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress, DATA_INLINE_MAX_SIZE};
+use crate::platform::Runtime;
 use crate::transport::{Body, BodyError};
 use crate::util::time::Timestamp;
-use crate::{Error, Object, Result, RetryPolicy};
+use crate::{Error, Result, RetryPolicy};
 
 /// What to upload, and how.
 #[derive(Clone, Default)]
@@ -29,9 +33,16 @@ pub struct UploadOptions {
     pub content_type: String,
     /// The exact number of bytes the source produces.
     pub content_length: u64,
-    /// Retries of the data transfer (API calls follow the client's policy); default: the
-    /// client's policy.
+    /// Retries of the data transfer (the PUT to storage). API calls follow their own
+    /// client's policy; this one is independent of it. Default: [`RetryPolicy::default`], the
+    /// official client's transfer defaults.
     pub retry: Option<RetryPolicy>,
+    /// How long the storage server may take to answer once the body is sent (default 30 s).
+    /// A body the host sends by itself (a JS `Blob` or byte array), whose progress cannot be
+    /// seen, may take this long plus one second per 64 KiB.
+    pub timeout: Option<Duration>,
+    /// How long the body may make no progress before the attempt is abandoned (default 60 s).
+    pub idle_timeout: Option<Duration>,
     /// Called with bytes sent and the total.
     pub progress: Option<Progress>,
 }
@@ -44,6 +55,9 @@ impl std::fmt::Debug for UploadOptions {
             .field("expires", &self.expires)
             .field("content_type", &self.content_type)
             .field("content_length", &self.content_length)
+            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
+            .field("idle_timeout", &self.idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -108,17 +122,20 @@ fn check(opts: &UploadOptions) -> Result<()> {
 }
 
 /// Uploads an object. See the [module docs](super).
+///
+/// `object` makes the object-service calls: an [`Object`](crate::Object), or any
+/// [`ObjectCalls`]. The data goes through its [`transport`](super::TransferHost::transport).
 pub async fn upload(
-    object: &Object,
+    object: &dyn ObjectCalls,
     opts: &UploadOptions,
     source: &dyn Source,
 ) -> Result<UploadResult> {
     check(opts)?;
-    let client = object.as_client();
+    let runtime = object.runtime();
     let upload_id = opts
         .upload_id
         .clone()
-        .unwrap_or_else(|| crate::util::slugid::v4_with(client.runtime().as_ref()));
+        .unwrap_or_else(|| crate::util::slugid::v4_with(runtime.as_ref()));
     let mut proposed = serde_json::Map::new();
     let mut inline_hashes = None;
     if opts.content_length < DATA_INLINE_MAX_SIZE {
@@ -157,7 +174,15 @@ pub async fn upload(
         );
         hashes
     } else if method.get("putUrl").is_some() {
-        put(object, opts, source, &request, method["putUrl"].clone()).await?
+        put(
+            object,
+            runtime.as_ref(),
+            opts,
+            source,
+            &request,
+            method["putUrl"].clone(),
+        )
+        .await?
     } else {
         return Err(Error::decode("Could not negotiate an upload method"));
     };
@@ -196,15 +221,14 @@ fn expires_ms(put_url: &Value) -> Option<i64> {
 }
 
 async fn put(
-    object: &Object,
+    object: &dyn ObjectCalls,
+    runtime: &dyn Runtime,
     opts: &UploadOptions,
     source: &dyn Source,
     request: &Value,
     mut put_url: Value,
 ) -> Result<Hashes> {
-    let client = object.as_client();
-    let runtime = client.runtime().clone();
-    let policy = opts.retry.unwrap_or(*client.retry_policy());
+    let policy = opts.retry.unwrap_or_default();
     let mut renewed_after_403 = false;
     let mut attempt = 0u32;
     loop {
@@ -214,7 +238,7 @@ async fn put(
         if expires_ms(&put_url).is_some_and(|e| now >= e - 60_000) {
             put_url = renew(object, opts, request).await?;
         }
-        let result = put_once(client, opts, source, &put_url).await;
+        let result = put_once(object, runtime, opts, source, &put_url).await;
         let err = match result {
             Ok(hashes) => return Ok(hashes),
             Err(e) => e,
@@ -237,7 +261,7 @@ async fn put(
 }
 
 /// createUpload again with the identical body, for a fresh putUrl.
-async fn renew(object: &Object, opts: &UploadOptions, request: &Value) -> Result<Value> {
+async fn renew(object: &dyn ObjectCalls, opts: &UploadOptions, request: &Value) -> Result<Value> {
     let response: Value = object.create_upload(&opts.name, request).await?;
     response["uploadMethod"]
         .get("putUrl")
@@ -246,7 +270,8 @@ async fn renew(object: &Object, opts: &UploadOptions, request: &Value) -> Result
 }
 
 async fn put_once(
-    client: &crate::Client,
+    object: &dyn ObjectCalls,
+    runtime: &dyn Runtime,
     opts: &UploadOptions,
     source: &dyn Source,
     put_url: &Value,
@@ -254,6 +279,8 @@ async fn put_once(
     let url = put_url["url"]
         .as_str()
         .ok_or_else(|| Error::decode("putUrl has no url"))?;
+    // Presigned query strings are bearer secrets: keep them out of errors.
+    let shown = watch::without_query(url);
     let mut builder = http::Request::builder().method(http::Method::PUT).uri(url);
     let mut has_length = false;
     let mut raw = Vec::new();
@@ -279,23 +306,23 @@ async fn put_once(
     if !has_length {
         builder = builder.header(http::header::CONTENT_LENGTH, opts.content_length);
     }
+    let timeout = opts.timeout.unwrap_or(watch::DEFAULT_TIMEOUT);
+    let idle = opts.idle_timeout.unwrap_or(watch::DEFAULT_IDLE);
+    let transport = object.transport();
     if let Some((body, hash_stream)) = source.open_host().await? {
-        // The host sends the body itself; hash the same bytes from a second read.
+        // The host sends the body itself; hash the same bytes from a second read. Its progress
+        // cannot be seen: allow the timeout plus a second per 64 KiB.
         let hashes = hash_all(hash_stream, opts.content_length).await?;
         let request = builder
             .body(body)
             .map_err(|e| Error::invalid_input(format!("cannot build the PUT request: {e}")))?;
-        let shown = url.split('?').next().unwrap_or_default();
-        let response = client
-            .transport()
-            .send(request)
-            .await
-            .map_err(|e| Error::from(e).with_request("PUT", shown))?;
-        let status = response.status().as_u16();
-        let body = response.into_body().bytes().await.unwrap_or_default();
-        if !(200..300).contains(&status) {
-            return Err(Error::http(status, &body).with_request("PUT", shown));
-        }
+        let allowance = timeout.saturating_add(Duration::from_secs(opts.content_length >> 16));
+        let activity = Activity::body_sent();
+        let response =
+            watch::exchange(transport.send(request), runtime, &activity, idle, allowance)
+                .await
+                .map_err(|e| e.with_request("PUT", &shown))?;
+        watch::check_status(response, "PUT", &shown, runtime, idle).await?;
         report(
             &opts.progress,
             opts.content_length,
@@ -304,14 +331,17 @@ async fn put_once(
         return Ok(hashes);
     }
     let state = Arc::new(Mutex::new((Hasher::new(), None::<String>)));
+    let activity = Arc::new(Activity::default());
     let want = opts.content_length;
     let progress = opts.progress.clone();
     let counted = state.clone();
     let ended = state.clone();
+    let (seen, finished) = (activity.clone(), activity.clone());
     let stream = source.open().await?;
     let stream = stream
         .map(move |chunk| {
             let chunk = chunk?;
+            seen.tick();
             let mut s = counted.lock().unwrap_or_else(|e| e.into_inner());
             s.0.update(&chunk);
             let done = s.0.len();
@@ -326,6 +356,7 @@ async fn put_once(
         })
         .chain(
             futures_util::stream::once(async move {
+                finished.finish_body();
                 let mut s = ended.lock().unwrap_or_else(|e| e.into_inner());
                 let done = s.0.len();
                 if done < want {
@@ -344,7 +375,7 @@ async fn put_once(
             length: Some(want),
         })
         .map_err(|e| Error::invalid_input(format!("cannot build the PUT request: {e}")))?;
-    let sent = client.transport().send(request).await;
+    let sent = watch::exchange(transport.send(request), runtime, &activity, idle, timeout).await;
     let (hasher, length_problem) = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
         (std::mem::take(&mut s.0), s.1.take())
@@ -352,14 +383,8 @@ async fn put_once(
     if let Some(msg) = length_problem {
         return Err(Error::invalid_input(msg));
     }
-    // Presigned query strings are bearer secrets: keep them out of errors.
-    let shown = url.split('?').next().unwrap_or_default();
-    let response = sent.map_err(|e| Error::from(e).with_request("PUT", shown))?;
-    let status = response.status().as_u16();
-    let body = response.into_body().bytes().await.unwrap_or_default();
-    if !(200..300).contains(&status) {
-        return Err(Error::http(status, &body).with_request("PUT", shown));
-    }
+    let response = sent.map_err(|e| e.with_request("PUT", &shown))?;
+    watch::check_status(response, "PUT", &shown, runtime, idle).await?;
     if hasher.len() != want {
         return Err(length_error(hasher.len(), want));
     }

@@ -142,6 +142,8 @@ function build(tc, env) {
   const credentials = { clientId: need('TC_TEST_CLIENT_ID'), accessToken: need('TC_TEST_ACCESS_TOKEN') };
   // §5: retries=2, delayFactor=1ms, randomizationFactor=0 unless a case says otherwise.
   const options = { rootUrl, credentials, retries: 2, delayFactor: 1, randomizationFactor: 0 };
+  // Transfers take their own retry options (the API client's do not apply to them).
+  const xfer = { retries: 2, delayFactor: 1, randomizationFactor: 0 };
   const object = new tc.Object(options);
   const queue = new tc.Queue(options);
   const projectId = 'proj';
@@ -198,13 +200,13 @@ function build(tc, env) {
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  const upload = (name, bytes, extra = {}) => tc.upload({
+  const upload = (name, bytes, extra = {}) => tc.upload({ ...xfer, 
     projectId, name, expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: bytes.length,
     object, streamFactory: () => bytes, ...extra,
   });
   const downloadBytes = async (name, extra = {}) => {
     const out = collector();
-    const contentType = await tc.download({ name, object, streamFactory: out.factory, ...extra });
+    const contentType = await tc.download({ ...xfer, name, object, streamFactory: out.factory, ...extra });
     assert.ok(out.opened >= 1, 'output opened'); // (how often: asserted by the cases that care)
     assert.ok(out.closed, 'output closed after verification');
     return { contentType, bytes: out.bytes(), out };
@@ -229,7 +231,7 @@ function build(tc, env) {
       assert.equal(out.opened, 1, `${via}: output opened once`);
       assert.equal(bytes.length, 0);
       assert.equal(out.aborted, null);
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       const res = await result;
       assert.equal(res.length, 0);
       assert.deepEqual(res.hashes, EMPTY);
@@ -244,7 +246,7 @@ function build(tc, env) {
       const name = fresh('u1');
       const expires = tc.fromNowJSON('1 day');
       const hello = new TextEncoder().encode('hello, world');
-      const r = await tc.upload({ projectId, name, expires, contentType: 'text/plain', contentLength: 12, object, streamFactory: () => hello });
+      const r = await tc.upload({ ...xfer, projectId, name, expires, contentType: 'text/plain', contentLength: 12, object, streamFactory: () => hello });
       assert.match(r.uploadId, SLUGID_V4);
       assert.deepEqual(r.hashes, HELLO);
       const creates = await calls(api(name).upload, 'PUT');
@@ -280,7 +282,7 @@ function build(tc, env) {
         const expires = tc.fromNowJSON('1 day');
         const d = data(n, n + 7);
         const reads = [];
-        const r = await tc.upload({ projectId, name, expires, contentType: 'application/x-test', contentLength: n, object,
+        const r = await tc.upload({ ...xfer, projectId, name, expires, contentType: 'application/x-test', contentLength: n, object,
           // records how many createUploads the server had seen when the source was opened
           streamFactory: async () => { reads.push((await calls(api(name).upload, 'PUT')).length); return d; } });
         assert.deepEqual(r.hashes, await hashesOf(d), `${n}: hashes`);
@@ -304,7 +306,7 @@ function build(tc, env) {
         if (n === 0) continue; // the download of a zero-byte object is case D11
         const { bytes } = await downloadBytes(name);
         sameBytes(bytes, d, `${n}: download()`);
-        const { stream, result } = tc.downloadStream({ name, object });
+        const { stream, result } = tc.downloadStream({ ...xfer, name, object });
         sameBytes(await readStream(stream), d, `${n}: downloadStream()`); // ends with close(), not error()
         const res = await result;
         assert.equal(res.length, n);
@@ -356,7 +358,7 @@ function build(tc, env) {
       await fault({ method: 'PUT', pathPrefix: api(name).upload, times: 1, action: { kind: 'status', status: 200, body: { projectId, uploadId, expires, uploadMethod: { putUrl } } } });
       const d = new TextEncoder().encode('fives');
       let opened = 0;
-      const r = await tc.upload({ projectId, name, expires, uploadId, contentType: 'text/plain', contentLength: 5, object, streamFactory: () => { opened++; return d; } });
+      const r = await tc.upload({ ...xfer, projectId, name, expires, uploadId, contentType: 'text/plain', contentLength: 5, object, streamFactory: () => { opened++; return d; } });
       assert.equal(opened, 2, 'streamFactory: once for the inline proposal, once for the PUT');
       assert.deepEqual(r.hashes, await hashesOf(d));
       const puts = await blobLog(keyOf(putUrl.url), 'PUT');
@@ -593,7 +595,7 @@ function build(tc, env) {
       let received = 0;
       let ahead = 0;
       const down = [];
-      const { stream, result } = tc.downloadStream({ name, object, onProgress: (done, total) => { down.push([done, total]); ahead = Math.max(ahead, done - received); } });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object, onProgress: (done, total) => { down.push([done, total]); ahead = Math.max(ahead, done - received); } });
       const reader = stream.getReader();
       const out = new Uint8Array(n);
       let reads = 0;
@@ -638,7 +640,7 @@ function build(tc, env) {
       });
       assert.equal(opened, 0);
       assert.equal((await log(`/api/object/v1/upload/${enc(name)}`)).length, 0);
-      await assert.rejects(tc.download({ name, object, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.kind, 'invalid-input'));
+      await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.kind, 'invalid-input'));
       assert.equal((await log(`/api/object/v1/start-download/${enc(name)}`)).length, 0);
     }],
 
@@ -648,9 +650,9 @@ function build(tc, env) {
       const authorizedScopes = [`object:upload:proj:${name}`, `object:download:${name}`];
       const client = new tc.Object({ ...options, credentials: temp, authorizedScopes });
       const d = data(10 * 1024, 17);
-      await tc.upload({ projectId, name, expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: d.length, object: client, streamFactory: () => d });
+      await tc.upload({ ...xfer, projectId, name, expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: d.length, object: client, streamFactory: () => d });
       const out = collector();
-      await tc.download({ name, object: client, streamFactory: out.factory });
+      await tc.download({ ...xfer, name, object: client, streamFactory: out.factory });
       sameBytes(out.bytes(), d, 'download');
       const records = [...await calls(api(name).upload, 'PUT'), ...await calls(api(name).finish, 'POST'), ...await calls(api(name).start, 'PUT')];
       assert.equal(records.length, 3);
@@ -667,7 +669,7 @@ function build(tc, env) {
       const key = keyOf((await client.startDownload(name, { acceptDownloadMethods: { getUrl: true } })).url);
       for (const rec of await blobLog(key)) assert.equal(rec.hawk, null, `${rec.method} on the blob store`);
       const narrow = new tc.Object({ ...options, credentials: temp, authorizedScopes: [`object:upload:proj:${name}`] });
-      await assert.rejects(tc.download({ name, object: narrow, streamFactory: () => new WritableStream() }), (err) => {
+      await assert.rejects(tc.download({ ...xfer, name, object: narrow, streamFactory: () => new WritableStream() }), (err) => {
         assert.equal(err.statusCode, 403);
         assert.equal(err.code, 'InsufficientScopes');
       });
@@ -694,7 +696,7 @@ function build(tc, env) {
         const key = await keyOfObject(name);
         await fault({ method: 'GET', pathPrefix: blob(key), times: statuses.length, action: { kind: 'status', status: statuses[0] } });
         const out = collector();
-        await assert.rejects(tc.download({ name, object, streamFactory: out.factory }), (err) => {
+        await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: out.factory }), (err) => {
           assert.equal(err.statusCode, statuses[0]);
           assert.equal(err.attempts, attempts);
         });
@@ -741,13 +743,13 @@ function build(tc, env) {
       const body = { ...reply, hashes: { ...reply.hashes, sha256: reply.hashes.sha256.replace(/^./, (c) => (c === '0' ? '1' : '0')) } };
       await fault({ method: 'PUT', pathPrefix: api(name).start, times: 2, action: { kind: 'status', status: 200, body } });
       const out = collector();
-      await assert.rejects(tc.download({ name, object, streamFactory: out.factory }), (err) => {
+      await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: out.factory }), (err) => {
         assert.equal(err.kind, 'integrity');
         assert.match(err.message, /sha256/);
       });
       assert.equal(out.closed, false, 'WritableStream closed');
       assert.ok(out.aborted, 'WritableStream aborted');
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       const reader = stream.getReader();
       let got = 0;
       const outcome = await (async () => {
@@ -763,7 +765,7 @@ function build(tc, env) {
       // the bytes themselves corrupted on the way (one byte flipped)
       await fault({ method: 'GET', pathPrefix: blob(key), times: 1, action: { kind: 'wrongHash' } });
       const out2 = collector();
-      await assert.rejects(tc.download({ name, object, streamFactory: out2.factory }), (err) => assert.equal(err.kind, 'integrity'));
+      await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: out2.factory }), (err) => assert.equal(err.kind, 'integrity'));
       assert.equal(out2.closed, false);
       assert.equal((await blobLog(key, 'GET')).length, 3, 'not retried');
     }],
@@ -779,7 +781,7 @@ function build(tc, env) {
       const { contentType, bytes } = await downloadBytes(name);
       assert.equal(contentType, 'application/binary');
       sameBytes(bytes, d, 'download()');
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       sameBytes(await readStream(stream), d, 'downloadStream()');
       assert.equal((await result).contentType, 'application/binary');
     }],
@@ -796,7 +798,7 @@ function build(tc, env) {
       for (const hashes of [{ md5: 'd41d8cd98f00b204e9800998ecf8427e' }, {}]) {
         await answer(hashes);
         const out = collector();
-        await assert.rejects(tc.download({ name, object, streamFactory: out.factory }), /No acceptable hash algorithm found/);
+        await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: out.factory }), /No acceptable hash algorithm found/);
         assert.equal(out.closed, false);
       }
       assert.equal((await blobLog(key, 'GET')).length, 3);
@@ -823,7 +825,7 @@ function build(tc, env) {
       const { bytes, contentType } = await downloadBytes(gzName);
       sameBytes(bytes, plain, 'gzip decoded');
       assert.equal(contentType, 'text/plain');
-      const { stream, result } = tc.downloadStream({ name: gzName, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name: gzName, object });
       sameBytes(await readStream(stream), plain, 'gzip decoded (stream)');
       assert.deepEqual((await result).hashes, await hashesOf(plain));
     }],
@@ -844,7 +846,7 @@ function build(tc, env) {
       assert.equal(gets[1].range, 'bytes=524288-');
       // downloadStream(): one stream, exactly the object's bytes
       await fault({ method: 'GET', pathPrefix: blob(key), times: 1, action: { kind: 'truncate', bytes: 524288 } });
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       sameBytes(await readStream(stream), d, 'downloadStream()');
       assert.equal((await result).length, MiB);
       gets = (await blobLog(key, 'GET')).slice(2);
@@ -867,7 +869,7 @@ function build(tc, env) {
       sameBytes(bytes, d, 'download()');
       assert.equal(out.opened, 1, 'one output');
       await cut();
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       sameBytes(await readStream(stream), d, 'downloadStream()');
       assert.equal((await result).length, MiB);
       const gets = await blobLog(key, 'GET');
@@ -890,7 +892,7 @@ function build(tc, env) {
       let gets = await blobLog(key, 'GET');
       assert.deepEqual(gets.map((x) => [x.status, x.range || null]), [[200, null], [206, 'bytes=300000-'], [200, null]]);
       await cut();
-      const { stream, result } = tc.downloadStream({ name, object });
+      const { stream, result } = tc.downloadStream({ ...xfer, name, object });
       const reader = stream.getReader();
       const parts = [];
       const outcome = await (async () => {
@@ -914,7 +916,7 @@ function build(tc, env) {
 
     ['D13: startDownload 404 (missing object), 406, a "simple" reply and an unknown method all fail with no blob GET', async () => {
       const missing = fresh('d13-missing');
-      await assert.rejects(tc.download({ name: missing, object, streamFactory: () => new WritableStream() }), (err) => {
+      await assert.rejects(tc.download({ ...xfer, name: missing, object, streamFactory: () => new WritableStream() }), (err) => {
         assert.equal(err.statusCode, 404);
         assert.equal(err.code, 'ResourceNotFound');
       });
@@ -924,13 +926,13 @@ function build(tc, env) {
       const reply = await object.startDownload(name, { acceptDownloadMethods: { getUrl: true } });
       const key = keyOf(reply.url);
       await fault({ method: 'PUT', pathPrefix: api(name).start, times: 1, action: { kind: 'status', status: 406, body: { code: 'NoMatchingMethod', message: 'Object supports methods simple' } } });
-      await assert.rejects(tc.download({ name, object, streamFactory: () => new WritableStream() }), (err) => {
+      await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: () => new WritableStream() }), (err) => {
         assert.equal(err.statusCode, 406);
         assert.equal(err.code, 'NoMatchingMethod');
       });
       for (const method of ['simple', 'carrierPigeon']) {
         await fault({ method: 'PUT', pathPrefix: api(name).start, times: 1, action: { kind: 'status', status: 200, body: { method, url: reply.url } } });
-        await assert.rejects(tc.download({ name, object, streamFactory: () => new WritableStream() }), /Could not negotiate a download method/i);
+        await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: () => new WritableStream() }), /Could not negotiate a download method/i);
       }
       assert.equal((await blobLog(key)).length, 0, 'no blob request');
     }],
@@ -944,7 +946,7 @@ function build(tc, env) {
       const target = (await object.startDownload(other, { acceptDownloadMethods: { getUrl: true } })).url;
       // (once: a retry would be answered 200 and the download would succeed)
       await fault({ method: 'GET', pathPrefix: blob(key), times: 1, action: { kind: 'status', status: 302, headers: { location: target }, body: {} } });
-      await assert.rejects(tc.download({ name, object, streamFactory: () => new WritableStream() }), (err) => {
+      await assert.rejects(tc.download({ ...xfer, name, object, streamFactory: () => new WritableStream() }), (err) => {
         if (isBrowser) assert.match(err.message, /redirect/);
         else assert.equal(err.statusCode, 302, err.message);
       });
@@ -962,7 +964,7 @@ function build(tc, env) {
         const gets0 = (await blobLog(key, 'GET')).length;
         await fault({ method: 'GET', pathPrefix: blob(key), times: 1, action: { kind: 'status', status: 500 } });
         const out = collector();
-        const ct = await tc.downloadArtifact({ taskId: DEMO_TASK, ...(runId === undefined ? {} : { runId }), name, queue, streamFactory: out.factory });
+        const ct = await tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, ...(runId === undefined ? {} : { runId }), name, queue, streamFactory: out.factory });
         assert.equal(ct, 'text/plain');
         assert.match(new TextDecoder().decode(out.bytes()), /^hello, world \(tc-devserver demo artifact public\/hello.txt\)\n$/);
         assert.equal((await calls(path, 'GET')).length - content0, 1, `runId ${runId}: artifact-content calls`);
@@ -983,15 +985,15 @@ function build(tc, env) {
       const answer = { kind: 'status', status: 200, body: { storageType: 'reference', url } };
       await fault({ method: 'GET', pathPrefix: path, times: 1, action: answer });
       const out = collector();
-      await tc.downloadArtifact({ taskId, runId: 0, name: 'public/ref', queue, streamFactory: out.factory });
+      await tc.downloadArtifact({ ...xfer, taskId, runId: 0, name: 'public/ref', queue, streamFactory: out.factory });
       sameBytes(out.bytes(), d, 'reference');
       assert.equal((await blobLog(key, 'GET')).length, 1);
       await fault({ method: 'GET', pathPrefix: path, times: 2, action: answer });
-      await assert.rejects(tc.downloadManagedArtifact({ taskId, runId: 0, name: 'public/ref', queue, streamFactory: () => new WritableStream() }), (err) => {
+      await assert.rejects(tc.downloadManagedArtifact({ ...xfer, taskId, runId: 0, name: 'public/ref', queue, streamFactory: () => new WritableStream() }), (err) => {
         assert.equal(err.code, 'ArtifactStorageTypeRejected');
         assert.equal(err.storageType, 'reference');
       });
-      const s = tc.downloadArtifactStream({ taskId, runId: 0, name: 'public/ref', queue, managed: true });
+      const s = tc.downloadArtifactStream({ ...xfer, taskId, runId: 0, name: 'public/ref', queue, managed: true });
       await assert.rejects(s.result, (err) => assert.equal(err.code, 'ArtifactStorageTypeRejected'));
       await assert.rejects(readStream(s.stream), () => {});
       assert.equal((await calls(path, 'GET')).length, 3);
@@ -1003,7 +1005,7 @@ function build(tc, env) {
       const start = `/api/object/v1/start-download/${enc(oname)}`;
       const starts0 = (await calls(start, 'PUT')).length;
       const out = collector();
-      const ct = await tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: 'public/object.txt', queue, streamFactory: out.factory });
+      const ct = await tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: 'public/object.txt', queue, streamFactory: out.factory });
       assert.equal(ct, 'text/plain');
       assert.equal(new TextDecoder().decode(out.bytes()), 'hello from the object service (tc-devserver demo)\n');
       const starts = (await calls(start, 'PUT')).slice(starts0);
@@ -1015,21 +1017,21 @@ function build(tc, env) {
       // hashes are checked: a wrong one fails
       await fault({ method: 'PUT', pathPrefix: start, times: 1, action: { kind: 'wrongHash' } });
       const bad = collector();
-      await assert.rejects(tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: 'public/object.txt', queue, streamFactory: bad.factory }), (err) => assert.equal(err.kind, 'integrity'));
+      await assert.rejects(tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: 'public/object.txt', queue, streamFactory: bad.factory }), (err) => assert.equal(err.kind, 'integrity'));
       assert.equal(bad.closed, false);
     }],
 
     ['A4: an error artifact rejects with its message and reason; an unknown storage type is unsupported; a link (which the package documents it follows, where §5 expects "unsupported") is followed to its target, and a link loop stops; no transfer for the failures', async () => {
       let opened = 0;
       const sink = () => { opened++; return new WritableStream(); };
-      await assert.rejects(tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: 'public/error', queue, streamFactory: sink }), (err) => {
+      await assert.rejects(tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: 'public/error', queue, streamFactory: sink }), (err) => {
         assert.equal(err.code, 'ArtifactError');
         assert.equal(err.reason, 'file-missing-on-worker');
         assert.match(err.message, /demo error artifact: the file was not found/);
       });
       const taskId = tc.slugid();
       await fault({ method: 'GET', pathPrefix: `/api/queue/v1/task/${taskId}/runs/0/artifact-content/`, times: 1, action: { kind: 'status', status: 200, body: { storageType: 'foo' } } });
-      await assert.rejects(tc.downloadArtifact({ taskId, runId: 0, name: 'public/x', queue, streamFactory: sink }), (err) => {
+      await assert.rejects(tc.downloadArtifact({ ...xfer, taskId, runId: 0, name: 'public/x', queue, streamFactory: sink }), (err) => {
         assert.match(err.message, /[Uu]nsupported.*foo/);
       });
       assert.equal((await log(`/api/queue/v1/task/${taskId}/`)).length, 1);
@@ -1037,7 +1039,7 @@ function build(tc, env) {
       const loop = `public/loop-${tc.slugid()}`;
       const loopPath = `/api/queue/v1/task/${DEMO_TASK}/runs/0/artifact-content/${enc(loop)}`;
       await fault({ method: 'GET', pathPrefix: loopPath, times: 50, action: { kind: 'status', status: 200, body: { storageType: 'link', artifact: loop } } });
-      await assert.rejects(tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: loop, queue, streamFactory: sink }), /link/);
+      await assert.rejects(tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: loop, queue, streamFactory: sink }), /link/);
       const loops = (await calls(loopPath, 'GET')).length;
       assert.ok(loops > 1 && loops < 50, `${loops} link lookups`);
       assert.equal(opened, 0, 'no output opened');
@@ -1048,7 +1050,7 @@ function build(tc, env) {
       const hello = `/api/queue/v1/task/${DEMO_TASK}/runs/0/artifact-content/public%2Fhello.txt`;
       const before = (await calls(hello, 'GET')).length;
       const out = collector();
-      await tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: link, queue, streamFactory: out.factory });
+      await tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: link, queue, streamFactory: out.factory });
       assert.match(new TextDecoder().decode(out.bytes()), /^hello, world/);
       assert.equal((await calls(hello, 'GET')).length - before, 1, 'the link target was looked up');
     }],
@@ -1056,21 +1058,21 @@ function build(tc, env) {
     ['A5: artifact-content 404, 410 and 403 are surfaced without a retry; 500 then 200 is retried and succeeds', async () => {
       const missing = `public/missing-${tc.slugid()}`;
       const pathOf = (name) => `/api/queue/v1/task/${DEMO_TASK}/runs/0/artifact-content/${enc(name)}`;
-      await assert.rejects(tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: missing, queue, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.statusCode, 404));
+      await assert.rejects(tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: missing, queue, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.statusCode, 404));
       assert.equal((await calls(pathOf(missing), 'GET')).length, 1);
       const taskId = tc.slugid();
       for (const status of [410, 403]) {
         // one URL per status: browsers may cache a 410 (or 404) answer that says nothing against it
         const path = `/api/queue/v1/task/${taskId}/runs/0/artifact-content/public%2Fa5-${status}`;
         await fault({ method: 'GET', pathPrefix: path, times: 1, action: { kind: 'status', status } });
-        await assert.rejects(tc.downloadArtifact({ taskId, runId: 0, name: `public/a5-${status}`, queue, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.statusCode, status));
+        await assert.rejects(tc.downloadArtifact({ ...xfer, taskId, runId: 0, name: `public/a5-${status}`, queue, streamFactory: () => new WritableStream() }), (err) => assert.equal(err.statusCode, status));
         assert.equal((await calls(path, 'GET')).length, 1, `${status}: not retried`);
       }
       const hello = pathOf('public/hello.txt');
       const before = (await calls(hello, 'GET')).length;
       await fault({ method: 'GET', pathPrefix: hello, times: 1, action: { kind: 'status', status: 500 } });
       const out = collector();
-      await tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: 'public/hello.txt', queue, streamFactory: out.factory });
+      await tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: 'public/hello.txt', queue, streamFactory: out.factory });
       assert.match(new TextDecoder().decode(out.bytes()), /^hello, world/);
       assert.deepEqual((await calls(hello, 'GET')).slice(before).map((x) => x.status), [500, 200]);
     }],
@@ -1081,9 +1083,9 @@ function build(tc, env) {
       assert.equal(raw.headers.get('content-encoding'), 'gzip', 'setup: served gzip-encoded');
       await raw.arrayBuffer();
       const out = collector();
-      await tc.downloadArtifact({ taskId: DEMO_TASK, runId: 0, name: 'public/hello-gzip.txt', queue, streamFactory: out.factory });
+      await tc.downloadArtifact({ ...xfer, taskId: DEMO_TASK, runId: 0, name: 'public/hello-gzip.txt', queue, streamFactory: out.factory });
       assert.equal(new TextDecoder().decode(out.bytes()), 'hello, world (tc-devserver demo artifact public/hello-gzip.txt)\n');
-      const { stream } = tc.downloadArtifactStream({ taskId: DEMO_TASK, name: 'public/hello-gzip.txt', queue });
+      const { stream } = tc.downloadArtifactStream({ ...xfer, taskId: DEMO_TASK, name: 'public/hello-gzip.txt', queue });
       assert.equal(new TextDecoder().decode(await readStream(stream)), 'hello, world (tc-devserver demo artifact public/hello-gzip.txt)\n');
     }],
   ];

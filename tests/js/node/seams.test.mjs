@@ -1,0 +1,67 @@
+// Transfers at their seams (fake, wrapped and plain clients, transfer retries, storage errors)
+// against the built package (pkg/) in Node, plus what only Node has: Writable outputs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import * as tc from '../../../pkg/index.js';
+import { seamScenarios } from '../seams.mjs';
+import { data, hashesOf } from '../objects-conformance.mjs';
+
+const env = (k) => process.env[k];
+for (const [name, fn] of seamScenarios(tc, env)) test(name, fn);
+
+const rootUrl = env('TC_TEST_ROOT_URL');
+const credentials = { clientId: env('TC_TEST_CLIENT_ID'), accessToken: env('TC_TEST_ACCESS_TOKEN') };
+const fast = { retries: 2, delayFactor: 1, randomizationFactor: 0 };
+
+async function uploaded(bytes) {
+  const object = new tc.Object({ rootUrl, credentials });
+  const name = `seams/node/${tc.slugid()}`;
+  await tc.upload({ ...fast, projectId: 'proj', name, expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: bytes.length, object, streamFactory: () => bytes });
+  return { object, name };
+}
+
+test('a download into a Writable whose write() returns undefined completes, hashes checked', async () => {
+  const bytes = data(3 * 1024 * 1024 + 5, 21);
+  const { object, name } = await uploaded(bytes);
+  const parts = [];
+  class Sloppy extends Writable {
+    // Overrides write() without returning anything (as some hand-written writers do).
+    write(chunk) { parts.push(Buffer.from(chunk)); }
+  }
+  let out;
+  const ct = await tc.download({ ...fast, name, object, streamFactory: () => (out = new Sloppy()) });
+  assert.equal(ct, 'application/x-test');
+  const got = Buffer.concat(parts);
+  assert.deepEqual(await hashesOf(got), await hashesOf(bytes));
+  assert.ok(out.writableEnded, 'ended');
+});
+
+test('a Writable with backpressure (write() === false) is waited on, and finished before the download resolves', async () => {
+  const bytes = data(2 * 1024 * 1024, 22);
+  const { object, name } = await uploaded(bytes);
+  const parts = [];
+  let finished = false;
+  const ct = await tc.download({ ...fast, name, object, streamFactory: () => new Writable({
+    highWaterMark: 1024,
+    write(chunk, _enc, cb) { parts.push(Buffer.from(chunk)); setTimeout(cb, 1); },
+    final(cb) { setTimeout(() => { finished = true; cb(); }, 20); },
+  }) });
+  assert.equal(ct, 'application/x-test');
+  assert.ok(finished, "resolved only after the Writable's 'finish'");
+  assert.deepEqual(await hashesOf(Buffer.concat(parts)), await hashesOf(bytes));
+});
+
+test("a Writable that fails or closes early fails the download instead of hanging", async () => {
+  const bytes = data(3 * 1024 * 1024, 23);
+  const { object, name } = await uploaded(bytes);
+  await assert.rejects(tc.download({ ...fast, retries: 0, name, object, streamFactory: () => new Writable({
+    highWaterMark: 1,
+    write(_c, _e, cb) { cb(new Error('disk full')); },
+  }) }), /disk full/);
+  await assert.rejects(tc.download({ ...fast, retries: 0, name, object, streamFactory: () => {
+    const w = new Writable({ highWaterMark: 1, write(_c, _e, _cb) { /* never calls back */ } });
+    setTimeout(() => w.destroy(), 50);
+    return w;
+  } }), /closed|destroyed|premature/i);
+});
