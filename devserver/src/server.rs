@@ -534,6 +534,67 @@ async fn get_object(
     }
 }
 
+fn clock_json(clock: crate::Clock) -> serde_json::Value {
+    let now = clock.now_ms();
+    let mut v = serde_json::json!({"nowMs": now, "now": crate::util::iso(now)});
+    match clock {
+        crate::Clock::System => v["mode"] = "system".into(),
+        crate::Clock::Fixed(_) => v["mode"] = "fixed".into(),
+        crate::Clock::Offset(d) => {
+            v["mode"] = "offset".into();
+            v["offsetMs"] = d.into();
+        }
+    }
+    v
+}
+
+async fn get_clock(State(state): State<AppState>) -> Response {
+    Json(clock_json(state.clock.get())).into_response()
+}
+
+/// `{"fixed": <RFC 3339 or ms>}`, `{"offset": <"-90s" or ms>}` or `{"system": true}`.
+async fn set_clock(State(state): State<AppState>, Json(b): Json<serde_json::Value>) -> Response {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let clock = if let Some(v) = b.get("fixed") {
+        text(v)
+            .ok_or_else(|| "fixed must be a string or a number".to_string())
+            .and_then(|t| crate::Clock::parse_fixed(&t))
+    } else if let Some(v) = b.get("offset") {
+        text(v)
+            .ok_or_else(|| "offset must be a string or a number".to_string())
+            .and_then(|t| crate::Clock::parse_offset(&t))
+    } else if b.get("system") == Some(&serde_json::Value::Bool(true)) {
+        Ok(crate::Clock::System)
+    } else {
+        Err(r#"expected {"fixed": ...}, {"offset": ...} or {"system": true}"#.to_string())
+    };
+    match clock {
+        Ok(c) => {
+            state.clock.set(c);
+            Json(clock_json(c)).into_response()
+        }
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn add_clients(State(state): State<AppState>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    match crate::ClientSeed::parse_json(&text) {
+        Ok(list) => {
+            for c in &list {
+                crate::add_client(&state, c);
+            }
+            let ids: Vec<&str> = list.iter().map(|c| c.client_id.as_str()).collect();
+            Json(serde_json::json!({ "clientIds": ids })).into_response()
+        }
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
 async fn clear_requests(State(state): State<AppState>) -> Response {
     lock(&state.log).clear();
     Json(serde_json::json!({})).into_response()
@@ -551,6 +612,8 @@ pub(crate) fn router(state: AppState) -> Router {
             get(list_requests).delete(clear_requests),
         )
         .route("/__devserver/objects", post(put_object).get(get_object))
+        .route("/__devserver/clock", get(get_clock).put(set_clock))
+        .route("/__devserver/clients", post(add_clients))
         .route(
             "/__devserver/ping",
             any(|| async { Json(serde_json::json!({"alive": true})) }),
@@ -561,7 +624,12 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// Accept loop: serves each connection with hyper, abortable by faults and shutdown.
-pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+    clock: Arc<crate::support::ClockCell>,
+) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -573,6 +641,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let clock = clock.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
@@ -590,7 +659,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
                 hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let mut req = req.map(Body::new);
                     req.extensions_mut().insert(ctl.clone());
-                    app.clone().oneshot(req)
+                    crate::util::with_clock(clock.clone(), app.clone().oneshot(req))
                 });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
