@@ -188,7 +188,10 @@ impl DevServer {
         util::with_clock(clock.clone(), Self::start_inner(cfg, clock)).await
     }
 
-    async fn start_inner(cfg: Config, clock: Arc<support::ClockCell>) -> std::io::Result<DevServer> {
+    async fn start_inner(
+        cfg: Config,
+        clock: Arc<support::ClockCell>,
+    ) -> std::io::Result<DevServer> {
         let (tempdir, data_dir) = match &cfg.data_dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
@@ -352,11 +355,7 @@ impl DevServer {
 /// Create or replace a permanent client (already validated).
 pub(crate) fn add_client(state: &State, seed: &ClientSeed) {
     let now = state.clock.now_ms();
-    let mut c = Client::new(
-        &seed.client_id,
-        &seed.access_token,
-        seed.scopes.clone(),
-    );
+    let mut c = Client::new(&seed.client_id, &seed.access_token, seed.scopes.clone());
     if let Some(e) = seed.expires_ms {
         c.expires_ms = e;
     }

@@ -71,20 +71,16 @@ fn add_cors(headers: &mut HeaderMap, path: &str) {
 
 /// Hawk attributes for the log (id, ts, nonce, hash, ext; never the MAC).
 fn hawk_info(headers: &HeaderMap) -> Option<HawkInfo> {
-    let authz = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let attrs = crate::hawkauth::strip_scheme(authz)?;
-    let h = hawk::Header::from_str(attrs.trim()).ok()?;
-    use base64::Engine;
+    let authz = headers.get(http::header::AUTHORIZATION)?;
+    let authz: String = authz.as_bytes().iter().map(|b| char::from(*b)).collect();
+    let attrs = crate::hawkauth::header_attributes(&authz)?;
+    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     Some(HawkInfo {
-        id: h.id.clone().unwrap_or_default(),
-        ts: h
-            .ts
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs().to_string())
-            .unwrap_or_default(),
-        nonce: h.nonce.clone().unwrap_or_default(),
-        hash: h.hash.as_ref().map(|x| crate::util::B64.encode(x)),
-        ext: h.ext.clone(),
+        id: get("id").unwrap_or_default(),
+        ts: get("ts").unwrap_or_default(),
+        nonce: get("nonce").unwrap_or_default(),
+        hash: get("hash"),
+        ext: get("ext"),
     })
 }
 

@@ -118,7 +118,7 @@ impl ClientSource for Db {
             return Err(format!("Client with clientId '{client_id}' not found"));
         };
         if c.disabled {
-            return Err(format!("Client with clientId: '{client_id}' is disabled"));
+            return Err(format!("Client with clientId '{client_id}' is disabled"));
         }
         if c.expires_ms < now_ms() {
             return Err(format!("Client with clientId: '{client_id}' has expired"));

@@ -147,11 +147,7 @@ impl ClientSeed {
                 self.client_id
             ));
         }
-        if let Some(bad) = self
-            .scopes
-            .iter()
-            .find(|s| !crate::scopes::valid_scope(s))
-        {
+        if let Some(bad) = self.scopes.iter().find(|s| !crate::scopes::valid_scope(s)) {
             return Err(format!(
                 "client {:?}: scope {bad:?} is not printable ASCII",
                 self.client_id
@@ -273,7 +269,10 @@ mod tests {
             Clock::parse_fixed("2026-01-01T00:00:00Z").unwrap(),
             Clock::Fixed(1_767_225_600_000)
         );
-        assert_eq!(Clock::parse_fixed("1767225645678").unwrap().now_ms(), 1767225645678);
+        assert_eq!(
+            Clock::parse_fixed("1767225645678").unwrap().now_ms(),
+            1767225645678
+        );
         assert!(Clock::parse_fixed("yesterday").is_err());
         assert_eq!(Clock::parse_offset("-90s").unwrap(), Clock::Offset(-90_000));
         assert_eq!(Clock::parse_offset("+15m").unwrap(), Clock::Offset(900_000));
