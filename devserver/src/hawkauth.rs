@@ -751,7 +751,7 @@ mod tests {
 
     #[test]
     fn bewit_split() {
-        let s = |r: &str| split_bewit(r).map(|(a, b)| (a, b));
+        let s = split_bewit;
         assert_eq!(s("/p?a=1&bewit=X"), Some(("/p?a=1".into(), "X".into())));
         assert_eq!(s("/p?bewit=X&a=1"), Some(("/p?a=1".into(), "X".into())));
         assert_eq!(s("/p?bewit=X"), Some(("/p".into(), "X".into())));
