@@ -306,19 +306,27 @@ impl Call {
         if expr.satisfied(&self.caller.scopes) {
             return Ok(());
         }
-        let missing = expr
-            .unsatisfied(&self.caller.scopes)
-            .unwrap_or(expr.clone());
-        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
-        Err(TcError::new(
-            "InsufficientScopes",
-            format!(
-                "Client ID {} does not have sufficient scopes and is missing the following scopes:\n\n```\n{}\n```\n\nThis request requires the client to satisfy the following scope expression:\n\n```\n{}\n```",
-                self.caller.client_id.as_deref().unwrap_or("anonymous"),
-                pretty(&missing.to_json()),
-                pretty(&expr.to_json()),
+        // lib-api inserts a string as it is and anything else as JSON.stringify(v, null, 2)
+        let show = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            v => serde_json::to_string_pretty(v).unwrap_or_default(),
+        };
+        let required = show(&expr.to_json());
+        let message = match &self.caller.client_id {
+            Some(client_id) => {
+                let missing = expr
+                    .unsatisfied(&self.caller.scopes)
+                    .unwrap_or(expr.clone());
+                format!(
+                    "Client ID {client_id} does not have sufficient scopes and is missing the following scopes:\n\n```\n{}\n```\n\nThis request requires the client to satisfy the following scope expression:\n\n```\n{required}\n```",
+                    show(&missing.to_json()),
+                )
+            }
+            None => format!(
+                "This request requires Taskcluster credentials that satisfy the following scope expression:\n\n```\n{required}\n```"
             ),
-        ))
+        };
+        Err(TcError::new("InsufficientScopes", message))
     }
 
     /// Whether the caller's scopes satisfy all of `scopes`.
@@ -409,6 +417,62 @@ impl ClientSource for TesterSource<'_> {
     fn expand(&self, s: &[String]) -> Vec<String> {
         self.db.expand(s)
     }
+}
+
+/// Whether the query string has a non-empty `bewit` parameter (`req.query.bewit` is truthy).
+fn query_has_bewit(raw_query: Option<&str>) -> bool {
+    let Some(q) = raw_query else {
+        return false;
+    };
+    let values: Vec<String> = q
+        .split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (crate::util::form_decode(k).as_deref() == Some("bewit"))
+                .then(|| crate::util::form_decode(v).unwrap_or_else(|| v.to_string()))
+        })
+        .collect();
+    // one value: a string (truthy unless empty); several: an array (always truthy)
+    values.len() > 1 || values.first().is_some_and(|v| !v.is_empty())
+}
+
+/// Hawk payload hash over `body` with the media type (`hawk.1.payload`).
+pub(crate) fn payload_hash(media_type: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("hawk.1.payload\n{media_type}\n").as_bytes());
+    h.update(body);
+    h.update(b"\n");
+    crate::util::B64.encode(h.finalize())
+}
+
+/// lib-api's `{{key}}` substitution of error messages: keys found in `details` are replaced
+/// by their value, others are left as they are; one pass, so inserted text is not rescanned.
+pub(crate) fn substitute(template: &str, details: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let klen = after
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .count();
+        if klen > 0 && after[klen..].starts_with("}}") {
+            let key = &after[..klen];
+            match details.iter().find(|(k, _)| *k == key) {
+                Some((_, v)) => out.push_str(v),
+                None => out.push_str(&rest[i..i + 2 + klen + 2]),
+            }
+            rest = &after[klen + 2..];
+        } else {
+            out.push('{');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Handle a request under `/api/<service>/v1/...`.
@@ -510,14 +574,14 @@ pub(crate) async fn dispatch(
                 return error_response(
                     &TcError::new(
                         "MalformedPayload",
-                        "Malformed JSON payload: expected an object or array",
+                        "Failed to parse JSON: Must be an object or array",
                     ),
                     &info,
                 )
             }
             Err(e) => {
                 return error_response(
-                    &TcError::new("MalformedPayload", format!("Malformed JSON payload: {e}")),
+                    &TcError::new("MalformedPayload", format!("Failed to parse JSON: {e}")),
                     &info,
                 )
             }
@@ -527,16 +591,17 @@ pub(crate) async fn dispatch(
     };
     info.payload = payload.clone();
 
-    // authentication
+    // authentication (header values are read as latin1, as Node does)
     let authz = headers
         .get(http::header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        .map(|v| {
+            v.as_bytes()
+                .iter()
+                .map(|b| char::from(*b))
+                .collect::<String>()
+        })
+        .filter(|a| !a.is_empty());
     let (host, port) = host_port(&headers);
-    if authz.is_some() && crate::hawkauth::has_bewit(&raw_target) {
-        let msg = "Cannot use two authentication schemes at once this request has both bewit and authorization header";
-        lock(&note.0).auth_error = Some(msg.into());
-        return error_response(&TcError::new("AuthenticationFailed", msg), &info);
-    }
     let areq = AuthRequest {
         method: method.as_str(),
         resource: &raw_target,
@@ -544,7 +609,11 @@ pub(crate) async fn dispatch(
         port,
         authorization: authz.as_deref(),
     };
-    let outcome = {
+    let outcome = if authz.is_some() && query_has_bewit(raw_query) {
+        AuthOutcome::Failed {
+            message: "Cannot use two authentication schemes at once this request has both bewit in querystring and 'authorization' header".into(),
+        }
+    } else {
         let db = lock(&state.db);
         match ep.name {
             "testAuthenticate" | "testAuthenticateGet" if service == "auth" => {
@@ -578,14 +647,32 @@ pub(crate) async fn dispatch(
         } => {
             lock(&note.0).client_id = Some(client_id.clone());
             if let Some(h) = hash {
-                let ct = content_type.clone().unwrap_or_default();
-                let ok =
-                    hawk::PayloadHasher::hash(ct.as_bytes(), hawk::DigestAlgorithm::Sha256, &body)
-                        .map(|computed| computed == h)
-                        .unwrap_or(false);
-                if !ok {
-                    let msg = "Invalid payload hash";
-                    lock(&note.0).auth_error = Some(msg.into());
+                // lib-api hashes `req.text`: the body when it was parsed as JSON, else ''
+                let text = if media == "application/json" {
+                    String::from_utf8_lossy(&body).into_owned()
+                } else {
+                    String::new()
+                };
+                let computed = payload_hash(&media, text.as_bytes());
+                if h.len() != computed.len() {
+                    // crypto.timingSafeEqual throws on a length mismatch: a 500 there
+                    lock(&note.0).auth_error = Some("payload hash of the wrong length".into());
+                    return error_response(
+                        &TcError::new("InternalServerError", "payload hash length"),
+                        &info,
+                    );
+                }
+                if !crate::util::ct_eq(h.as_bytes(), computed.as_bytes()) {
+                    let template = "Invalid payload hash: {{hash}}\nComputed payload hash: {{computedHash}}\nThis happens when your request carries a signed hash of the payload and the hash doesn't match the hash we've computed on the server-side.";
+                    let msg = substitute(
+                        template,
+                        &[
+                            ("status", "auth-failed"),
+                            ("message", template),
+                            ("computedHash", &computed),
+                        ],
+                    );
+                    lock(&note.0).auth_error = Some(msg.clone());
                     return error_response(&TcError::new("AuthenticationFailed", msg), &info);
                 }
             }
@@ -610,7 +697,11 @@ pub(crate) async fn dispatch(
             let lazy = ep.scopes.is_none()
                 && !matches!(ep.name, "testAuthenticate" | "testAuthenticateGet");
             if !lazy {
-                return error_response(&TcError::new("AuthenticationFailed", message), &info);
+                let msg = substitute(
+                    &message,
+                    &[("status", "auth-failed"), ("message", &message)],
+                );
+                return error_response(&TcError::new("AuthenticationFailed", msg), &info);
             }
             let scopes = lock(&state.db).expand(&["assume:anonymous".to_string()]);
             Caller {

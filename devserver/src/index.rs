@@ -222,7 +222,8 @@ fn artifact_url(state: &AppState, task_id: &str, name: &str) -> String {
             id: state.queue_client_id.clone(),
             key,
         };
-        let exp = std::time::SystemTime::now() + std::time::Duration::from_secs(30 * 60);
+        let exp_ms = u64::try_from(crate::util::now_ms()).unwrap_or(0) + 30 * 60 * 1000;
+        let exp = std::time::UNIX_EPOCH + std::time::Duration::from_millis(exp_ms);
         hawk::RequestBuilder::new("GET", "127.0.0.1", port, &path)
             .request()
             .make_bewit(&creds, exp)

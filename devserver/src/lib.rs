@@ -18,6 +18,11 @@
 //!
 //! * `POST /__devserver/faults` (a [`Fault`] as JSON), `GET` lists, `DELETE` clears;
 //! * `GET /__devserver/requests[?pathPrefix=...]` (array of [`RequestRecord`]), `DELETE` clears;
+//! * `GET /__devserver/clock` answers the server clock (`{mode, nowMs, now}`); `PUT` sets it
+//!   (`{"fixed": <RFC 3339 or ms>}`, `{"offset": "-90s" or ms}` or `{"system": true}`), see
+//!   [`Clock`];
+//! * `POST /__devserver/clients` adds or replaces clients (the JSON of
+//!   [`ClientSeed::parse_json`]);
 //! * `POST /__devserver/objects` puts a finished object (`{name, projectId?, data: <base64>,
 //!   contentType?, contentEncoding?}`, see [`DevServer::put_object`] and [`ObjectSeed`]);
 //!   `GET /__devserver/objects?name=<name>` answers a [`StoredObject`] (404 if absent).
@@ -46,11 +51,13 @@ mod server;
 mod services;
 mod state;
 mod storage;
+mod support;
 mod tempcreds;
 mod util;
 mod validate;
 
 pub use faults::{Fault, FaultAction, HawkInfo, RequestRecord};
+pub use support::{ClientSeed, Clock};
 
 use state::{lock, Client, Db, State};
 use std::path::PathBuf;
@@ -79,6 +86,13 @@ pub struct Config {
     /// The scopes of the `anonymous` role, which every caller holds. Empty by default, so
     /// tests see exact scope sets; the CLI uses [`ANONYMOUS_SCOPES`], like a real deployment.
     pub anonymous_scopes: Vec<String>,
+    /// The clock the server runs on (default: the system clock); fixed or offset clocks let
+    /// requests signed at a known time be replayed. Changeable later with
+    /// [`DevServer::set_clock`].
+    pub clock: Clock,
+    /// Permanent clients to create besides the root client (a client with the root client's
+    /// id replaces it).
+    pub clients: Vec<ClientSeed>,
 }
 
 impl Default for Config {
@@ -98,6 +112,8 @@ impl Default for Config {
             seed_demo_data: false,
             references_dir: refs.is_dir().then_some(refs),
             anonymous_scopes: Vec::new(),
+            clock: Clock::System,
+            clients: Vec::new(),
         }
     }
 }
@@ -164,6 +180,18 @@ impl DevServer {
     /// Bind `127.0.0.1:<port>` and start serving in the background (on the current tokio
     /// runtime).
     pub async fn start(cfg: Config) -> std::io::Result<DevServer> {
+        for c in &cfg.clients {
+            c.validate()
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
+        let clock = Arc::new(support::ClockCell::new(cfg.clock));
+        util::with_clock(clock.clone(), Self::start_inner(cfg, clock)).await
+    }
+
+    async fn start_inner(
+        cfg: Config,
+        clock: Arc<support::ClockCell>,
+    ) -> std::io::Result<DevServer> {
         let (tempdir, data_dir) = match &cfg.data_dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
@@ -207,7 +235,11 @@ impl DevServer {
             queue_client_id,
             queue_access_token,
             work: tokio::sync::Notify::new(),
+            clock,
         });
+        for c in &cfg.clients {
+            add_client(&state, c);
+        }
         if !cfg.anonymous_scopes.is_empty() {
             seed_anonymous_role(&state, &cfg.anonymous_scopes);
         }
@@ -215,7 +247,7 @@ impl DevServer {
             seed_demo(&state).await;
         }
         let app = server::router(state.clone());
-        let task = tokio::spawn(server::serve(listener, app, rx));
+        let task = tokio::spawn(server::serve(listener, app, rx, state.clock.clone()));
         Ok(DevServer {
             state,
             shutdown_tx: tx,
@@ -239,6 +271,30 @@ impl DevServer {
     /// The root client's accessToken.
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> Clock {
+        self.state.clock.get()
+    }
+
+    /// Set the server's clock (applies to the requests that start after the call).
+    pub fn set_clock(&self, clock: Clock) {
+        self.state.clock.set(clock);
+    }
+
+    /// The current time by the server's clock, in milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.state.clock.now_ms()
+    }
+
+    /// Add a permanent client, or replace the one with the same clientId. Fails (naming the
+    /// problem) on an invalid clientId, an empty accessToken or a scope that is not printable
+    /// ASCII.
+    pub fn add_client(&self, client: ClientSeed) -> Result<(), String> {
+        client.validate()?;
+        add_client(&self.state, &client);
+        Ok(())
     }
 
     /// Add a fault rule (applied in insertion order, first match wins).
@@ -265,14 +321,18 @@ impl DevServer {
     /// (test support, e.g. for objects stored content-encoded, which no client uploads).
     /// Its hashes are those of `seed.data`; the blob holds the data in `seed.content_encoding`.
     pub async fn put_object(&self, seed: ObjectSeed) -> std::io::Result<()> {
-        object::put_finished(
-            &self.state,
-            &seed.name,
-            &seed.project_id,
-            util::now_ms() + 24 * 3600 * 1000,
-            &seed.data,
-            &seed.content_type,
-            seed.content_encoding.as_deref(),
+        let now = self.now_ms();
+        util::with_clock(
+            self.state.clock.clone(),
+            object::put_finished(
+                &self.state,
+                &seed.name,
+                &seed.project_id,
+                now + 24 * 3600 * 1000,
+                &seed.data,
+                &seed.content_type,
+                seed.content_encoding.as_deref(),
+            ),
         )
         .await
     }
@@ -290,6 +350,22 @@ impl DevServer {
             let _ = t.await;
         }
     }
+}
+
+/// Create or replace a permanent client (already validated).
+pub(crate) fn add_client(state: &State, seed: &ClientSeed) {
+    let now = state.clock.now_ms();
+    let mut c = Client::new(&seed.client_id, &seed.access_token, seed.scopes.clone());
+    if let Some(e) = seed.expires_ms {
+        c.expires_ms = e;
+    }
+    c.created_ms = now;
+    c.last_modified_ms = now;
+    c.last_date_used_ms = now;
+    c.last_rotated_ms = now;
+    c.disabled = seed.disabled;
+    c.description = seed.description.clone();
+    lock(&state.db).clients.insert(seed.client_id.clone(), c);
 }
 
 pub(crate) fn stored_object(state: &State, name: &str) -> Option<StoredObject> {

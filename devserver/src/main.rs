@@ -32,6 +32,19 @@ struct Args {
     /// real deployments have; pass an empty string for none).
     #[arg(long)]
     anonymous_scopes: Option<String>,
+    /// Run at a fixed clock: an RFC 3339 date-time (e.g. 2026-01-01T00:00:00Z) or
+    /// milliseconds since the epoch. The clock does not advance.
+    #[arg(long, env = "TC_DEVSERVER_CLOCK", conflicts_with = "clock_offset")]
+    clock: Option<String>,
+    /// Run at the system clock shifted by a signed duration: an integer with an optional unit
+    /// ms (default), s, m, h or d (e.g. -90s, +15m).
+    #[arg(long, env = "TC_DEVSERVER_CLOCK_OFFSET", allow_hyphen_values = true)]
+    clock_offset: Option<String>,
+    /// JSON file of extra permanent clients: a map clientId -> {accessToken, scopes, expires,
+    /// disabled, description}, an array of {clientId, ...}, or either under "clients" (e.g.
+    /// the shared Hawk vector file).
+    #[arg(long, env = "TC_DEVSERVER_CLIENTS")]
+    clients: Option<PathBuf>,
     /// Exit when stdin reaches end-of-file (for parent processes that may die).
     #[arg(long)]
     exit_on_stdin_close: bool,
@@ -81,6 +94,30 @@ async fn run(args: Args) -> std::process::ExitCode {
             .map(|s| s.to_string())
             .collect(),
     };
+    let clock = match (&args.clock, &args.clock_offset) {
+        (Some(c), _) => tc_devserver::Clock::parse_fixed(c),
+        (None, Some(o)) => tc_devserver::Clock::parse_offset(o),
+        (None, None) => Ok(tc_devserver::Clock::System),
+    };
+    cfg.clock = match clock {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tc-devserver: --clock/--clock-offset: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.clients {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|text| tc_devserver::ClientSeed::parse_json(&text));
+        match parsed {
+            Ok(list) => cfg.clients = list,
+            Err(e) => {
+                eprintln!("tc-devserver: --clients {}: {e}", path.display());
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
     let server = match DevServer::start(cfg).await {
         Ok(s) => s,
         Err(e) => {

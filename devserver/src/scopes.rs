@@ -63,9 +63,14 @@ impl Expr {
                 if v.iter().any(|e| e.satisfied(scopes)) {
                     None
                 } else {
-                    let missing: Vec<Expr> =
+                    let mut missing: Vec<Expr> =
                         v.iter().filter_map(|e| e.unsatisfied(scopes)).collect();
-                    Some(Expr::AnyOf(missing))
+                    // removeGivenScopes: a single alternative stands for itself
+                    if missing.len() == 1 {
+                        missing.pop()
+                    } else {
+                        Some(Expr::AnyOf(missing))
+                    }
                 }
             }
         }

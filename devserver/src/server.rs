@@ -71,20 +71,16 @@ fn add_cors(headers: &mut HeaderMap, path: &str) {
 
 /// Hawk attributes for the log (id, ts, nonce, hash, ext; never the MAC).
 fn hawk_info(headers: &HeaderMap) -> Option<HawkInfo> {
-    let authz = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let attrs = crate::hawkauth::strip_scheme(authz)?;
-    let h = hawk::Header::from_str(attrs.trim()).ok()?;
-    use base64::Engine;
+    let authz = headers.get(http::header::AUTHORIZATION)?;
+    let authz: String = authz.as_bytes().iter().map(|b| char::from(*b)).collect();
+    let attrs = crate::hawkauth::header_attributes(&authz)?;
+    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     Some(HawkInfo {
-        id: h.id.clone().unwrap_or_default(),
-        ts: h
-            .ts
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs().to_string())
-            .unwrap_or_default(),
-        nonce: h.nonce.clone().unwrap_or_default(),
-        hash: h.hash.as_ref().map(|x| crate::util::B64.encode(x)),
-        ext: h.ext.clone(),
+        id: get("id").unwrap_or_default(),
+        ts: get("ts").unwrap_or_default(),
+        nonce: get("nonce").unwrap_or_default(),
+        hash: get("hash"),
+        ext: get("ext"),
     })
 }
 
@@ -534,6 +530,67 @@ async fn get_object(
     }
 }
 
+fn clock_json(clock: crate::Clock) -> serde_json::Value {
+    let now = clock.now_ms();
+    let mut v = serde_json::json!({"nowMs": now, "now": crate::util::iso(now)});
+    match clock {
+        crate::Clock::System => v["mode"] = "system".into(),
+        crate::Clock::Fixed(_) => v["mode"] = "fixed".into(),
+        crate::Clock::Offset(d) => {
+            v["mode"] = "offset".into();
+            v["offsetMs"] = d.into();
+        }
+    }
+    v
+}
+
+async fn get_clock(State(state): State<AppState>) -> Response {
+    Json(clock_json(state.clock.get())).into_response()
+}
+
+/// `{"fixed": <RFC 3339 or ms>}`, `{"offset": <"-90s" or ms>}` or `{"system": true}`.
+async fn set_clock(State(state): State<AppState>, Json(b): Json<serde_json::Value>) -> Response {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let clock = if let Some(v) = b.get("fixed") {
+        text(v)
+            .ok_or_else(|| "fixed must be a string or a number".to_string())
+            .and_then(|t| crate::Clock::parse_fixed(&t))
+    } else if let Some(v) = b.get("offset") {
+        text(v)
+            .ok_or_else(|| "offset must be a string or a number".to_string())
+            .and_then(|t| crate::Clock::parse_offset(&t))
+    } else if b.get("system") == Some(&serde_json::Value::Bool(true)) {
+        Ok(crate::Clock::System)
+    } else {
+        Err(r#"expected {"fixed": ...}, {"offset": ...} or {"system": true}"#.to_string())
+    };
+    match clock {
+        Ok(c) => {
+            state.clock.set(c);
+            Json(clock_json(c)).into_response()
+        }
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn add_clients(State(state): State<AppState>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    match crate::ClientSeed::parse_json(&text) {
+        Ok(list) => {
+            for c in &list {
+                crate::add_client(&state, c);
+            }
+            let ids: Vec<&str> = list.iter().map(|c| c.client_id.as_str()).collect();
+            Json(serde_json::json!({ "clientIds": ids })).into_response()
+        }
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
 async fn clear_requests(State(state): State<AppState>) -> Response {
     lock(&state.log).clear();
     Json(serde_json::json!({})).into_response()
@@ -551,6 +608,8 @@ pub(crate) fn router(state: AppState) -> Router {
             get(list_requests).delete(clear_requests),
         )
         .route("/__devserver/objects", post(put_object).get(get_object))
+        .route("/__devserver/clock", get(get_clock).put(set_clock))
+        .route("/__devserver/clients", post(add_clients))
         .route(
             "/__devserver/ping",
             any(|| async { Json(serde_json::json!({"alive": true})) }),
@@ -561,7 +620,12 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// Accept loop: serves each connection with hyper, abortable by faults and shutdown.
-pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+    clock: Arc<crate::support::ClockCell>,
+) {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -573,6 +637,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let clock = clock.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
@@ -590,7 +655,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, mut shutdown: watc
                 hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let mut req = req.map(Body::new);
                     req.extensions_mut().insert(ctl.clone());
-                    app.clone().oneshot(req)
+                    crate::util::with_clock(clock.clone(), app.clone().oneshot(req))
                 });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

@@ -396,7 +396,7 @@ fn auth(call: &mut Call) -> Reply {
                 } => {
                     let mut v = json!({"status": "auth-success", "scheme": "hawk", "clientId": client_id, "scopes": scopes, "expires": iso(expires_ms)});
                     if let Some(h) = hash {
-                        v["hash"] = json!(crate::util::B64.encode(h));
+                        v["hash"] = json!(h);
                     }
                     v
                 }

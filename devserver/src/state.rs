@@ -118,7 +118,7 @@ impl ClientSource for Db {
             return Err(format!("Client with clientId '{client_id}' not found"));
         };
         if c.disabled {
-            return Err(format!("Client with clientId: '{client_id}' is disabled"));
+            return Err(format!("Client with clientId '{client_id}' is disabled"));
         }
         if c.expires_ms < now_ms() {
             return Err(format!("Client with clientId: '{client_id}' has expired"));
@@ -161,6 +161,8 @@ pub(crate) struct State {
     pub(crate) queue_access_token: String,
     /// Woken when tasks become pending (for `claimWork` long polling).
     pub(crate) work: tokio::sync::Notify,
+    /// The server clock (read through `util::now_ms` by the requests it serves).
+    pub(crate) clock: Arc<crate::support::ClockCell>,
 }
 
 /// Shared handle.

@@ -36,9 +36,30 @@ pub(crate) fn lenient_b64_decode(s: &str) -> Option<Vec<u8>> {
     LENIENT_STD.decode(norm.as_bytes()).ok()
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
+/// Milliseconds since the Unix epoch of the system clock.
+pub(crate) fn system_now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+tokio::task_local! {
+    /// The clock of the server whose request (or start-up) the current task is serving.
+    static CLOCK: std::sync::Arc<crate::support::ClockCell>;
+}
+
+/// Run `fut` with `clock` as the clock [`now_ms`] reads.
+pub(crate) async fn with_clock<F: std::future::Future>(
+    clock: std::sync::Arc<crate::support::ClockCell>,
+    fut: F,
+) -> F::Output {
+    CLOCK.scope(clock, fut).await
+}
+
+/// Milliseconds since the Unix epoch, by the clock of the server being served (fixed or
+/// offset when configured), else the system clock.
+pub(crate) fn now_ms() -> i64 {
+    CLOCK
+        .try_with(|c| c.now_ms())
+        .unwrap_or_else(|_| system_now_ms())
 }
 
 /// Format milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (JS `toJSON`).

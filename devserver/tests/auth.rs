@@ -37,7 +37,9 @@ async fn root_client_and_anonymous() {
     // anonymous callers hold only assume:anonymous (no roles configured)
     let (st, body) = send("GET", &format!("{}{CURRENT}", s.root_url()), None, None).await;
     assert_eq!(st, 403);
-    assert!(message(&body).starts_with("Client ID anonymous does not have sufficient scopes"));
+    assert!(message(&body).starts_with(
+        "This request requires Taskcluster credentials that satisfy the following scope expression:\n\n```\nauth:current-scopes\n```\n\n---\n"
+    ));
     let log = s.requests();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].client_id.as_deref(), Some(s.client_id()));
@@ -190,7 +192,7 @@ async fn bewit_expiry() {
     );
     let r = send("GET", &url, Some(&h), None).await;
     assert_eq!(r.0, 401);
-    assert!(message(&r.1).starts_with("Cannot use two authentication schemes"));
+    assert!(message(&r.1).starts_with("Cannot use two authentication schemes at once this request has both bewit in querystring and 'authorization' header\n"));
     // padded bewit
     let r = send("GET", &format!("{root}{CURRENT}?bewit=abc="), None, None).await;
     assert_fail(&r, "Bad Request: Invalid bewit encoding");
@@ -379,7 +381,7 @@ async fn certificate_scopes_vs_issuer() {
     );
     assert_fail(
         &with_cert(&s, "project/issuer", &e).await,
-        "ext.certificate issuer `project/issuer` doesn't satisfiy all certificate scopes secrets:get:x.",
+        "ext.certificate issuer `project/issuer` doesn't satisfy all certificate scopes secrets:get:x.",
     );
     // named credentials: allowed name passes, other name fails
     let e = cert_ext(
