@@ -184,7 +184,7 @@ export function createClient(reference, name) {
     };
     const method = function (...args) {
       if (this._options.fake) return fakeCall(this, e, args);
-      return this._wasm.request(e.handle, args);
+      return withCallerStack(this._wasm.request(e.handle, args));
     };
     Object.defineProperty(method, 'name', { value: entry.name });
     method.entryReference = e;
@@ -197,6 +197,28 @@ export function createClient(reference, name) {
     };
   }
   return Client;
+}
+
+/**
+ * Resolves as `promise` does; on rejection, gives the error the stack of the async code that
+ * awaited the call (errors made inside WebAssembly only have glue frames). Only the failure
+ * path does any work.
+ */
+export async function withCallerStack(promise) {
+  try {
+    return await promise;
+  } catch (err) {
+    // Only the package's own errors (which carry `kind`); a caller's error keeps its stack.
+    if (err instanceof Error && typeof err.kind === 'string' && 'mayHaveBeenSent' in err) {
+      // Made here, after the await: V8 and SpiderMonkey add the awaiting callers.
+      const here = new Error().stack;
+      if (typeof here === 'string') {
+        const frames = here.split('\n').filter((l) => /^\s+at |@/.test(l));
+        err.stack = `${err.name}: ${err.message}\n${frames.join('\n')}`;
+      }
+    }
+    throw err;
+  }
 }
 
 function fakeCall(client, e, args) {
@@ -222,7 +244,7 @@ function fakeCall(client, e, args) {
  * for statuses below 400 and rejects with a Taskcluster error otherwise.
  */
 export function makeRequest(client, method, url, payload, query) {
-  return client._wasm.makeRequest(method, url, payload, query || undefined);
+  return withCallerStack(client._wasm.makeRequest(method, url, payload, query || undefined));
 }
 
 const classNameOf = (service, exchanges) =>

@@ -66,10 +66,18 @@ export interface TaskclusterError extends Error {
 
 export * from './apis.js';
 
+/**
+ * Fake implementations for a service class `T`: any of its methods, each taking that method's
+ * arguments and returning anything (a value or a promise).
+ */
+export type FakeImplementations<T> = {
+  [K in keyof T]?: T[K] extends (...args: infer A) => any ? (...args: A) => any : never;
+};
+
 /** Options of a service class: client options plus `fake` implementations for tests. */
-export interface ServiceOptions extends ClientOptions {
+export interface ServiceOptions<T = Record<string, (...args: any[]) => any>> extends ClientOptions {
   /** Fake mode: no requests are made; calls are recorded in `fakeCalls` and answered by these functions. Refused when NODE_ENV is "production". */
-  fake?: Record<string, (...args: any[]) => any> | null;
+  fake?: FakeImplementations<T> | null;
 }
 
 /** The base of every service class. */
@@ -125,34 +133,63 @@ export declare const agents: {};
 
 /** The hashes of an object's bytes, lowercase hex. */
 export interface Hashes { sha256: string; sha512: string }
-/** Retry settings of a data transfer (default: the client's). */
+/**
+ * Settings of a data transfer (the PUT or GET to storage). They never come from the API
+ * client: the defaults are the official client's (retries 5, delayFactor 100,
+ * randomizationFactor 0.25, maxDelay 30000).
+ */
 export interface TransferOptions {
   retries?: number;
   delayFactor?: number;
   randomizationFactor?: number;
   maxDelay?: number;
+  /** Milliseconds the storage server may take to answer (default 30000). */
+  timeout?: number;
+  /** Milliseconds the body may make no progress before the attempt fails (default 60000). */
+  idleTimeout?: number;
   /** Called with bytes done and bytes total (when known) as data moves. */
   onProgress?: (done: number, total?: number) => void;
 }
+/** What upload() calls: any object with these methods (an Object client, a wrapper, a fake). */
+export interface ObjectUploadCalls {
+  createUpload(name: string, payload: any): any;
+  finishUpload(name: string, payload: any): any;
+}
+/** What download() calls: any object with this method (an Object client, a wrapper, a fake). */
+export interface ObjectDownloadCalls {
+  startDownload(name: string, payload: any): any;
+}
+/** What downloadArtifact() calls: any object with these methods (a Queue client, a wrapper, a fake). */
+export interface ArtifactCalls {
+  /** Called when `runId` is given. */
+  artifact?(taskId: string, runId: number | string, name: string): any;
+  /** Called when `runId` is not given. */
+  latestArtifact?(taskId: string, name: string): any;
+}
+type ArtifactOptions = TransferOptions & {
+  taskId: string; runId?: number | string; name: string; queue: ArtifactCalls;
+  /** The deployment's root URL for `object` artifacts, when `queue` is not a client of this package. */
+  rootUrl?: string;
+};
 type UploadData = Uint8Array | ArrayBuffer | Blob | ReadableStream<Uint8Array> | { pipe: Function; read: Function };
 type DownloadTarget = WritableStream<Uint8Array> | { write: Function; end: Function };
 /** Uploads an object through the object service. `streamFactory` is called afresh for every attempt. */
 export function upload(options: TransferOptions & {
   projectId: string; name: string; expires: Date | string; uploadId?: string; contentType: string; contentLength: number;
-  object: Client; streamFactory: () => UploadData | Promise<UploadData>;
+  object: ObjectUploadCalls; streamFactory: () => UploadData | Promise<UploadData>;
 }): Promise<{ uploadId: string; hashes: Hashes }>;
 /** Downloads an object, verifying its hashes before the output stream is closed; resolves to the content type. */
-export function download(options: TransferOptions & { name: string; object: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+export function download(options: TransferOptions & { name: string; object: ObjectDownloadCalls; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
 /** A download as a ReadableStream that closes only after verification. */
-export function downloadStream(options: TransferOptions & { name: string; object: Client }): {
+export function downloadStream(options: TransferOptions & { name: string; object: ObjectDownloadCalls }): {
   stream: ReadableStream<Uint8Array>; result: Promise<{ contentType: string; hashes: Hashes; length: number }>;
 };
 /** Downloads an artifact of any storage type (s3, reference, object, link; error artifacts reject with `code: 'ArtifactError'` and `reason`). */
-export function downloadArtifact(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+export function downloadArtifact(options: ArtifactOptions & { streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
 /** Like downloadArtifact, but rejects `reference` artifacts (code `ArtifactStorageTypeRejected`). */
-export function downloadManagedArtifact(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
+export function downloadManagedArtifact(options: ArtifactOptions & { streamFactory: () => DownloadTarget | Promise<DownloadTarget> }): Promise<string>;
 /** An artifact as a ReadableStream (`managed: true` refuses reference artifacts). */
-export function downloadArtifactStream(options: TransferOptions & { taskId: string; runId?: number; name: string; queue: Client; managed?: boolean }): {
+export function downloadArtifactStream(options: ArtifactOptions & { managed?: boolean }): {
   stream: ReadableStream<Uint8Array>; result: Promise<{ contentType: string; hashes: Hashes; length: number }>;
 };
 

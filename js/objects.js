@@ -9,6 +9,7 @@
 // client's options never change them.
 import * as wasm from './taskcluster_wasm.js';
 import { Object as ObjectClient } from './apis.js';
+import { withCallerStack } from './client.js';
 
 const g = globalThis;
 const ua = (g.navigator && g.navigator.userAgent) || '';
@@ -120,7 +121,7 @@ function needFactory(what, streamFactory) {
 export async function upload({ object, streamFactory, ...options }) {
   needFactory('upload', streamFactory);
   needMethods(object, 'upload: options.object', ['createUpload', 'finishUpload']);
-  return wasm.objectUpload(object, options, () => source(streamFactory));
+  return withCallerStack(wasm.objectUpload(object, options, () => source(streamFactory)));
 }
 
 /**
@@ -131,7 +132,7 @@ export async function upload({ object, streamFactory, ...options }) {
 export async function download({ object, streamFactory, ...options }) {
   needFactory('download', streamFactory);
   needMethods(object, 'download: options.object', ['startDownload']);
-  const r = await wasm.objectDownload(object, options, () => sink(streamFactory));
+  const r = await withCallerStack(wasm.objectDownload(object, options, () => sink(streamFactory)));
   return r.contentType;
 }
 
@@ -182,14 +183,14 @@ function artifactCall(what, { queue, rootUrl, ...options }, factory, allowRefere
  */
 export async function downloadArtifact({ streamFactory, ...options }) {
   needFactory('downloadArtifact', streamFactory);
-  const r = await artifactCall('downloadArtifact', options, () => sink(streamFactory), true);
+  const r = await withCallerStack(artifactCall('downloadArtifact', options, () => sink(streamFactory), true));
   return r.contentType;
 }
 
 /** Like `downloadArtifact`, but refuses `reference` artifacts, whose URL the task chose. */
 export async function downloadManagedArtifact({ streamFactory, ...options }) {
   needFactory('downloadManagedArtifact', streamFactory);
-  const r = await artifactCall('downloadManagedArtifact', options, () => sink(streamFactory), false);
+  const r = await withCallerStack(artifactCall('downloadManagedArtifact', options, () => sink(streamFactory), false));
   return r.contentType;
 }
 

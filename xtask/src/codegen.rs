@@ -751,7 +751,7 @@ fn ts_doc(e: &Value, docs: &str) -> String {
 fn gen_dts(refs: &[Reference]) -> String {
     let mut s = String::new();
     s += HEADER_JS;
-    s += "import type { Client, ClientOptions, Binding, RoutingKeyReference } from './index.js';\n\n";
+    s += "import type { Client, ServiceOptions, Binding, RoutingKeyReference } from './index.js';\n\n";
     for r in refs {
         let j = &r.json;
         let kind = if r.exchanges { "exchanges" } else { "api" };
@@ -769,7 +769,7 @@ fn gen_dts(refs: &[Reference]) -> String {
         .unwrap();
         writeln!(
             s,
-            "export declare class {} extends Client {{\n  constructor(options?: ClientOptions);",
+            "export declare class {0} extends Client {{\n  constructor(options?: ServiceOptions<{0}>);",
             r.class
         )
         .unwrap();

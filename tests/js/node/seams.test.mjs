@@ -65,3 +65,22 @@ test("a Writable that fails or closes early fails the download instead of hangin
     return w;
   } }), /closed|destroyed|premature/i);
 });
+
+test("a rejected call's stack names the caller's own function", async () => {
+  const queue = new tc.Queue({ rootUrl, credentials });
+  async function lookUpTheMissingTask() {
+    const task = await queue.task(tc.slugid());
+    return task;
+  }
+  const err = await lookUpTheMissingTask().then(() => null, (e) => e);
+  assert.ok(err, 'rejected');
+  assert.equal(err.statusCode, 404);
+  assert.match(err.stack, /lookUpTheMissingTask/);
+  assert.match(err.stack.split('\n')[0], /^Error: /);
+  const object = new tc.Object({ rootUrl, credentials });
+  async function fetchTheMissingObject() {
+    await tc.download({ name: `missing/${tc.slugid()}`, object, streamFactory: () => new WritableStream() });
+  }
+  const err2 = await fetchTheMissingObject().then(() => null, (e) => e);
+  assert.match(err2.stack, /fetchTheMissingObject/);
+});
