@@ -1453,3 +1453,131 @@ async fn a5_artifact_content_errors_and_retries() {
     );
     assert_eq!(count(&s, "GET", "/__storage/"), 1);
 }
+
+/// Object-service calls scripted by the test (the seam a fake plugs into), pointing every
+/// transfer at `url`.
+struct Scripted {
+    url: String,
+    calls: std::sync::Mutex<Vec<String>>,
+}
+
+impl objects::TransferHost for Scripted {}
+
+impl objects::ObjectCalls for Scripted {
+    fn create_upload<'a>(
+        &'a self,
+        name: &'a str,
+        request: &'a Value,
+    ) -> BoxFuture<'a, taskcluster_wasm::Result<Value>> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("createUpload {name}"));
+        let len = request["proposedUploadMethods"]["putUrl"]["contentLength"].clone();
+        let r = json!({"uploadId": request["uploadId"], "expires": request["expires"], "uploadMethod": {"putUrl": {
+            "url": self.url, "expires": request["expires"], "headers": {"content-type": "application/x-test", "content-length": len.to_string()}}}});
+        Box::pin(async move { Ok(r) })
+    }
+    fn finish_upload<'a>(
+        &'a self,
+        name: &'a str,
+        _request: &'a Value,
+    ) -> BoxFuture<'a, taskcluster_wasm::Result<()>> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("finishUpload {name}"));
+        Box::pin(async { Ok(()) })
+    }
+    fn start_download<'a>(
+        &'a self,
+        name: &'a str,
+        _request: &'a Value,
+    ) -> BoxFuture<'a, taskcluster_wasm::Result<Value>> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("startDownload {name}"));
+        let r = json!({"method": "getUrl", "url": self.url, "hashes": {}, "expires": from_now_json("1 hour").unwrap()});
+        Box::pin(async move { Ok(r) })
+    }
+}
+
+#[tokio::test]
+async fn no_transfer_waits_forever_on_a_storage_server_that_never_reads_or_answers() {
+    // Accepts connections, never reads a byte, never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = held.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            keep.lock().unwrap().push(socket);
+        }
+    });
+    let calls = Scripted {
+        url: format!("http://{addr}/blob?signature=secret"),
+        calls: Default::default(),
+    };
+    let limits = RetryPolicy { retries: 1, ..FAST };
+    let mut sink = VecSink::default();
+    let err = objects::download(
+        &calls,
+        "n",
+        &mut sink,
+        &DownloadOptions {
+            retry: Some(limits),
+            timeout: Some(Duration::from_millis(300)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.attempts(), 2);
+    assert!(
+        err.message().contains("did not answer within 300 ms"),
+        "{err}"
+    );
+    assert!(
+        !format!("{err} {err:?}").contains("secret"),
+        "no presigned query"
+    );
+    // 16 MiB streamed: the socket buffers fill, and the body stops moving.
+    let d = data(16 << 20);
+    let opts = UploadOptions {
+        retry: Some(limits),
+        timeout: Some(Duration::from_millis(300)),
+        idle_timeout: Some(Duration::from_millis(300)),
+        ..options("n", d.len())
+    };
+    let err = objects::upload(&calls, &opts, &BytesSource(d))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.attempts(), 2);
+    assert!(
+        err.message().contains("made no progress for 300 ms"),
+        "{err}"
+    );
+    // A small body is sent whole; then the server has `timeout` to answer.
+    let d = data(20_000);
+    let opts = UploadOptions {
+        retry: Some(RetryPolicy { retries: 0, ..FAST }),
+        timeout: Some(Duration::from_millis(300)),
+        ..options("small", d.len())
+    };
+    let err = objects::upload(&calls, &opts, &BytesSource(d))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message().contains("did not answer within 300 ms"),
+        "{err}"
+    );
+    assert_eq!(
+        *calls.calls.lock().unwrap(),
+        ["startDownload n", "createUpload n", "createUpload small"],
+        "the seam was called, and nothing after a failed transfer"
+    );
+    server.abort();
+}

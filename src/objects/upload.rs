@@ -351,6 +351,10 @@ async fn put_once(
                 return Err(BodyError::from(msg));
             }
             drop(s);
+            if done == want {
+                // (a transport that knows the length may never poll for the end)
+                seen.finish_body();
+            }
             report(&progress, done, Some(want));
             Ok::<Bytes, BodyError>(chunk)
         })

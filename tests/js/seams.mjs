@@ -236,6 +236,37 @@ export function seamScenarios(tc, env) {
       });
     }],
 
+    ['no transfer waits forever: a storage server that never answers a GET or a PUT fails each attempt after `timeout`; a stalled body after `idleTimeout`', async () => {
+      const bytes = data(40000, 13);
+      const { name } = await realObject(bytes);
+      const limits = { retries: 1, delayFactor: 1, randomizationFactor: 0, timeout: 300, idleTimeout: 300 };
+      const key = new URL((await object.startDownload(name, { acceptDownloadMethods: { getUrl: true } })).url).pathname;
+      // GET: accepted, never answered.
+      await fault({ method: 'GET', pathPrefix: key, times: 2, action: { kind: 'hang' } });
+      await assert.rejects(tc.download({ ...limits, name, object, streamFactory: collector().factory }), (err) => {
+        assert.equal(err.code, 'ECONNABORTED');
+        assert.equal(err.attempts, 2);
+        assert.match(err.message, /did not answer within 300 ms/);
+      });
+      // GET: headers, then one byte a second (never a whole idle period's worth).
+      await fault({ method: 'GET', pathPrefix: key, times: 1, action: { kind: 'throttle', bytesPerSecond: 1, ms: 30000 } });
+      await assert.rejects(tc.download({ ...limits, retries: 0, name, object, streamFactory: collector().factory }), (err) => {
+        assert.equal(err.code, 'ECONNABORTED');
+        assert.match(err.message, /stalled/);
+      });
+      // PUT: accepted, never answered.
+      await fault({ method: 'PUT', pathPrefix: '/__storage/', times: 2, action: { kind: 'hang' } });
+      await assert.rejects(tc.upload({ ...limits, projectId, name: fresh('hang-put'), expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: bytes.length, object, streamFactory: () => bytes }), (err) => {
+        assert.equal(err.code, 'ECONNABORTED');
+        assert.equal(err.attempts, 2);
+        assert.equal(err.method, 'PUT');
+      });
+      // And the storage server still serves once the faults are used up.
+      const out = collector();
+      await tc.download({ ...fast, name, object, streamFactory: out.factory });
+      assert.deepEqual(out.bytes(), bytes);
+    }],
+
     ['a rejection from the caller\'s own method is passed on unchanged', async () => {
       class Special extends Error {}
       const boom = new Special('no uploads today');

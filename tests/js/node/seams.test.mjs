@@ -84,3 +84,35 @@ test("a rejected call's stack names the caller's own function", async () => {
   const err2 = await fetchTheMissingObject().then(() => null, (e) => e);
   assert.match(err2.stack, /fetchTheMissingObject/);
 });
+
+test('a storage server that accepts connections and never reads: GET and PUT (streamed, 16 MiB) fail after their limits', async () => {
+  const net = await import('node:net');
+  const sockets = new Set();
+  const server = net.createServer((s) => { sockets.add(s); s.pause(); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/blob?sig=secret`;
+  try {
+    const limits = { retries: 1, delayFactor: 1, randomizationFactor: 0, timeout: 300, idleTimeout: 300 };
+    const object = {
+      startDownload: async () => ({ method: 'getUrl', url, hashes: {}, expires: new Date(Date.now() + 3600e3).toJSON() }),
+      createUpload: async (_name, { uploadId, expires }) => ({ uploadId, expires, uploadMethod: { putUrl: { url, expires, headers: { 'content-type': 'application/x-test', 'content-length': String(16 << 20) } } } }),
+      finishUpload: async () => {},
+    };
+    await assert.rejects(tc.download({ ...limits, name: 'n', object, streamFactory: () => new WritableStream() }), (err) => {
+      assert.equal(err.code, 'ECONNABORTED');
+      assert.equal(err.attempts, 2);
+      assert.ok(!String(err.message).includes('secret') && !String(err.url).includes('secret'), 'no presigned query');
+      return true;
+    });
+    const big = new Uint8Array(16 << 20);
+    await assert.rejects(tc.upload({ ...limits, projectId: 'proj', name: 'n', expires: tc.fromNowJSON('1 day'), contentType: 'application/x-test', contentLength: big.length, object,
+      streamFactory: () => new ReadableStream({ start(c) { for (let i = 0; i < big.length; i += 65536) c.enqueue(big.subarray(i, i + 65536)); c.close(); } }) }), (err) => {
+      assert.equal(err.code, 'ECONNABORTED');
+      assert.match(err.message, /made no progress for 300 ms/);
+      return true;
+    });
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});
