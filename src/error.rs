@@ -190,10 +190,30 @@ impl Error {
     /// body is JSON with a `code`. `url` must already be without its query.
     pub(crate) fn storage(status: u16, body: &[u8], method: &str, url: &str) -> Self {
         let mut e = Self::http(status, body);
-        let reason = http::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("Unknown Status");
+        // The statuses storage servers answer with (a short table: the whole IANA list would
+        // grow the WebAssembly module).
+        let reason = match status {
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            408 => "Request Timeout",
+            409 => "Conflict",
+            410 => "Gone",
+            411 => "Length Required",
+            412 => "Precondition Failed",
+            413 => "Payload Too Large",
+            416 => "Range Not Satisfiable",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            501 => "Not Implemented",
+            502 => "Bad Gateway",
+            503 => "Service Unavailable",
+            504 => "Gateway Timeout",
+            _ if status < 500 => "Client Error",
+            _ => "Server Error",
+        };
         e.inner.message =
             format!("Request failed with status code {status} ({reason}): {method} {url}");
         if e.inner.code.as_deref() == Some("UnknownError") {

@@ -52,7 +52,8 @@ pub(crate) fn without_query(url: &str) -> String {
 
 /// "30 s" or "1500 ms", without float formatting (which would grow the wasm module).
 pub(crate) fn show(d: Duration) -> String {
-    let ms = d.as_millis();
+    // (u64: formatting a u128 would add its own division and formatting code to the module)
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     if ms % 1000 == 0 {
         format!("{} s", ms / 1000)
     } else {
