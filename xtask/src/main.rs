@@ -1,6 +1,7 @@
 //! Project commands: `cargo xtask <command>`.
 //!
-//! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes.
+//! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes, with the
+//!   build tools pinned in xtask/npm (installed there with `npm ci` when missing).
 //! - `check-cfg`: fails when a target `cfg` appears outside the files allowed to hold one.
 //! - `references [ARGS]`: refreshes references/ (runs `scripts/refresh-references.py ARGS`).
 //! - `codegen [--check]`: regenerates src/generated/, js/apis.js and js/apis.d.ts from
