@@ -106,6 +106,10 @@ for (const [name, build] of Object.entries(BUNDLERS)) {
     const dist = join(dir, 'dist');
     const emitted = readdirSync(dist, { recursive: true }).filter((f) => f.endsWith('.wasm'));
     assert.equal(emitted.length, 1, `one .wasm in dist/: ${emitted}`);
+    // No Node built-in is left for the browser to import.
+    for (const f of readdirSync(dist, { recursive: true }).filter((f) => f.endsWith('.js'))) {
+      assert.doesNotMatch(readFileSync(join(dist, f), 'utf8'), /(?:\bfrom|\bimport|\brequire)\s*\(?\s*["']node:/, `${f} imports a node: module`);
+    }
 
     const server = await serve(dist);
     const tab = await browser.newPage();
