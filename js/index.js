@@ -1,6 +1,8 @@
-// taskcluster-wasm entry point for browsers, workers, Node >= 20 and Deno.
+// taskcluster-wasm entry point for Node >= 20 and Deno (the "default" export condition), and
+// for pages that import the package as plain ESM without a bundler. Bundlers building for
+// browsers take browser.js (the "browser" condition), `require()` takes index.cjs, and workerd
+// takes workerd.js.
 // Plain ESM: it loads the WebAssembly module with top-level await, then exports the API.
-// For workerd / Cloudflare Workers use the "workerd" export condition (workerd.js).
 import init from './taskcluster_wasm.js';
 
 const wasmUrl = new URL('./taskcluster_wasm_bg.wasm', import.meta.url);
@@ -12,6 +14,14 @@ async function load() {
       return init({ module_or_path: await g.Deno.readFile(wasmUrl) });
     }
     if (g.process && g.process.versions && g.process.versions.node) {
+      if (typeof g.process.getBuiltinModule !== 'function') {
+        // Node < 20.16: the modules snippets/node-http.js needs, which it cannot import itself.
+        g[Symbol.for('taskcluster-wasm.node-builtins')] = {
+          'node:http': await import('node:http'),
+          'node:https': await import('node:https'),
+          'node:stream': await import('node:stream'),
+        };
+      }
       const { readFile } = await import('node:fs/promises');
       return init({ module_or_path: await readFile(wasmUrl) });
     }

@@ -23,11 +23,25 @@ export function isBrowser() {
 }
 
 /**
+ * A Node built-in module, reached without import syntax so that bundlers building for browsers
+ * find no `node:` import here: `process.getBuiltinModule` (Node >= 20.16), or else the modules
+ * that the Node entry points (index.js, index.cjs) registered.
+ */
+function nodeBuiltin(name) {
+  const p = globalThis.process;
+  const m = p && typeof p.getBuiltinModule === 'function'
+    ? p.getBuiltinModule(name)
+    : (globalThis[Symbol.for('taskcluster-wasm.node-builtins')] || {})[name];
+  if (!m) throw new TypeError(`request failed: ${name} is not available in this host`);
+  return m;
+}
+
+/**
  * `nodeRequest(method, url, headers, body, signal)` → `{status, headers: [[name, value]…], body: ReadableStream}`.
  */
 export async function nodeRequest(method, url, headers, body, signal) {
-  const http = await import(url.startsWith('https:') ? 'node:https' : 'node:http');
-  const { Readable } = await import('node:stream');
+  const http = nodeBuiltin(url.startsWith('https:') ? 'node:https' : 'node:http');
+  const { Readable } = nodeBuiltin('node:stream');
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, signal }, (res) => {
       const pairs = [];

@@ -1,6 +1,7 @@
 //! Project commands: `cargo xtask <command>`.
 //!
-//! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes.
+//! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes, with the
+//!   build tools pinned in xtask/npm (installed there with `npm ci` when missing).
 //! - `check-cfg`: fails when a target `cfg` appears outside the files allowed to hold one.
 //! - `references [ARGS]`: refreshes references/ (runs `scripts/refresh-references.py ARGS`).
 //! - `codegen [--check]`: regenerates src/generated/, js/apis.js and js/apis.d.ts from
@@ -25,6 +26,10 @@ struct Npm {
     name: String,
     description: String,
     license: String,
+    repository: String,
+    homepage: String,
+    bugs: String,
+    keywords: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +49,20 @@ struct Files {
     /// that imports them) and left out of the package.
     #[serde(default)]
     bundle_into_api: Vec<String>,
+    /// The browser entry point: bundled with everything it imports into one ES module of the
+    /// same name, whose module graph has no `node:` import.
+    browser: String,
+    /// Modules that stand in for Node built-ins in the browser bundle: `["node:x", "js/…"]`.
+    #[serde(default)]
+    browser_aliases: Vec<(String, String)>,
+    /// The `require()` entry point: bundled with everything it imports into `cjs_out`.
+    cjs: String,
+    cjs_out: String,
+    /// Declaration files that get a CommonJS twin (`x.d.ts` → `x.d.cts`, with relative
+    /// imports of `.js` files renamed `.cjs`), for `require` under TypeScript's node16 rules.
+    cts_from: Vec<String>,
+    /// Files from the repository's root that go into the package as they are.
+    from_root: Vec<String>,
 }
 
 fn root() -> PathBuf {
@@ -76,6 +95,123 @@ fn crate_version(root: &Path) -> Result<String, String> {
         .ok_or_else(|| "Cargo.toml has no package.version".to_string())
 }
 
+/// The build tools, from npm at the versions pinned in xtask/npm/package-lock.json.
+struct Tools {
+    wasm_opt: PathBuf,
+    esbuild: PathBuf,
+}
+
+/// Where the build tools live (`npm ci` there installs them).
+const TOOLS_DIR: &str = "xtask/npm";
+
+/// The pinned build tools, installed with `npm ci` into xtask/npm/node_modules when any is
+/// missing or at another version (so every `cargo xtask pkg` builds the same package, whoever
+/// runs it); an error naming what is missing when they cannot be installed.
+fn tools(root: &Path) -> Result<Tools, String> {
+    let dir = root.join(TOOLS_DIR);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("package.json"))
+            .map_err(|e| format!("{TOOLS_DIR}/package.json: {e}"))?,
+    )
+    .map_err(|e| format!("{TOOLS_DIR}/package.json: {e}"))?;
+    let pins: Vec<(String, String)> = manifest["devDependencies"]
+        .as_object()
+        .ok_or_else(|| format!("{TOOLS_DIR}/package.json has no devDependencies"))?
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    let bin = dir.join("node_modules/.bin");
+    let tools = Tools {
+        wasm_opt: bin.join("wasm-opt"),
+        esbuild: bin.join("esbuild"),
+    };
+    // Names each pinned package that is not installed at its pinned version.
+    let missing = || -> Vec<String> {
+        let mut out: Vec<String> = pins
+            .iter()
+            .filter(|(name, pin)| {
+                let installed = std::fs::read_to_string(
+                    dir.join("node_modules").join(name).join("package.json"),
+                )
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v["version"].as_str().map(str::to_owned));
+                installed.as_deref() != Some(pin.as_str())
+            })
+            .map(|(name, pin)| format!("{name}@{pin}"))
+            .collect();
+        for t in [&tools.wasm_opt, &tools.esbuild] {
+            if !t.exists() {
+                out.push(t.display().to_string());
+            }
+        }
+        out
+    };
+    let before = missing();
+    if before.is_empty() {
+        return Ok(tools);
+    }
+    eprintln!(
+        "pkg: installing the pinned build tools ({}) into {TOOLS_DIR}",
+        before.join(", ")
+    );
+    run(Command::new("npm")
+        .current_dir(&dir)
+        .args(["ci", "--no-audit", "--no-fund"]))
+    .map_err(|e| {
+        format!(
+            "{e}\nthe package is built with {} (pinned in {TOOLS_DIR}/package-lock.json), which \
+             `npm ci` installs: it needs npm (Node.js >= 20) and the npm registry",
+            before.join(", ")
+        )
+    })?;
+    let after = missing();
+    if after.is_empty() {
+        Ok(tools)
+    } else {
+        Err(format!(
+            "after `npm ci` in {TOOLS_DIR}, still missing: {}",
+            after.join(", ")
+        ))
+    }
+}
+
+/// A declaration file's text with each relative import of a `.js` file in a declaration file renamed `.cjs`.
+fn cts(text: &str, names: &[String]) -> String {
+    let mut out = text.to_string();
+    for n in names {
+        let stem = n.trim_end_matches(".d.ts");
+        for q in ['\'', '"'] {
+            out = out.replace(
+                &format!("{q}./{stem}.js{q}"),
+                &format!("{q}./{stem}.cjs{q}"),
+            );
+        }
+    }
+    out
+}
+
+/// Fails when an ES module's text imports a `node:` module (statically or with `import()`).
+fn check_no_node_imports(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for pat in [
+        "from\"node:",
+        "from'node:",
+        "import(\"node:",
+        "import('node:",
+        "import\"node:",
+    ] {
+        if squeezed.contains(pat) {
+            return Err(format!(
+                "{} imports a node: module (`{pat}…`): the browser graph must not",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn pkg(dev: bool) -> Result<(), String> {
     let root = root();
     let cfg: PackConfig = toml::from_str(
@@ -83,6 +219,8 @@ fn pkg(dev: bool) -> Result<(), String> {
             .map_err(|e| format!("wasm-pack.toml: {e}"))?,
     )
     .map_err(|e| format!("wasm-pack.toml: {e}"))?;
+    // First, so that a machine without them fails before the long build.
+    let tools = tools(&root)?;
     let profile = if dev { "debug" } else { "release" };
     let mut build = Command::new(env!("CARGO"));
     build
@@ -115,107 +253,202 @@ fn pkg(dev: bool) -> Result<(), String> {
         .arg(&cfg.build.out_name)
         .arg(&wasm))?;
     let bg = out.join(format!("{}_bg.wasm", cfg.build.out_name));
-    let wasm_opt = root.join("tests/js/node_modules/.bin/wasm-opt");
     if cfg.build.wasm_opt && !dev {
-        if wasm_opt.exists() {
-            run(Command::new(&wasm_opt)
-                // Merging near-identical monomorphizations first, then -Oz to a fixed point,
-                // measured smallest (about 1 KiB gzip under plain -Oz). Engines ignore the
-                // producers and target-features sections. The module defines its own memory,
-                // so it starts zero-filled, and LLVM leaves its first KiB unused.
-                .args([
-                    "--merge-similar-functions",
-                    "--zero-filled-memory",
-                    "--low-memory-unused",
-                    "-Oz",
-                    "--converge",
-                    "--strip-producers",
-                    "--strip-target-features",
-                    "--enable-bulk-memory",
-                    "--enable-nontrapping-float-to-int",
-                ])
-                .args([
-                    "--enable-sign-ext",
-                    "--enable-mutable-globals",
-                    "--enable-reference-types",
-                ])
-                .arg(&bg)
-                .arg("-o")
-                .arg(&bg))?;
-        } else {
-            eprintln!(
-                "note: {} is not installed; skipping wasm-opt",
-                wasm_opt.display()
-            );
-        }
+        run(Command::new(&tools.wasm_opt)
+            // Merging near-identical monomorphizations first, then -Oz to a fixed point,
+            // measured smallest (about 1 KiB gzip under plain -Oz). Engines ignore the
+            // producers and target-features sections. The module defines its own memory,
+            // so it starts zero-filled, and LLVM leaves its first KiB unused.
+            .args([
+                "--merge-similar-functions",
+                "--zero-filled-memory",
+                "--low-memory-unused",
+                "-Oz",
+                "--converge",
+                "--strip-producers",
+                "--strip-target-features",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+            ])
+            .args([
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+            ])
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg))?;
     }
-    for f in &cfg.files.copy {
+    for f in cfg
+        .files
+        .copy
+        .iter()
+        .chain([&cfg.files.browser, &cfg.files.cjs])
+    {
         std::fs::copy(root.join("js").join(f), out.join(f))
             .map_err(|e| format!("copying js/{f}: {e}"))?;
     }
+    let minify = cfg.build.minify_js && !dev;
     let glue = format!("{}.js", cfg.build.out_name);
+
+    // The browser entry: one ES module with no `node:` import anywhere in its graph.
+    let browser = out.join(&cfg.files.browser);
+    let mut esb = Command::new(&tools.esbuild);
+    esb.arg(&browser)
+        .arg(format!("--outfile={}", browser.display()))
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--platform=browser",
+            "--target=es2022",
+        ]);
+    for (from, to) in &cfg.files.browser_aliases {
+        esb.arg(format!("--alias:{from}={}", root.join(to).display()));
+    }
+    run(esb.args(esbuild_common(minify)))?;
+    check_no_node_imports(&browser)?;
+
+    // The require() entry: CommonJS that instantiates the module synchronously.
+    let cjs_src = out.join(&cfg.files.cjs);
+    run(Command::new(&tools.esbuild)
+        .arg(&cjs_src)
+        .arg(format!(
+            "--outfile={}",
+            out.join(&cfg.files.cjs_out).display()
+        ))
+        .args([
+            "--bundle",
+            "--format=cjs",
+            "--platform=node",
+            "--target=node20",
+        ])
+        // The glue's default path (`new URL(…, import.meta.url)`, never taken here) still
+        // gets a true URL in CommonJS.
+        .arg("--define:import.meta.url=__import_meta_url")
+        .arg("--banner:js=var __import_meta_url = require('url').pathToFileURL(__filename).href;")
+        .args(esbuild_common(minify)))?;
+    std::fs::remove_file(&cjs_src).map_err(|e| e.to_string())?;
+
+    // CommonJS twins of the declaration files.
+    for f in &cfg.files.cts_from {
+        let text =
+            std::fs::read_to_string(root.join("js").join(f)).map_err(|e| format!("js/{f}: {e}"))?;
+        let name = format!("{}.d.cts", f.trim_end_matches(".d.ts"));
+        let header = format!("// Generated by `cargo xtask pkg` from {f}, for require().\n");
+        std::fs::write(out.join(&name), header + &cts(&text, &cfg.files.cts_from))
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    for f in &cfg.files.from_root {
+        std::fs::copy(root.join(f), out.join(f)).map_err(|e| format!("copying {f}: {e}"))?;
+    }
+
     let mut files: Vec<String> = cfg.files.copy.clone();
     files.extend([
+        cfg.files.browser.clone(),
+        cfg.files.cjs_out.clone(),
         glue.clone(),
         format!("{}.d.ts", cfg.build.out_name),
         format!("{}_bg.wasm", cfg.build.out_name),
     ]);
+    files.extend(
+        cfg.files
+            .cts_from
+            .iter()
+            .map(|f| format!("{}.d.cts", f.trim_end_matches(".d.ts"))),
+    );
+    files.extend(cfg.files.from_root.iter().cloned());
     if out.join("snippets").is_dir() {
         // JS the crate imports through wasm-bindgen (`module = "/js/snippets/…"`).
         files.push("snippets/".to_string());
     }
-    if cfg.build.minify_js && !dev {
-        if !cfg.files.bundle_into_api.is_empty() && bundle_api(&root, &out, &glue)? {
+    if minify {
+        if !cfg.files.bundle_into_api.is_empty() {
+            bundle_api(&tools, &out, &glue)?;
             for f in &cfg.files.bundle_into_api {
                 std::fs::remove_file(out.join(f)).map_err(|e| format!("removing {f}: {e}"))?;
             }
             files.retain(|f| !cfg.files.bundle_into_api.contains(f));
         }
-        minify(&root, &out)?;
+        minify_all(&tools, &out, std::slice::from_ref(&browser))?;
     }
     // Written by hand: condition order matters in "exports" (the first match wins, so
-    // "types" and "workerd" must precede "default"), and serde_json's map sorts keys.
+    // "types" and "workerd" must precede "browser", "require" and "default"), and
+    // serde_json's map sorts keys.
     let s = |v: &str| serde_json::Value::from(v).to_string();
     let files = serde_json::Value::from(files).to_string();
+    let side_effects = serde_json::Value::from(vec![
+        "./index.js",
+        "./workerd.js",
+        "./browser.js",
+        "./index.cjs",
+    ])
+    .to_string();
     let package = format!(
         r#"{{
   "name": {name},
   "version": {version},
   "description": {description},
+  "keywords": {keywords},
+  "homepage": {homepage},
+  "bugs": {{ "url": {bugs} }},
+  "repository": {{ "type": "git", "url": {repository} }},
   "license": {license},
   "type": "module",
-  "main": "./index.js",
+  "main": "./{cjs}",
+  "module": "./index.js",
   "types": "./index.d.ts",
   "exports": {{
-    ".": {{ "types": "./index.d.ts", "workerd": "./workerd.js", "default": "./index.js" }},
+    ".": {{
+      "types": {{ "require": "./index.d.cts", "default": "./index.d.ts" }},
+      "workerd": "./workerd.js",
+      "browser": "./{browser}",
+      "require": "./{cjs}",
+      "default": "./index.js"
+    }},
     "./workerd": {{ "types": "./index.d.ts", "default": "./workerd.js" }},
     "./package.json": "./package.json"
   }},
   "files": {files},
-  "sideEffects": ["./index.js", "./workerd.js"],
+  "sideEffects": {side_effects},
   "engines": {{ "node": ">=20" }}
 }}
 "#,
         name = s(&cfg.npm.name),
         version = s(&crate_version(&root)?),
         description = s(&cfg.npm.description),
+        keywords = serde_json::Value::from(cfg.npm.keywords.clone()),
+        homepage = s(&cfg.npm.homepage),
+        bugs = s(&cfg.npm.bugs),
+        repository = s(&format!("git+{}.git", cfg.npm.repository)),
         license = s(&cfg.npm.license),
+        cjs = cfg.files.cjs_out,
+        browser = cfg.files.browser,
     );
     std::fs::write(out.join("package.json"), package).map_err(|e| e.to_string())?;
     eprintln!("pkg: built {}", out.display());
     Ok(())
 }
 
+/// esbuild flags every step shares: UTF-8 kept, minified in a release build.
+fn esbuild_common(minify: bool) -> Vec<&'static str> {
+    let mut v = vec![
+        "--allow-overwrite",
+        "--charset=utf8",
+        "--legal-comments=none",
+        "--log-level=error",
+    ];
+    if minify {
+        v.push("--minify");
+    }
+    v
+}
+
 /// Bundles `api.js` with the modules it imports (all but the wasm-bindgen glue and Node's
 /// built-ins, which stay imports), still as plain ESM: one file instead of six compresses
-/// better. False when esbuild is not installed.
-fn bundle_api(root: &Path, out: &Path, glue: &str) -> Result<bool, String> {
-    let esbuild = root.join("tests/js/node_modules/.bin/esbuild");
-    if !esbuild.exists() {
-        return Ok(false);
-    }
+/// better.
+fn bundle_api(tools: &Tools, out: &Path, glue: &str) -> Result<(), String> {
     let api = out.join("api.js");
-    run(Command::new(&esbuild)
+    run(Command::new(&tools.esbuild)
         .arg(&api)
         .arg(format!("--outfile={}", api.display()))
         .arg(format!("--external:./{glue}"))
@@ -227,21 +460,13 @@ fn bundle_api(root: &Path, out: &Path, glue: &str) -> Result<bool, String> {
             "--target=es2022",
             "--charset=utf8",
             "--log-level=error",
-        ]))?;
-    Ok(true)
+        ]))
 }
 
-/// Minifies every `.js` file under `out` in place with esbuild, one file at a time: the
-/// package keeps its module structure and stays plain ESM (no bundling, no renamed exports).
-fn minify(root: &Path, out: &Path) -> Result<(), String> {
-    let esbuild = root.join("tests/js/node_modules/.bin/esbuild");
-    if !esbuild.exists() {
-        eprintln!(
-            "note: {} is not installed; not minifying",
-            esbuild.display()
-        );
-        return Ok(());
-    }
+/// Minifies every `.js` file under `out` (but `skip`) in place with esbuild, one file at a
+/// time: the package keeps its module structure and stays plain ESM (no bundling, no renamed
+/// exports).
+fn minify_all(tools: &Tools, out: &Path, skip: &[PathBuf]) -> Result<(), String> {
     let mut stack = vec![out.to_path_buf()];
     let mut js = Vec::new();
     while let Some(dir) = stack.pop() {
@@ -249,25 +474,18 @@ fn minify(root: &Path, out: &Path) -> Result<(), String> {
             let path = entry.map_err(|e| e.to_string())?.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "js") {
+            } else if path.extension().is_some_and(|e| e == "js") && !skip.contains(&path) {
                 js.push(path);
             }
         }
     }
     js.sort();
     for f in js {
-        run(Command::new(&esbuild)
+        run(Command::new(&tools.esbuild)
             .arg(&f)
             .arg(format!("--outfile={}", f.display()))
-            .args([
-                "--allow-overwrite",
-                "--minify",
-                "--format=esm",
-                "--target=es2022",
-                "--charset=utf8",
-                "--legal-comments=none",
-                "--log-level=error",
-            ]))?;
+            .args(["--format=esm", "--target=es2022"])
+            .args(esbuild_common(true)))?;
     }
     Ok(())
 }
