@@ -61,8 +61,15 @@ pub async fn download_artifact(
                     expires_ms: None,
                     expected: None,
                 };
-                let none: Option<&fn() -> std::future::Ready<Result<Target>>> = None;
-                return transfer(queue, &mut target, sink, &opts.download, none).await;
+                return transfer(
+                    queue.transport(),
+                    queue.runtime(),
+                    &mut target,
+                    sink,
+                    &opts.download,
+                    None,
+                )
+                .await;
             }
             "object" => {
                 let c = &artifact["credentials"];

@@ -6,11 +6,14 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-use super::calls::{ObjectCalls, TransferHost};
+use std::sync::Arc;
+
+use super::calls::ObjectCalls;
 use super::io::{HostPipe, Sink};
 use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress};
-use crate::transport::{Decoded, HttpRequest};
+use crate::platform::Runtime;
+use crate::transport::{Decoded, HttpRequest, Transport};
 use crate::util::time::Timestamp;
 use crate::{Error, Result, RetryPolicy};
 
@@ -61,7 +64,8 @@ pub(crate) struct Target {
 /// [module docs](super).
 ///
 /// `object` makes the object-service calls: an [`Object`](crate::Object), or any
-/// [`ObjectCalls`]. The data comes through its [`transport`](TransferHost::transport).
+/// [`ObjectCalls`]. The data comes through its
+/// [`transport`](super::TransferHost::transport).
 pub async fn download(
     object: &dyn ObjectCalls,
     name: &str,
@@ -69,35 +73,45 @@ pub async fn download(
     opts: &DownloadOptions,
 ) -> Result<DownloadResult> {
     super::upload::check_name(name)?;
-    let start = || async move {
-        let request = json!({"acceptDownloadMethods": {"getUrl": true}});
-        let r: Value = object.start_download(name, &request).await?;
-        if r["method"] != "getUrl" {
-            return Err(Error::decode(format!(
-                "Could not negotiate a download method (the object service offered {})",
-                r["method"]
-            )));
-        }
-        Ok(Target {
-            url: r["url"]
-                .as_str()
-                .ok_or_else(|| Error::decode("startDownload gave no url"))?
-                .to_owned(),
-            expires_ms: r["expires"]
-                .as_str()
-                .and_then(|s| Timestamp::parse(s).ok())
-                .map(|t| t.as_millis()),
-            expected: Some(
-                r.get("hashes")
-                    .cloned()
-                    .unwrap_or(Value::Object(Default::default())),
-            ),
-        })
-    };
-    let mut target = start().await?;
-    let result = transfer(object, &mut target, sink, opts, Some(&start)).await?;
+    let mut target = start(object, name).await?;
+    let result = transfer(
+        object.transport(),
+        object.runtime(),
+        &mut target,
+        sink,
+        opts,
+        Some((object, name)),
+    )
+    .await?;
     verify(target.expected.as_ref(), &result.hashes)?;
     Ok(result)
+}
+
+/// `startDownload` for a `getUrl`: where to GET, until when, and the expected hashes.
+async fn start(object: &dyn ObjectCalls, name: &str) -> Result<Target> {
+    let request = json!({"acceptDownloadMethods": {"getUrl": true}});
+    let r: Value = object.start_download(name, &request).await?;
+    if r["method"] != "getUrl" {
+        return Err(Error::decode(format!(
+            "Could not negotiate a download method (the object service offered {})",
+            r["method"]
+        )));
+    }
+    Ok(Target {
+        url: r["url"]
+            .as_str()
+            .ok_or_else(|| Error::decode("startDownload gave no url"))?
+            .to_owned(),
+        expires_ms: r["expires"]
+            .as_str()
+            .and_then(|s| Timestamp::parse(s).ok())
+            .map(|t| t.as_millis()),
+        expected: Some(
+            r.get("hashes")
+                .cloned()
+                .unwrap_or(Value::Object(Default::default())),
+        ),
+    })
 }
 
 /// Every algorithm present on both sides must match, and sha256 or sha512 must be among them.
@@ -124,20 +138,16 @@ pub(crate) fn verify(expected: Option<&Value>, got: &Hashes) -> Result<()> {
 
 /// GETs `target.url` into `sink` with retries. After a failure mid-body the next attempt
 /// resumes with `Range` when the body was not content-encoded, and restarts from byte 0
-/// (resetting the sink) otherwise. With `renew`, an expired URL is replaced before a retry.
-pub(crate) async fn transfer<F, Fut>(
-    host: &(impl TransferHost + ?Sized),
+/// (resetting the sink) otherwise. With `renew` (the object service and the object's name), an
+/// expired URL is replaced before a retry. (Not generic: one copy serves every caller.)
+pub(crate) async fn transfer(
+    transport: Arc<dyn Transport>,
+    runtime: Arc<dyn Runtime>,
     target: &mut Target,
     sink: &mut dyn Sink,
     opts: &DownloadOptions,
-    renew: Option<&F>,
-) -> Result<DownloadResult>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<Target>>,
-{
-    let runtime = host.runtime();
-    let transport = host.transport();
+    renew: Option<(&dyn ObjectCalls, &str)>,
+) -> Result<DownloadResult> {
     let policy = opts.retry.unwrap_or_default();
     let idle = opts.idle_timeout.unwrap_or(watch::DEFAULT_IDLE);
     let timeout = opts.timeout.unwrap_or(watch::DEFAULT_TIMEOUT);
@@ -156,9 +166,9 @@ where
     loop {
         attempt += 1;
         if attempt > 1 {
-            if let (Some(renew), Some(exp)) = (renew, target.expires_ms) {
+            if let (Some((object, name)), Some(exp)) = (renew, target.expires_ms) {
                 if force_renew || runtime.now_ms() as i64 >= exp {
-                    *target = renew().await?;
+                    *target = start(object, name).await?;
                     force_renew = false;
                 }
             }
