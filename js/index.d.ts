@@ -71,7 +71,8 @@ export * from './apis.js';
  * arguments and returning anything (a value or a promise).
  */
 export type FakeImplementations<T> = {
-  [K in keyof T]?: T[K] extends (...args: infer A) => any ? (...args: A) => any : never;
+  // (a method signature, so that a fake may declare narrower parameters, e.g. `taskId: string`)
+  [K in keyof T]?: T[K] extends (...args: infer A) => any ? { fake(...args: A): any }['fake'] : never;
 };
 
 /** Options of a service class: client options plus `fake` implementations for tests. */
