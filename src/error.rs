@@ -66,6 +66,10 @@ struct Inner {
 
 impl Error {
     fn new(kind: ErrorKind, message: String) -> Self {
+        let message = match redact_text(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(m) => m,
+        };
         Error {
             inner: Box::new(Inner {
                 kind,
@@ -173,16 +177,23 @@ impl Error {
         self
     }
 
+    /// Records the failed request. The URL is kept without its query and fragment (where
+    /// bewits and presigned-URL signatures travel), and the message loses any query of that
+    /// URL too.
     pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
+        let shown = without_query(url);
+        if shown.len() < url.len() && self.inner.message.contains(url) {
+            self.inner.message = self.inner.message.replace(url, shown);
+        }
         self.inner.method = Some(method.to_string());
-        self.inner.url = Some(url.to_string());
+        self.inner.url = Some(shown.to_string());
         self
     }
 
     /// Appends what happened next to the message.
     pub(crate) fn with_context(mut self, context: &str) -> Self {
         self.inner.message.push_str("; ");
-        self.inner.message.push_str(context);
+        self.inner.message.push_str(&redact_text(context));
         self
     }
 
@@ -267,6 +278,22 @@ impl From<TransportError> for Error {
             #[allow(unreachable_patterns)]
             _ => (ErrorKind::Network, true),
         };
+        // Transports may name the URL in their messages (reqwest does, and so does Node's
+        // fetch for a URL it cannot parse): its query goes, here and in the kept source.
+        let redacted = match redact_text(t.message()) {
+            std::borrow::Cow::Borrowed(_) => None,
+            std::borrow::Cow::Owned(m) => Some(m),
+        };
+        let t = match redacted {
+            None => t,
+            Some(m) => {
+                let clean = TransportError::new(t.kind(), m);
+                match t.code() {
+                    Some(c) => clean.with_code(c),
+                    None => clean,
+                }
+            }
+        };
         let mut e = Error::new(kind, t.message().to_string());
         e.inner.code = t.code().map(str::to_owned);
         if kind == ErrorKind::Timeout {
@@ -339,6 +366,97 @@ impl std::error::Error for Error {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
+}
+
+/// `url` without its query and fragment: what errors show of a URL, since a query may hold a
+/// bewit or a presigned URL's signature, which work as credentials until they expire.
+pub(crate) fn without_query(url: &str) -> &str {
+    url.find(['?', '#']).map_or(url, |i| &url[..i])
+}
+
+/// Query parameters whose values are credentials (compared without case, after `?` or `&`).
+const SECRET_PARAMS: [&str; 7] = [
+    "bewit=",
+    "signature=",
+    "x-amz-signature=",
+    "x-amz-security-token=",
+    "x-amz-credential=",
+    "x-goog-signature=",
+    "sig=",
+];
+
+/// `text` with the query of every absolute URL in it removed (the URL runs from its scheme to
+/// the next whitespace or quote), and the value of any credential-like query parameter that
+/// is left (in a relative URL, say) replaced by `…`. Borrowed when nothing changed.
+pub(crate) fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let mut out = String::new();
+    let mut rest = text;
+    let mut changed = false;
+    // Absolute URLs: drop `?…`/`#…` up to the end of the URL (keeping a closing parenthesis
+    // when the URL was opened by one, as in reqwest's "for url (…)").
+    while let Some(i) = rest.find("://") {
+        let start = rest[..i]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(j, c)| j + c.len_utf8());
+        let end = rest[i..].find(ends_url).map_or(rest.len(), |j| i + j);
+        let url = &rest[start..end];
+        let mut shown = without_query(url);
+        if shown.len() < url.len() {
+            changed = true;
+            out.push_str(&rest[..start]);
+            out.push_str(shown);
+            if start > 0 && rest[..start].ends_with('(') && url.ends_with(')') {
+                out.push(')');
+            }
+        } else {
+            shown = url;
+            out.push_str(&rest[..start]);
+            out.push_str(shown);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    // Anything left that looks like a secret parameter.
+    let lower = out.to_ascii_lowercase();
+    let mut cuts = Vec::new();
+    for name in SECRET_PARAMS {
+        let mut from = 0;
+        while let Some(k) = lower[from..].find(name) {
+            let at = from + k;
+            let value = at + name.len();
+            let len = lower[value..]
+                .find(|c: char| c == '&' || c == '#' || ends_url(c))
+                .unwrap_or(lower.len() - value);
+            let preceded = at > 0 && matches!(lower.as_bytes()[at - 1], b'?' | b'&');
+            if preceded && len > 0 {
+                cuts.push((value, value + len));
+            }
+            from = value;
+        }
+    }
+    if cuts.is_empty() {
+        return if changed {
+            std::borrow::Cow::Owned(out)
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+    }
+    cuts.sort_unstable();
+    let mut redacted = String::with_capacity(out.len());
+    let mut pos = 0;
+    for (a, b) in cuts {
+        if a < pos {
+            continue;
+        }
+        redacted.push_str(&out[pos..a]);
+        redacted.push('…');
+        pos = b;
+    }
+    redacted.push_str(&out[pos..]);
+    std::borrow::Cow::Owned(redacted)
 }
 
 /// `Result<T, taskcluster_wasm::Error>`.

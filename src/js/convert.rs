@@ -1,10 +1,12 @@
 //! Reading JS values with errors that name the offending option.
 
+use std::time::Duration;
+
 use js_sys::{Array, Date, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{input_error, to_js_error, JsResult};
-use crate::Credentials;
+use crate::{Credentials, RetryPolicy};
 
 /// A property, or `None` when it is `undefined` or `null`.
 pub(super) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
@@ -42,6 +44,99 @@ pub(super) fn number_field(target: &JsValue, key: &str) -> JsResult<Option<f64>>
             ))
         }),
     }
+}
+
+/// The longest duration any option takes, in milliseconds: 8.64e15 (100,000,000 days, the
+/// range of a JS `Date`). Longer waits are rejected, never clamped; waits beyond what one host
+/// timer takes (2^31 − 1 ms) are made of several timers in a row.
+pub(super) const MAX_DURATION_MS: f64 = 8.64e15;
+
+/// A number of milliseconds as a `Duration`, checked: it must be finite, ≥ 0 and at most
+/// [`MAX_DURATION_MS`]; otherwise the error names `what` (`"options.timeout"`) and the value.
+/// Every duration option of the package goes through here, so none can reach a panicking
+/// conversion.
+pub(super) fn duration_from_ms(n: f64, what: &str) -> JsResult<Duration> {
+    if n.is_finite() && (0.0..=MAX_DURATION_MS).contains(&n) {
+        // Exact enough and total: n ≤ 8.64e15 ms, far inside Duration's range.
+        let whole = n.trunc();
+        let nanos = ((n - whole) * 1e6) as u32;
+        return Ok(Duration::from_millis(whole as u64) + Duration::from_nanos(u64::from(nanos)));
+    }
+    Err(input_error(format!(
+        "{what} must be a number of milliseconds from 0 to 8640000000000000, got {}",
+        number_to_string(n)
+    )))
+}
+
+/// `target[key]` as a checked number of milliseconds ([`duration_from_ms`]); `None` when it is
+/// `undefined` or `null`. `prefix` names the object in messages: `"options"` gives
+/// `"options.timeout must be …"`.
+pub(super) fn duration_field(
+    target: &JsValue,
+    key: &str,
+    prefix: &str,
+) -> JsResult<Option<Duration>> {
+    match get(target, key) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) => duration_from_ms(n, &format!("{prefix}.{key}")).map(Some),
+            None => Err(input_error(format!(
+                "{prefix}.{key} must be a number of milliseconds, but we received a: {}",
+                js_type(&v)
+            ))),
+        },
+    }
+}
+
+/// `target[key]` as a whole number from 0 to `u32::MAX`; `None` when `undefined` or `null`.
+pub(super) fn count_field(target: &JsValue, key: &str, prefix: &str) -> JsResult<Option<u32>> {
+    match get(target, key) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(n) if n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => {
+                Ok(Some(n as u32))
+            }
+            Some(n) => Err(input_error(format!(
+                "{prefix}.{key} must be a whole number from 0 to 4294967295, got {}",
+                number_to_string(n)
+            ))),
+            None => Err(input_error(format!(
+                "{prefix}.{key} must be a number, but we received a: {}",
+                js_type(&v)
+            ))),
+        },
+    }
+}
+
+/// The retry options of the Node client (`retries`, `delayFactor`, `randomizationFactor`,
+/// `maxDelay`, all optional) over `base`, each checked, naming `prefix.key` when one is wrong:
+/// `retries` a whole number, the two delays through [`duration_from_ms`], and
+/// `randomizationFactor` in `[0, 1)`.
+pub(super) fn retry_policy(
+    options: &JsValue,
+    base: RetryPolicy,
+    prefix: &str,
+) -> JsResult<RetryPolicy> {
+    let mut retry = base;
+    if let Some(n) = count_field(options, "retries", prefix)? {
+        retry.retries = n;
+    }
+    if let Some(d) = duration_field(options, "delayFactor", prefix)? {
+        retry.delay_factor = d;
+    }
+    if let Some(d) = duration_field(options, "maxDelay", prefix)? {
+        retry.max_delay = d;
+    }
+    match get(options, "randomizationFactor").map(|v| v.as_f64()) {
+        None => {}
+        Some(Some(rf)) if (0.0..1.0).contains(&rf) => retry.randomization_factor = rf,
+        Some(_) => {
+            return Err(input_error(format!(
+                "{prefix}.randomizationFactor must be between 0 and 1!"
+            )))
+        }
+    }
+    Ok(retry)
 }
 
 pub(super) fn string_array(v: &JsValue, what: &str) -> JsResult<Vec<String>> {

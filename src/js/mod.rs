@@ -11,7 +11,6 @@ mod objects;
 
 use std::borrow::Cow;
 use std::rc::Rc;
-use std::time::Duration;
 
 use js_sys::{Array, Date, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -19,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use crate::call::{Call, Entry, Service, ServiceDiscoveryScheme};
 use crate::util::{env::EnvVars, slugid, time};
 use crate::{Client, Credentials, RetryPolicy, TemporaryOptions};
-use convert::{get, get_string, js_type, number_field};
+use convert::{get, get_string, js_type};
 pub use error::to_js_error;
 
 type JsResult<T> = Result<T, JsValue>;
@@ -60,42 +59,12 @@ fn client_from_options(options: &JsValue) -> JsResult<Client> {
             ))
         }
     }
-    let mut retry = RetryPolicy::default();
-    if let Some(n) = number_field(options, "retries")? {
-        if !(n >= 0.0 && n.fract() == 0.0) {
-            return Err(input_error(format!(
-                "options.retries must be a whole number, got {}",
-                convert::number_to_string(n)
-            )));
-        }
-        retry.retries = n as u32;
-    }
-    let ms = |name: &str| -> JsResult<Option<Duration>> {
-        match number_field(options, name)? {
-            None => Ok(None),
-            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_secs_f64(n / 1000.0))),
-            Some(n) => Err(input_error(format!(
-                "options.{name} must be a number of milliseconds ≥ 0, got {}",
-                convert::number_to_string(n)
-            ))),
-        }
-    };
-    if let Some(d) = ms("delayFactor")? {
-        retry.delay_factor = d;
-    }
-    if let Some(d) = ms("maxDelay")? {
-        retry.max_delay = d;
-    }
-    if let Some(rf) = number_field(options, "randomizationFactor")? {
-        if !(0.0..1.0).contains(&rf) {
-            return Err(input_error(
-                "options.randomizationFactor must be between 0 and 1!",
-            ));
-        }
-        retry.randomization_factor = rf;
-    }
-    builder = builder.retry(retry);
-    if let Some(t) = ms("timeout")? {
+    builder = builder.retry(convert::retry_policy(
+        options,
+        RetryPolicy::default(),
+        "options",
+    )?);
+    if let Some(t) = convert::duration_field(options, "timeout", "options")? {
         builder = builder.timeout((!t.is_zero()).then_some(t));
     }
     if let Some(t) = get_string(options, "traceId")? {

@@ -62,9 +62,25 @@ pub(super) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// The longest delay `setTimeout` takes: hosts store it as a signed 32-bit number of
+/// milliseconds, and a longer one fires at once (Node warns, browsers stay silent).
+pub(super) const MAX_TIMER_MS: u32 = (1 << 31) - 1;
+
+/// Sleeps for `duration` (whole milliseconds, rounded down) with as many timers in a row as
+/// it takes, so a wait beyond [`MAX_TIMER_MS`] really waits. Dropping the future clears the
+/// pending timer, so it never keeps a host's event loop alive.
 pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    let ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
-    Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
+    Box::pin(async move {
+        let mut left = duration.as_millis();
+        loop {
+            let step = left.min(u128::from(MAX_TIMER_MS)) as u32;
+            gloo_timers::future::TimeoutFuture::new(step).await;
+            left -= u128::from(step);
+            if left == 0 {
+                return;
+            }
+        }
+    })
 }
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {

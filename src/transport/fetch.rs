@@ -97,7 +97,8 @@ impl FetchTransport {
 struct AbortGuard {
     controller: AbortController,
     timed_out: Rc<Cell<bool>>,
-    _timer: Option<gloo_timers::callback::Timeout>,
+    /// Cancels the timeout's timer (which clears the host timer it is waiting on).
+    timer: Option<futures_util::future::AbortHandle>,
 }
 
 impl AbortGuard {
@@ -108,22 +109,35 @@ impl AbortGuard {
         let timer = timeout.map(|Timeout(t)| {
             let controller = controller.clone();
             let timed_out = timed_out.clone();
-            let ms = u32::try_from(t.as_millis()).unwrap_or(u32::MAX);
-            gloo_timers::callback::Timeout::new(ms, move || {
-                timed_out.set(true);
-                controller.abort();
-            })
+            // The platform's sleep chains host timers, so a timeout beyond setTimeout's
+            // 2^31 − 1 ms limit waits as long as asked instead of firing at once.
+            let (handle, registration) = futures_util::future::AbortHandle::new_pair();
+            let fire = futures_util::future::Abortable::new(
+                async move {
+                    crate::Runtime::sleep(&crate::SystemRuntime, t).await;
+                    timed_out.set(true);
+                    controller.abort();
+                },
+                registration,
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = fire.await;
+            });
+            handle
         });
         Ok(AbortGuard {
             controller,
             timed_out,
-            _timer: timer,
+            timer,
         })
     }
 }
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
+        if let Some(t) = &self.timer {
+            t.abort();
+        }
         // Harmless once the body has been read; cancels the download otherwise.
         self.controller.abort();
     }
