@@ -178,8 +178,8 @@ impl Error {
     }
 
     /// Records the failed request. The URL is kept without its query and fragment (where
-    /// bewits and presigned-URL signatures travel), and the message loses any query of that
-    /// URL too.
+    /// bewits and presigned-URL signatures travel), and where the message quotes that URL it
+    /// loses its query too.
     pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
         let shown = without_query(url);
         if shown.len() < url.len() && self.inner.message.contains(url) {
@@ -279,7 +279,8 @@ impl From<TransportError> for Error {
             _ => (ErrorKind::Network, true),
         };
         // Transports may name the URL in their messages (reqwest does, and so does Node's
-        // fetch for a URL it cannot parse): its query goes, here and in the kept source.
+        // fetch for a URL it cannot parse): secrets in its query go, here and in the kept
+        // source.
         let redacted = match redact_text(t.message()) {
             std::borrow::Cow::Borrowed(_) => None,
             std::borrow::Cow::Owned(m) => Some(m),
@@ -374,89 +375,53 @@ pub(crate) fn without_query(url: &str) -> &str {
     url.find(['?', '#']).map_or(url, |i| &url[..i])
 }
 
-/// Query parameters whose values are credentials (compared without case, after `?` or `&`).
-const SECRET_PARAMS: [&str; 7] = [
+/// Query parameters whose values work as credentials (compared without case): bewits and
+/// the signatures and session tokens of presigned storage URLs.
+const SECRET_PARAMS: [&str; 5] = [
     "bewit=",
     "signature=",
     "x-amz-signature=",
     "x-amz-security-token=",
-    "x-amz-credential=",
-    "x-goog-signature=",
     "sig=",
 ];
 
-/// `text` with the query of every absolute URL in it removed (the URL runs from its scheme to
-/// the next whitespace or quote), and the value of any credential-like query parameter that
-/// is left (in a relative URL, say) replaced by `…`. Borrowed when nothing changed.
+/// `text` with the value of every credential-like query parameter (`?bewit=…`, `&sig=…`, …)
+/// replaced by `…`; borrowed when there is none. Every error message goes through it, so a
+/// signed URL named by a transport or in bad input shows no secret.
 pub(crate) fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
-    let ends_url = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let bytes = text.as_bytes();
     let mut out = String::new();
-    let mut rest = text;
-    let mut changed = false;
-    // Absolute URLs: drop `?…`/`#…` up to the end of the URL (keeping a closing parenthesis
-    // when the URL was opened by one, as in reqwest's "for url (…)").
-    while let Some(i) = rest.find("://") {
-        let start = rest[..i]
-            .char_indices()
-            .rev()
-            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(0, |(j, c)| j + c.len_utf8());
-        let end = rest[i..].find(ends_url).map_or(rest.len(), |j| i + j);
-        let url = &rest[start..end];
-        let mut shown = without_query(url);
-        if shown.len() < url.len() {
-            changed = true;
-            out.push_str(&rest[..start]);
-            out.push_str(shown);
-            if start > 0 && rest[..start].ends_with('(') && url.ends_with(')') {
-                out.push(')');
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'?' | b'&') {
+            let rest = &bytes[i + 1..];
+            if let Some(name) = SECRET_PARAMS.iter().find(|n| {
+                rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes())
+            }) {
+                let value = i + 1 + name.len();
+                let end = bytes[value..]
+                    .iter()
+                    .position(|b| {
+                        matches!(b, b'&' | b'#' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')')
+                            || b.is_ascii_whitespace()
+                    })
+                    .map_or(bytes.len(), |n| value + n);
+                // Only ASCII bytes are compared, so both ends are char boundaries.
+                out.push_str(&text[copied..value]);
+                out.push('…');
+                copied = end;
+                i = end;
+                continue;
             }
-        } else {
-            shown = url;
-            out.push_str(&rest[..start]);
-            out.push_str(shown);
         }
-        rest = &rest[end..];
+        i += 1;
     }
-    out.push_str(rest);
-    // Anything left that looks like a secret parameter.
-    let lower = out.to_ascii_lowercase();
-    let mut cuts = Vec::new();
-    for name in SECRET_PARAMS {
-        let mut from = 0;
-        while let Some(k) = lower[from..].find(name) {
-            let at = from + k;
-            let value = at + name.len();
-            let len = lower[value..]
-                .find(|c: char| c == '&' || c == '#' || ends_url(c))
-                .unwrap_or(lower.len() - value);
-            let preceded = at > 0 && matches!(lower.as_bytes()[at - 1], b'?' | b'&');
-            if preceded && len > 0 {
-                cuts.push((value, value + len));
-            }
-            from = value;
-        }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
     }
-    if cuts.is_empty() {
-        return if changed {
-            std::borrow::Cow::Owned(out)
-        } else {
-            std::borrow::Cow::Borrowed(text)
-        };
-    }
-    cuts.sort_unstable();
-    let mut redacted = String::with_capacity(out.len());
-    let mut pos = 0;
-    for (a, b) in cuts {
-        if a < pos {
-            continue;
-        }
-        redacted.push_str(&out[pos..a]);
-        redacted.push('…');
-        pos = b;
-    }
-    redacted.push_str(&out[pos..]);
-    std::borrow::Cow::Owned(redacted)
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// `Result<T, taskcluster_wasm::Error>`.

@@ -63,7 +63,15 @@ impl RetryPolicy {
         let exp = 2f64.powi(attempt.min(64) as i32);
         // In seconds: every factor is finite and ≥ 0, so the product is too (≤ 2^64 · 1.9e19 · 2).
         let secs = exp * self.delay_factor.as_secs_f64() * factor;
-        let delay = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+        // Integer conversions only (`as` saturates), not `from_secs_f64`, which panics on large
+        // values and whose checked form would add a kilobyte to the WebAssembly module.
+        let delay = if secs < 1e9 {
+            Duration::from_nanos((secs * 1e9) as u64)
+        } else if secs < u64::MAX as f64 {
+            Duration::from_secs(secs as u64)
+        } else {
+            Duration::MAX
+        };
         delay.min(self.max_delay)
     }
 
@@ -95,11 +103,13 @@ mod tests {
             ..RetryPolicy::default()
         };
         assert!(p.validate().is_ok());
-        for attempt in [0, 1, 2, 63, 64, 65, u32::MAX] {
+        for attempt in [1, 2, 63, 64, 65, u32::MAX] {
             for unit in [0.0, 0.5, 0.999_999, 1.0, -1.0, f64::NAN, f64::INFINITY] {
                 assert_eq!(p.delay(attempt, unit), Duration::MAX);
             }
         }
+        // 2^0 · Duration::MAX · 0.75 is below the maximum, and still no panic.
+        assert!(p.delay(0, 0.0) > Duration::from_secs(u64::MAX / 2));
         let capped = RetryPolicy {
             delay_factor: Duration::MAX,
             ..RetryPolicy::default()
