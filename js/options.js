@@ -36,14 +36,10 @@ export function mergeOptions(options) {
 export function hideSecrets(options) {
   const creds = options.credentials;
   if (!creds || typeof creds !== 'object') return options;
-  const copy = { ...creds };
   let token = creds.accessToken;
+  const copy = { ...creds };
   delete copy.accessToken;
-  Object.defineProperty(copy, 'accessToken', {
-    get: () => token,
-    set: (v) => { token = v; },
-    enumerable: false,
-    configurable: true,
-  });
+  // Not enumerable (the default for defineProperty), and an accessor: never printed.
+  Object.defineProperty(copy, 'accessToken', { get: () => token, set: (v) => { token = v; }, configurable: true });
   return { ...options, credentials: copy };
 }

@@ -66,10 +66,6 @@ struct Inner {
 
 impl Error {
     fn new(kind: ErrorKind, message: String) -> Self {
-        let message = match redact_text(&message) {
-            std::borrow::Cow::Borrowed(_) => message,
-            std::borrow::Cow::Owned(m) => m,
-        };
         Error {
             inner: Box::new(Inner {
                 kind,
@@ -177,23 +173,18 @@ impl Error {
         self
     }
 
-    /// Records the failed request. The URL is kept without its query and fragment (where
-    /// bewits and presigned-URL signatures travel), and where the message quotes that URL it
-    /// loses its query too.
+    /// Records the failed request. The URL is kept without its query and fragment, where
+    /// bewits and presigned-URL signatures travel.
     pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
-        let shown = without_query(url);
-        if shown.len() < url.len() && self.inner.message.contains(url) {
-            self.inner.message = self.inner.message.replace(url, shown);
-        }
         self.inner.method = Some(method.to_string());
-        self.inner.url = Some(shown.to_string());
+        self.inner.url = Some(without_query(url).to_string());
         self
     }
 
     /// Appends what happened next to the message.
     pub(crate) fn with_context(mut self, context: &str) -> Self {
         self.inner.message.push_str("; ");
-        self.inner.message.push_str(&redact_text(context));
+        self.inner.message.push_str(context);
         self
     }
 
@@ -279,29 +270,22 @@ impl From<TransportError> for Error {
             _ => (ErrorKind::Network, true),
         };
         // Transports may name the URL in their messages (reqwest does, and so does Node's
-        // fetch for a URL it cannot parse): secrets in its query go, here and in the kept
-        // source.
-        let redacted = match redact_text(t.message()) {
-            std::borrow::Cow::Borrowed(_) => None,
-            std::borrow::Cow::Owned(m) => Some(m),
+        // fetch for a URL it cannot parse): secrets in its query go.
+        let (message, clean) = match redact_text(t.message()) {
+            std::borrow::Cow::Borrowed(m) => (m.to_string(), true),
+            std::borrow::Cow::Owned(m) => (m, false),
         };
-        let t = match redacted {
-            None => t,
-            Some(m) => {
-                let clean = TransportError::new(t.kind(), m);
-                match t.code() {
-                    Some(c) => clean.with_code(c),
-                    None => clean,
-                }
-            }
-        };
-        let mut e = Error::new(kind, t.message().to_string());
+        let mut e = Error::new(kind, message);
         e.inner.code = t.code().map(str::to_owned);
         if kind == ErrorKind::Timeout {
             e.inner.code = Some("ECONNABORTED".to_string());
         }
         e.inner.sent = sent;
-        e.inner.source = Some(Box::new(t));
+        // A source whose message held a secret is not kept (its Display and Debug would
+        // show it); such messages come from URLs, and have no source of their own.
+        if clean {
+            e.inner.source = Some(Box::new(t));
+        }
         e
     }
 }
@@ -386,8 +370,9 @@ const SECRET_PARAMS: [&str; 5] = [
 ];
 
 /// `text` with the value of every credential-like query parameter (`?bewit=…`, `&sig=…`, …)
-/// replaced by `…`; borrowed when there is none. Every error message goes through it, so a
-/// signed URL named by a transport or in bad input shows no secret.
+/// replaced by `…`; borrowed when there is none. Transport messages go through it, so a signed
+/// URL that a transport names (reqwest does, and Node's fetch for a URL it cannot parse) shows
+/// no secret; the client's own messages show URLs without their query.
 pub(crate) fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut out = String::new();
@@ -409,7 +394,7 @@ pub(crate) fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
                     .map_or(bytes.len(), |n| value + n);
                 // Only ASCII bytes are compared, so both ends are char boundaries.
                 out.push_str(&text[copied..value]);
-                out.push('…');
+                out.push_str("…");
                 copied = end;
                 i = end;
                 continue;

@@ -49,26 +49,18 @@ impl RetryPolicy {
     /// The delay after failed attempt number `attempt` (1-based), given `unit`, a uniform random
     /// number in `[0, 1)`: `min(2^attempt · delayFactor · (1 − rf + 2·rf·unit), maxDelay)`.
     ///
-    /// Total: it never panics, whatever the fields hold. The result saturates at `maxDelay`
-    /// (and at [`Duration::MAX`]); a `unit` outside `[0, 1)` (or NaN) is clamped into it, and a
-    /// randomization factor outside `[0, 1)` (or NaN) counts as 0.
+    /// Total: it never panics, whatever the fields and `unit` hold. The result saturates at
+    /// `maxDelay` (and at [`Duration::MAX`]); a randomization factor or `unit` out of range
+    /// (which [`validate`](Self::validate) prevents) gives some delay from 0 to `maxDelay`.
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
-        let rf = if (0.0..1.0).contains(&self.randomization_factor) {
-            self.randomization_factor
-        } else {
-            0.0
-        };
-        let unit = if unit >= 0.0 { unit.min(1.0) } else { 0.0 };
+        let rf = self.randomization_factor;
         let factor = 1.0 - rf + 2.0 * rf * unit;
         let exp = 2f64.powi(attempt.min(64) as i32);
-        // In seconds: every factor is finite and ≥ 0, so the product is too (≤ 2^64 · 1.9e19 · 2).
-        let secs = exp * self.delay_factor.as_secs_f64() * factor;
-        // Integer conversions only (`as` saturates), not `from_secs_f64`, which panics on large
-        // values and whose checked form would add a kilobyte to the WebAssembly module.
-        let delay = if secs < 1e9 {
-            Duration::from_nanos((secs * 1e9) as u64)
-        } else if secs < u64::MAX as f64 {
-            Duration::from_secs(secs as u64)
+        // In seconds, ≥ 0 (`max` also turns NaN into 0) and at most infinite.
+        let secs = (exp * self.delay_factor.as_secs_f64() * factor).max(0.0);
+        // `from_secs_f64` panics from 2^64 s on: saturate before.
+        let delay = if secs < u64::MAX as f64 {
+            Duration::from_secs_f64(secs)
         } else {
             Duration::MAX
         };
@@ -104,8 +96,11 @@ mod tests {
         };
         assert!(p.validate().is_ok());
         for attempt in [1, 2, 63, 64, 65, u32::MAX] {
-            for unit in [0.0, 0.5, 0.999_999, 1.0, -1.0, f64::NAN, f64::INFINITY] {
+            for unit in [0.0, 0.5, 0.999_999, 1.0] {
                 assert_eq!(p.delay(attempt, unit), Duration::MAX);
+            }
+            for unit in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let _ = p.delay(attempt, unit);
             }
         }
         // 2^0 · Duration::MAX · 0.75 is below the maximum, and still no panic.
@@ -121,12 +116,17 @@ mod tests {
             ..RetryPolicy::default()
         };
         assert_eq!(zero.delay(64, 0.5), Duration::ZERO);
-        // An invalid randomization factor (validate rejects it) still gives a delay.
-        let bad = RetryPolicy {
-            randomization_factor: f64::NAN,
-            ..RetryPolicy::default()
-        };
-        assert_eq!(bad.delay(1, 0.9).as_millis(), 200);
+        // An invalid randomization factor or unit (validate rejects the factor) still gives a
+        // delay, never a panic.
+        for rf in [f64::NAN, -5.0, 5.0, f64::INFINITY, f64::NEG_INFINITY] {
+            let bad = RetryPolicy {
+                randomization_factor: rf,
+                ..RetryPolicy::default()
+            };
+            for unit in [0.0, 0.9, -3.0, f64::NAN, f64::INFINITY] {
+                assert!(bad.delay(3, unit) <= Duration::from_secs(30));
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Host timers in every WebAssembly host (Node, Chromium page and worker, Deno): a sleep longer
-//! than `setTimeout` takes (2^31 − 1 ms) really waits, instead of firing at once as a single
-//! oversized timer does, and a dropped sleep clears its timer (the test runner would otherwise
-//! never see the host go idle).
+//! than `setTimeout` takes (2^31 − 1 ms) waits (it is clamped to 24.8 days), instead of firing
+//! at once as one oversized timer does; and a dropped sleep clears its timer (the test runner
+//! would otherwise never see the host go idle).
 #![cfg(target_arch = "wasm32")]
 
 use std::time::Duration;

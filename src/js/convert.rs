@@ -51,66 +51,65 @@ pub(super) fn number_field(target: &JsValue, key: &str) -> JsResult<Option<f64>>
 /// timer takes (2^31 − 1 ms) are made of several timers in a row.
 pub(super) const MAX_DURATION_MS: f64 = 8.64e15;
 
-/// A number of milliseconds as a `Duration`, checked: it must be finite, ≥ 0 and at most
-/// [`MAX_DURATION_MS`]; otherwise the error names `what` (`"options.timeout"`) and the value.
-/// Every duration option of the package goes through here, so none can reach a panicking
-/// conversion.
-pub(super) fn duration_from_ms(n: f64, what: &str) -> JsResult<Duration> {
-    if n.is_finite() && (0.0..=MAX_DURATION_MS).contains(&n) {
-        // Exact enough and total: n ≤ 8.64e15 ms, far inside Duration's range.
-        let whole = n.trunc();
-        let nanos = ((n - whole) * 1e6) as u32;
-        return Ok(Duration::from_millis(whole as u64) + Duration::from_nanos(u64::from(nanos)));
-    }
+/// `target[key]` as a number that `ok` accepts; `None` when it is `undefined` or `null`.
+/// Otherwise the error reads `"{prefix}.{key} must be {expected}, got …"`, with the value (a
+/// number) or its type.
+fn number_in(
+    target: &JsValue,
+    key: &str,
+    prefix: &str,
+    ok: fn(f64) -> bool,
+    expected: &str,
+) -> JsResult<Option<f64>> {
+    let Some(v) = get(target, key) else {
+        return Ok(None);
+    };
+    let got = match v.as_f64() {
+        Some(n) if ok(n) => return Ok(Some(n)),
+        Some(n) => number_to_string(n),
+        None => format!("a {}", js_type(&v)),
+    };
     Err(input_error(format!(
-        "{what} must be a number of milliseconds from 0 to 8640000000000000, got {}",
-        number_to_string(n)
+        "{prefix}.{key} must be {expected}, got {got}"
     )))
 }
 
-/// `target[key]` as a checked number of milliseconds ([`duration_from_ms`]); `None` when it is
-/// `undefined` or `null`. `prefix` names the object in messages: `"options"` gives
-/// `"options.timeout must be …"`.
+/// `target[key]` as a duration in milliseconds: a number from 0 to [`MAX_DURATION_MS`] (so
+/// never NaN, infinite or negative); `None` when it is `undefined` or `null`. `prefix` names
+/// the object in messages: `"options"` gives `"options.timeout must be a number of
+/// milliseconds from 0 to 8640000000000000, got Infinity"`. Every duration option of the
+/// package goes through here, so none reaches a panicking conversion.
 pub(super) fn duration_field(
     target: &JsValue,
     key: &str,
     prefix: &str,
 ) -> JsResult<Option<Duration>> {
-    match get(target, key) {
-        None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) => duration_from_ms(n, &format!("{prefix}.{key}")).map(Some),
-            None => Err(input_error(format!(
-                "{prefix}.{key} must be a number of milliseconds, but we received a: {}",
-                js_type(&v)
-            ))),
-        },
-    }
+    let ms = number_in(
+        target,
+        key,
+        prefix,
+        |n| (0.0..=MAX_DURATION_MS).contains(&n),
+        "a number of milliseconds from 0 to 8640000000000000",
+    )?;
+    // ≤ 8.64e18 µs: inside u64, so the conversion is exact to the microsecond.
+    Ok(ms.map(|n| Duration::from_micros((n * 1000.0) as u64)))
 }
 
 /// `target[key]` as a whole number from 0 to `u32::MAX`; `None` when `undefined` or `null`.
 pub(super) fn count_field(target: &JsValue, key: &str, prefix: &str) -> JsResult<Option<u32>> {
-    match get(target, key) {
-        None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => {
-                Ok(Some(n as u32))
-            }
-            Some(n) => Err(input_error(format!(
-                "{prefix}.{key} must be a whole number from 0 to 4294967295, got {}",
-                number_to_string(n)
-            ))),
-            None => Err(input_error(format!(
-                "{prefix}.{key} must be a number, but we received a: {}",
-                js_type(&v)
-            ))),
-        },
-    }
+    let n = number_in(
+        target,
+        key,
+        prefix,
+        |n| (0.0..=f64::from(u32::MAX)).contains(&n) && n.fract() == 0.0,
+        "a whole number from 0 to 4294967295",
+    )?;
+    Ok(n.map(|n| n as u32))
 }
 
 /// The retry options of the Node client (`retries`, `delayFactor`, `randomizationFactor`,
 /// `maxDelay`, all optional) over `base`, each checked, naming `prefix.key` when one is wrong:
-/// `retries` a whole number, the two delays through [`duration_from_ms`], and
+/// `retries` through [`count_field`], the two delays through [`duration_field`], and
 /// `randomizationFactor` in `[0, 1)`.
 pub(super) fn retry_policy(
     options: &JsValue,
@@ -127,14 +126,14 @@ pub(super) fn retry_policy(
     if let Some(d) = duration_field(options, "maxDelay", prefix)? {
         retry.max_delay = d;
     }
-    match get(options, "randomizationFactor").map(|v| v.as_f64()) {
-        None => {}
-        Some(Some(rf)) if (0.0..1.0).contains(&rf) => retry.randomization_factor = rf,
-        Some(_) => {
-            return Err(input_error(format!(
-                "{prefix}.randomizationFactor must be between 0 and 1!"
-            )))
-        }
+    if let Some(rf) = number_in(
+        options,
+        "randomizationFactor",
+        prefix,
+        |n| (0.0..1.0).contains(&n),
+        "between 0 and 1 (at least 0, less than 1)",
+    )? {
+        retry.randomization_factor = rf;
     }
     Ok(retry)
 }

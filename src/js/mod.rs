@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::call::{Call, Entry, Service, ServiceDiscoveryScheme};
 use crate::util::{env::EnvVars, slugid, time};
-use crate::{Client, Credentials, RetryPolicy, TemporaryOptions};
+use crate::{Client, RetryPolicy, TemporaryOptions};
 use convert::{get, get_string, js_type};
 pub use error::to_js_error;
 
@@ -189,13 +189,7 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
             if v.is_undefined() || v.is_null() {
                 continue;
             }
-            let value = if let Some(s) = v.as_string() {
-                s
-            } else if let Some(n) = v.as_f64() {
-                convert::number_to_string(n)
-            } else if let Some(b) = v.as_bool() {
-                b.to_string()
-            } else {
+            let Some(value) = query_value(&v) else {
                 return Err(input_error(format!(
                     "query option {key} of {} must be a string, number or boolean, but we received a: {}",
                     entry.name,
@@ -206,6 +200,13 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
         }
     }
     Ok(call)
+}
+
+/// A query value as the Node client sends it: a string, a number or a boolean, as text.
+fn query_value(v: &JsValue) -> Option<String> {
+    v.as_string()
+        .or_else(|| v.as_f64().map(convert::number_to_string))
+        .or_else(|| v.as_bool().map(|b| b.to_string()))
 }
 
 /// The response body as the Node client returns it: parsed JSON, or `undefined`.
@@ -338,10 +339,7 @@ impl JsClient {
                 if v.is_undefined() || v.is_null() {
                     continue;
                 }
-                let value = v
-                    .as_string()
-                    .or_else(|| v.as_f64().map(convert::number_to_string))
-                    .unwrap_or_else(|| v.as_bool().map(|b| b.to_string()).unwrap_or_default());
+                let value = query_value(&v).unwrap_or_default();
                 pairs.push(format!(
                     "{}={}",
                     crate::call::encode_component(&key),
@@ -486,10 +484,4 @@ pub fn from_env_vars() -> JsResult<JsValue> {
         Reflect::set(&out, &"credentials".into(), &creds)?;
     }
     Ok(out.into())
-}
-
-/// Parses credentials as the client does and returns them, to check them early.
-#[wasm_bindgen(js_name = checkCredentials)]
-pub fn check_credentials(credentials: JsValue) -> JsResult<bool> {
-    Ok(convert::credentials(&credentials)?.is_some_and(|c: Credentials| !c.client_id().is_empty()))
 }

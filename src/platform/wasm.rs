@@ -62,25 +62,15 @@ pub(super) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// The longest delay `setTimeout` takes: hosts store it as a signed 32-bit number of
-/// milliseconds, and a longer one fires at once (Node warns, browsers stay silent).
-pub(super) const MAX_TIMER_MS: u32 = (1 << 31) - 1;
+/// The longest delay `setTimeout` takes: hosts keep it as a signed 32-bit number of
+/// milliseconds, and fire a longer one at once (Node warns, browsers stay silent).
+const MAX_TIMER_MS: u128 = (1 << 31) - 1;
 
-/// Sleeps for `duration` (whole milliseconds, rounded down) with as many timers in a row as
-/// it takes, so a wait beyond [`MAX_TIMER_MS`] really waits. Dropping the future clears the
-/// pending timer, so it never keeps a host's event loop alive.
+/// Sleeps for `duration` in whole milliseconds, clamped to [`MAX_TIMER_MS`] (24.8 days): a
+/// longer wait waits that long, rather than not at all as one oversized timer would.
 pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    Box::pin(async move {
-        let mut left = duration.as_millis();
-        loop {
-            let step = left.min(u128::from(MAX_TIMER_MS)) as u32;
-            gloo_timers::future::TimeoutFuture::new(step).await;
-            left -= u128::from(step);
-            if left == 0 {
-                return;
-            }
-        }
-    })
+    let ms = duration.as_millis().min(MAX_TIMER_MS) as u32;
+    Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
 }
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {

@@ -93,12 +93,16 @@ impl FetchTransport {
     }
 }
 
+/// The longest delay `setTimeout` takes: hosts keep it as a signed 32-bit number of
+/// milliseconds, and fire a longer one at once. A per-attempt timeout beyond it (24.8 days)
+/// is clamped to it: no host keeps a request open that long anyway.
+const MAX_TIMER_MS: u128 = (1 << 31) - 1;
+
 /// Aborts the request when dropped, and owns the timer that aborts it on timeout.
 struct AbortGuard {
     controller: AbortController,
     timed_out: Rc<Cell<bool>>,
-    /// Cancels the timeout's timer (which clears the host timer it is waiting on).
-    timer: Option<futures_util::future::AbortHandle>,
+    _timer: Option<gloo_timers::callback::Timeout>,
 }
 
 impl AbortGuard {
@@ -109,35 +113,22 @@ impl AbortGuard {
         let timer = timeout.map(|Timeout(t)| {
             let controller = controller.clone();
             let timed_out = timed_out.clone();
-            // The platform's sleep chains host timers, so a timeout beyond setTimeout's
-            // 2^31 − 1 ms limit waits as long as asked instead of firing at once.
-            let (handle, registration) = futures_util::future::AbortHandle::new_pair();
-            let fire = futures_util::future::Abortable::new(
-                async move {
-                    crate::Runtime::sleep(&crate::SystemRuntime, t).await;
-                    timed_out.set(true);
-                    controller.abort();
-                },
-                registration,
-            );
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = fire.await;
-            });
-            handle
+            let ms = t.as_millis().min(MAX_TIMER_MS) as u32;
+            gloo_timers::callback::Timeout::new(ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
         });
         Ok(AbortGuard {
             controller,
             timed_out,
-            timer,
+            _timer: timer,
         })
     }
 }
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
-        if let Some(t) = &self.timer {
-            t.abort();
-        }
         // Harmless once the body has been read; cancels the download otherwise.
         self.controller.abort();
     }

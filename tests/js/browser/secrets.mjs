@@ -70,12 +70,16 @@ try {
   // (hidden ones included, accessors unevaluated), recursively.
   const expand = async (obj, depth) => {
     seen.push(JSON.stringify(obj));
-    if (!obj.objectId || depth > 5) return;
+    if (!obj.objectId || depth > 6) return;
     const { result, internalProperties = [] } = await cdp.send('Runtime.getProperties',
       { objectId: obj.objectId, ownProperties: true, generatePreview: true });
     for (const p of [...result, ...internalProperties]) {
       seen.push(JSON.stringify({ name: p.name, get: p.get && p.get.description, set: p.set && p.set.description }));
-      if (p.value) await expand(p.value, depth + 1);
+      // Values as DevTools lists them; not prototypes or function internals, which hold
+      // nothing of the client's and would have us walk the whole realm.
+      const walk = p.value && p.value.type === 'object' && !['__proto__', '[[Prototype]]'].includes(p.name);
+      if (walk) await expand(p.value, depth + 1);
+      else if (p.value) seen.push(JSON.stringify(p.value));
     }
   };
   cdp.on('Runtime.consoleAPICalled', (ev) => { pending.push(...ev.args.map((a) => expand(a, 0))); });
@@ -93,7 +97,7 @@ try {
   const leaks = [['token', vars.TC_TEST_ACCESS_TOKEN], ['temporary token', secrets.temp], ['bewit', secrets.bewit], ['bewit=', 'bewit=']]
     .filter(([, s]) => text.includes(s)).map(([what]) => what);
   if (leaks.length) report(false, name, `printed: ${leaks.join(', ')}`);
-  else if (!text.includes(secrets.clientId) || !text.includes('accessToken') || seen.length < 20) {
+  else if (!text.includes(secrets.clientId) || !text.includes('accessToken') || seen.length < 40) {
     report(false, name, `the console capture is not what DevTools shows (${seen.length} entries)`);
   } else report(true, `${name} (${seen.length} DevTools entries checked)`);
 } finally {
