@@ -3,7 +3,7 @@
 // WebAssembly core. `createClient(reference, name)` is public: it also builds clients for
 // references that are not bundled, such as a live deployment's.
 import * as wasm from './taskcluster_wasm.js';
-import { mergeOptions, definedOnly } from './options.js';
+import { mergeOptions, definedOnly, hideSecrets } from './options.js';
 
 const SCHEMES = ['default', 'k8s-dns'];
 let defaultScheme = 'default';
@@ -75,7 +75,8 @@ export function createClient(reference, name) {
       const merged = mergeOptions(options);
       if (!merged.rootUrl) throw new Error('Must provide a rootUrl');
       merged.serviceDiscoveryScheme = merged.serviceDiscoveryScheme || defaultScheme;
-      this._options = merged;
+      // The token stays readable but is never printed or serialised (see hideSecrets).
+      this._options = hideSecrets(merged);
       this._wasm = new wasm.WasmClient({ ...merged, fake: undefined });
       this._serviceName = serviceName;
       if (merged.fake) {

@@ -24,3 +24,22 @@ export function definedOnly(options) {
 export function mergeOptions(options) {
   return { ...defaults, ...definedOnly(options || {}) };
 }
+
+/**
+ * `options` for a client to keep as `_options`: a shallow copy whose `credentials` is a copy
+ * with `accessToken` as a non-enumerable accessor. Code reads and writes
+ * `client._options.credentials.accessToken` as before, but printing or serialising a client
+ * (`console.log`, `util.inspect`, `Deno.inspect`, `JSON.stringify`, a browser console's
+ * preview) never shows the token: those list enumerable properties only and do not call
+ * accessors. The caller's objects are not changed.
+ */
+export function hideSecrets(options) {
+  const creds = options.credentials;
+  if (!creds || typeof creds !== 'object') return options;
+  let token = creds.accessToken;
+  const copy = { ...creds };
+  delete copy.accessToken;
+  // Not enumerable (the default for defineProperty), and an accessor: never printed.
+  Object.defineProperty(copy, 'accessToken', { get: () => token, set: (v) => { token = v; }, configurable: true });
+  return { ...options, credentials: copy };
+}

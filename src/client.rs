@@ -529,12 +529,14 @@ impl Client {
     ) -> Result<Response> {
         let method = http::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
             .map_err(|_| Error::invalid_input(format!("{method:?} is not an HTTP method")))?;
+        // Messages show the URL without its query, which may hold a bewit.
+        let shown = crate::error::without_query(url);
         let url: http::Uri = url
             .parse()
-            .map_err(|e| Error::invalid_input(format!("{url:?} is not a valid URL: {e}")))?;
+            .map_err(|e| Error::invalid_input(format!("{shown:?} is not a valid URL: {e}")))?;
         if url.scheme().is_none() || url.host().is_none() {
             return Err(Error::invalid_input(format!(
-                "{url} is not an absolute URL"
+                "{shown} is not an absolute URL"
             )));
         }
         let mut authorization = self.authorization(method.as_str(), &url)?;

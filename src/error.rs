@@ -231,9 +231,11 @@ impl Error {
         self
     }
 
+    /// Records the failed request. The URL is kept without its query and fragment, where
+    /// bewits and presigned-URL signatures travel.
     pub(crate) fn with_request(mut self, method: &str, url: &str) -> Self {
         self.inner.method = Some(method.to_string());
-        self.inner.url = Some(url.to_string());
+        self.inner.url = Some(without_query(url).to_string());
         self
     }
 
@@ -325,13 +327,23 @@ impl From<TransportError> for Error {
             #[allow(unreachable_patterns)]
             _ => (ErrorKind::Network, true),
         };
-        let mut e = Error::new(kind, t.message().to_string());
+        // Transports may name the URL in their messages (reqwest does, and so does Node's
+        // fetch for a URL it cannot parse): secrets in its query go.
+        let (message, clean) = match redact_text(t.message()) {
+            std::borrow::Cow::Borrowed(m) => (m.to_string(), true),
+            std::borrow::Cow::Owned(m) => (m, false),
+        };
+        let mut e = Error::new(kind, message);
         e.inner.code = t.code().map(str::to_owned);
         if kind == ErrorKind::Timeout {
             e.inner.code = Some("ECONNABORTED".to_string());
         }
         e.inner.sent = sent;
-        e.inner.source = Some(Box::new(t));
+        // A source whose message held a secret is not kept (its Display and Debug would
+        // show it); such messages come from URLs, and have no source of their own.
+        if clean {
+            e.inner.source = Some(Box::new(t));
+        }
         e
     }
 }
@@ -397,6 +409,62 @@ impl std::error::Error for Error {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
+}
+
+/// `url` without its query and fragment: what errors show of a URL, since a query may hold a
+/// bewit or a presigned URL's signature, which work as credentials until they expire.
+pub(crate) fn without_query(url: &str) -> &str {
+    url.find(['?', '#']).map_or(url, |i| &url[..i])
+}
+
+/// Query parameters whose values work as credentials (compared without case): bewits and
+/// the signatures and session tokens of presigned storage URLs.
+const SECRET_PARAMS: [&str; 5] = [
+    "bewit=",
+    "signature=",
+    "x-amz-signature=",
+    "x-amz-security-token=",
+    "sig=",
+];
+
+/// `text` with the value of every credential-like query parameter (`?bewit=…`, `&sig=…`, …)
+/// replaced by `…`; borrowed when there is none. Transport messages go through it, so a signed
+/// URL that a transport names (reqwest does, and Node's fetch for a URL it cannot parse) shows
+/// no secret; the client's own messages show URLs without their query.
+pub(crate) fn redact_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'?' | b'&') {
+            let rest = &bytes[i + 1..];
+            if let Some(name) = SECRET_PARAMS.iter().find(|n| {
+                rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n.as_bytes())
+            }) {
+                let value = i + 1 + name.len();
+                let end = bytes[value..]
+                    .iter()
+                    .position(|b| {
+                        matches!(b, b'&' | b'#' | b'"' | b'\'' | b'`' | b'<' | b'>' | b')')
+                            || b.is_ascii_whitespace()
+                    })
+                    .map_or(bytes.len(), |n| value + n);
+                // Only ASCII bytes are compared, so both ends are char boundaries.
+                out.push_str(&text[copied..value]);
+                out += "…"; // as a str: smaller than pushing the char
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 /// `Result<T, taskcluster_wasm::Error>`.

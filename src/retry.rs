@@ -34,7 +34,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Checks the values, naming the one that is wrong.
+    /// Checks the values, naming the one that is wrong. Every `Duration` is accepted: delays
+    /// saturate (see [`delay`](Self::delay)).
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.randomization_factor) {
             // No float formatting here: it would add kilobytes to the WebAssembly module.
@@ -47,13 +48,23 @@ impl RetryPolicy {
 
     /// The delay after failed attempt number `attempt` (1-based), given `unit`, a uniform random
     /// number in `[0, 1)`: `min(2^attempt · delayFactor · (1 − rf + 2·rf·unit), maxDelay)`.
+    ///
+    /// Total: it never panics, whatever the fields and `unit` hold. The result saturates at
+    /// `maxDelay` (and at [`Duration::MAX`]); a randomization factor or `unit` out of range
+    /// (which [`validate`](Self::validate) prevents) gives some delay from 0 to `maxDelay`.
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
         let rf = self.randomization_factor;
         let factor = 1.0 - rf + 2.0 * rf * unit;
         let exp = 2f64.powi(attempt.min(64) as i32);
-        let ms = exp * self.delay_factor.as_secs_f64() * 1000.0 * factor;
-        let max = self.max_delay.as_secs_f64() * 1000.0;
-        Duration::from_secs_f64(ms.min(max).max(0.0) / 1000.0)
+        // In seconds, ≥ 0 (`max` also turns NaN into 0) and at most infinite.
+        let secs = (exp * self.delay_factor.as_secs_f64() * factor).max(0.0);
+        // `from_secs_f64` panics from 2^64 s on: saturate before.
+        let delay = if secs < u64::MAX as f64 {
+            Duration::from_secs_f64(secs)
+        } else {
+            Duration::MAX
+        };
+        delay.min(self.max_delay)
     }
 
     /// Whether to try again after `error` on attempt number `attempt` (1-based).
@@ -74,6 +85,48 @@ mod tests {
         assert_eq!(p.delay(1, 0.0).as_millis(), 150);
         assert_eq!(p.delay(1, 0.999_999).as_millis(), 249);
         assert_eq!(p.delay(20, 0.5), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn delays_saturate_instead_of_panicking() {
+        let p = RetryPolicy {
+            delay_factor: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        assert!(p.validate().is_ok());
+        for attempt in [1, 2, 63, 64, 65, u32::MAX] {
+            for unit in [0.0, 0.5, 0.999_999, 1.0] {
+                assert_eq!(p.delay(attempt, unit), Duration::MAX);
+            }
+            for unit in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                let _ = p.delay(attempt, unit);
+            }
+        }
+        // 2^0 · Duration::MAX · 0.75 is below the maximum, and still no panic.
+        assert!(p.delay(0, 0.0) > Duration::from_secs(u64::MAX / 2));
+        let capped = RetryPolicy {
+            delay_factor: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(capped.delay(u32::MAX, 0.5), Duration::from_secs(30));
+        let zero = RetryPolicy {
+            delay_factor: Duration::ZERO,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(zero.delay(64, 0.5), Duration::ZERO);
+        // An invalid randomization factor or unit (validate rejects the factor) still gives a
+        // delay, never a panic.
+        for rf in [f64::NAN, -5.0, 5.0, f64::INFINITY, f64::NEG_INFINITY] {
+            let bad = RetryPolicy {
+                randomization_factor: rf,
+                ..RetryPolicy::default()
+            };
+            for unit in [0.0, 0.9, -3.0, f64::NAN, f64::INFINITY] {
+                assert!(bad.delay(3, unit) <= Duration::from_secs(30));
+            }
+        }
     }
 
     #[test]

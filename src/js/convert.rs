@@ -1,10 +1,12 @@
 //! Reading JS values with errors that name the offending option.
 
+use std::time::Duration;
+
 use js_sys::{Array, Date, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{input_error, to_js_error, JsResult};
-use crate::Credentials;
+use crate::{Credentials, RetryPolicy};
 
 /// A property, or `None` when it is `undefined` or `null`.
 pub(super) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
@@ -42,6 +44,98 @@ pub(super) fn number_field(target: &JsValue, key: &str) -> JsResult<Option<f64>>
             ))
         }),
     }
+}
+
+/// The longest duration any option takes, in milliseconds: 8.64e15 (100,000,000 days, the
+/// range of a JS `Date`). Longer waits are rejected, never clamped; waits beyond what one host
+/// timer takes (2^31 − 1 ms) are made of several timers in a row.
+pub(super) const MAX_DURATION_MS: f64 = 8.64e15;
+
+/// `target[key]` as a number that `ok` accepts; `None` when it is `undefined` or `null`.
+/// Otherwise the error reads `"{prefix}.{key} must be {expected}, got …"`, with the value (a
+/// number) or its type.
+fn number_in(
+    target: &JsValue,
+    key: &str,
+    prefix: &str,
+    ok: fn(f64) -> bool,
+    expected: &str,
+) -> JsResult<Option<f64>> {
+    let Some(v) = get(target, key) else {
+        return Ok(None);
+    };
+    let got = match v.as_f64() {
+        Some(n) if ok(n) => return Ok(Some(n)),
+        Some(n) => number_to_string(n),
+        None => format!("a {}", js_type(&v)),
+    };
+    Err(input_error(format!(
+        "{prefix}.{key} must be {expected}, got {got}"
+    )))
+}
+
+/// `target[key]` as a duration in milliseconds: a number from 0 to [`MAX_DURATION_MS`] (so
+/// never NaN, infinite or negative); `None` when it is `undefined` or `null`. `prefix` names
+/// the object in messages: `"options"` gives `"options.timeout must be a number of
+/// milliseconds from 0 to 8640000000000000, got Infinity"`. Every duration option of the
+/// package goes through here, so none reaches a panicking conversion.
+pub(super) fn duration_field(
+    target: &JsValue,
+    key: &str,
+    prefix: &str,
+) -> JsResult<Option<Duration>> {
+    let ms = number_in(
+        target,
+        key,
+        prefix,
+        |n| (0.0..=MAX_DURATION_MS).contains(&n),
+        "a number of milliseconds from 0 to 8640000000000000",
+    )?;
+    // ≤ 8.64e18 µs: inside u64, so the conversion is exact to the microsecond.
+    Ok(ms.map(|n| Duration::from_micros((n * 1000.0) as u64)))
+}
+
+/// `target[key]` as a whole number from 0 to `u32::MAX`; `None` when `undefined` or `null`.
+pub(super) fn count_field(target: &JsValue, key: &str, prefix: &str) -> JsResult<Option<u32>> {
+    let n = number_in(
+        target,
+        key,
+        prefix,
+        |n| (0.0..=f64::from(u32::MAX)).contains(&n) && n.fract() == 0.0,
+        "a whole number from 0 to 4294967295",
+    )?;
+    Ok(n.map(|n| n as u32))
+}
+
+/// The retry options of the Node client (`retries`, `delayFactor`, `randomizationFactor`,
+/// `maxDelay`, all optional) over `base`, each checked, naming `prefix.key` when one is wrong:
+/// `retries` through [`count_field`], the two delays through [`duration_field`], and
+/// `randomizationFactor` in `[0, 1)`.
+pub(super) fn retry_policy(
+    options: &JsValue,
+    base: RetryPolicy,
+    prefix: &str,
+) -> JsResult<RetryPolicy> {
+    let mut retry = base;
+    if let Some(n) = count_field(options, "retries", prefix)? {
+        retry.retries = n;
+    }
+    if let Some(d) = duration_field(options, "delayFactor", prefix)? {
+        retry.delay_factor = d;
+    }
+    if let Some(d) = duration_field(options, "maxDelay", prefix)? {
+        retry.max_delay = d;
+    }
+    if let Some(rf) = number_in(
+        options,
+        "randomizationFactor",
+        prefix,
+        |n| (0.0..1.0).contains(&n),
+        "between 0 and 1 (at least 0, less than 1)",
+    )? {
+        retry.randomization_factor = rf;
+    }
+    Ok(retry)
 }
 
 pub(super) fn string_array(v: &JsValue, what: &str) -> JsResult<Vec<String>> {

@@ -11,15 +11,14 @@ mod objects;
 
 use std::borrow::Cow;
 use std::rc::Rc;
-use std::time::Duration;
 
 use js_sys::{Array, Date, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::call::{Call, Entry, Service, ServiceDiscoveryScheme};
 use crate::util::{env::EnvVars, slugid, time};
-use crate::{Client, Credentials, RetryPolicy, TemporaryOptions};
-use convert::{get, get_string, js_type, number_field};
+use crate::{Client, RetryPolicy, TemporaryOptions};
+use convert::{get, get_string, js_type};
 pub use error::to_js_error;
 
 type JsResult<T> = Result<T, JsValue>;
@@ -60,42 +59,12 @@ fn client_from_options(options: &JsValue) -> JsResult<Client> {
             ))
         }
     }
-    let mut retry = RetryPolicy::default();
-    if let Some(n) = number_field(options, "retries")? {
-        if !(n >= 0.0 && n.fract() == 0.0) {
-            return Err(input_error(format!(
-                "options.retries must be a whole number, got {}",
-                convert::number_to_string(n)
-            )));
-        }
-        retry.retries = n as u32;
-    }
-    let ms = |name: &str| -> JsResult<Option<Duration>> {
-        match number_field(options, name)? {
-            None => Ok(None),
-            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_secs_f64(n / 1000.0))),
-            Some(n) => Err(input_error(format!(
-                "options.{name} must be a number of milliseconds ≥ 0, got {}",
-                convert::number_to_string(n)
-            ))),
-        }
-    };
-    if let Some(d) = ms("delayFactor")? {
-        retry.delay_factor = d;
-    }
-    if let Some(d) = ms("maxDelay")? {
-        retry.max_delay = d;
-    }
-    if let Some(rf) = number_field(options, "randomizationFactor")? {
-        if !(0.0..1.0).contains(&rf) {
-            return Err(input_error(
-                "options.randomizationFactor must be between 0 and 1!",
-            ));
-        }
-        retry.randomization_factor = rf;
-    }
-    builder = builder.retry(retry);
-    if let Some(t) = ms("timeout")? {
+    builder = builder.retry(convert::retry_policy(
+        options,
+        RetryPolicy::default(),
+        "options",
+    )?);
+    if let Some(t) = convert::duration_field(options, "timeout", "options")? {
         builder = builder.timeout((!t.is_zero()).then_some(t));
     }
     if let Some(t) = get_string(options, "traceId")? {
@@ -220,13 +189,7 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
             if v.is_undefined() || v.is_null() {
                 continue;
             }
-            let value = if let Some(s) = v.as_string() {
-                s
-            } else if let Some(n) = v.as_f64() {
-                convert::number_to_string(n)
-            } else if let Some(b) = v.as_bool() {
-                b.to_string()
-            } else {
+            let Some(value) = query_value(&v) else {
                 return Err(input_error(format!(
                     "query option {key} of {} must be a string, number or boolean, but we received a: {}",
                     entry.name,
@@ -237,6 +200,13 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
         }
     }
     Ok(call)
+}
+
+/// A query value as the Node client sends it: a string, a number or a boolean, as text.
+fn query_value(v: &JsValue) -> Option<String> {
+    v.as_string()
+        .or_else(|| v.as_f64().map(convert::number_to_string))
+        .or_else(|| v.as_bool().map(|b| b.to_string()))
 }
 
 /// The response body as the Node client returns it: parsed JSON, or `undefined`.
@@ -369,10 +339,7 @@ impl JsClient {
                 if v.is_undefined() || v.is_null() {
                     continue;
                 }
-                let value = v
-                    .as_string()
-                    .or_else(|| v.as_f64().map(convert::number_to_string))
-                    .unwrap_or_else(|| v.as_bool().map(|b| b.to_string()).unwrap_or_default());
+                let value = query_value(&v).unwrap_or_default();
                 pairs.push(format!(
                     "{}={}",
                     crate::call::encode_component(&key),
@@ -517,10 +484,4 @@ pub fn from_env_vars() -> JsResult<JsValue> {
         Reflect::set(&out, &"credentials".into(), &creds)?;
     }
     Ok(out.into())
-}
-
-/// Parses credentials as the client does and returns them, to check them early.
-#[wasm_bindgen(js_name = checkCredentials)]
-pub fn check_credentials(credentials: JsValue) -> JsResult<bool> {
-    Ok(convert::credentials(&credentials)?.is_some_and(|c: Credentials| !c.client_id().is_empty()))
 }

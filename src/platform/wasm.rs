@@ -62,8 +62,14 @@ pub(super) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// The longest delay `setTimeout` takes: hosts keep it as a signed 32-bit number of
+/// milliseconds, and fire a longer one at once (Node warns, browsers stay silent).
+const MAX_TIMER_MS: u128 = (1 << 31) - 1;
+
+/// Sleeps for `duration` in whole milliseconds, clamped to [`MAX_TIMER_MS`] (24.8 days): a
+/// longer wait waits that long, rather than not at all as one oversized timer would.
 pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    let ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+    let ms = duration.as_millis().min(MAX_TIMER_MS) as u32;
     Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
 }
 

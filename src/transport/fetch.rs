@@ -93,6 +93,11 @@ impl FetchTransport {
     }
 }
 
+/// The longest delay `setTimeout` takes: hosts keep it as a signed 32-bit number of
+/// milliseconds, and fire a longer one at once. A per-attempt timeout beyond it (24.8 days)
+/// is clamped to it: no host keeps a request open that long anyway.
+const MAX_TIMER_MS: u128 = (1 << 31) - 1;
+
 /// Aborts the request when dropped, and owns the timer that aborts it on timeout.
 struct AbortGuard {
     controller: AbortController,
@@ -108,7 +113,7 @@ impl AbortGuard {
         let timer = timeout.map(|Timeout(t)| {
             let controller = controller.clone();
             let timed_out = timed_out.clone();
-            let ms = u32::try_from(t.as_millis()).unwrap_or(u32::MAX);
+            let ms = t.as_millis().min(MAX_TIMER_MS) as u32;
             gloo_timers::callback::Timeout::new(ms, move || {
                 timed_out.set(true);
                 controller.abort();

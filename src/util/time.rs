@@ -125,7 +125,8 @@ const MAX_JS_DATE_MS: i64 = 8_640_000_000_000_000;
 impl Timestamp {
     /// A timestamp from milliseconds since the epoch.
     pub fn from_millis(ms: i64) -> Result<Timestamp> {
-        if ms.abs() > MAX_JS_DATE_MS {
+        // unsigned_abs: `i64::MIN.abs()` overflows (a panic in debug, a wrong Ok in release).
+        if ms.unsigned_abs() > MAX_JS_DATE_MS as u64 {
             return Err(Error::invalid_input("the date is out of range"));
         }
         Ok(Timestamp(ms))
