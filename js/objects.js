@@ -21,7 +21,7 @@ const isNodeWritable = (v) => v && typeof v.write === 'function' && typeof v.end
 
 function needMethods(value, what, names) {
   if (!value || (typeof value !== 'object' && typeof value !== 'function')) {
-    throw new Error(`${what} must be an object with ${names.join(' and ')} methods (a client of this package, or any object with those methods)`);
+    throw new Error(`${what} must be an object with ${names.join(' and ')} methods`);
   }
   for (const name of names) {
     if (typeof value[name] !== 'function') {

@@ -14,7 +14,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{credentials_to_js, get, get_string, number_field, number_to_string};
+use super::convert::{
+    credentials_to_js, duration_field, get, get_string, number_field, retry_policy,
+};
 use super::{input_error, to_js_error, JsResult};
 use crate::objects::{
     self, ArtifactCalls, ArtifactOptions, DownloadOptions, Hashes, HostPipe, HostPiped,
@@ -522,44 +524,15 @@ fn progress_of(f: &JsValue) -> Option<Progress> {
     }))
 }
 
-/// A duration option in milliseconds: a finite number ≥ 0 (a larger one than the host's timers
-/// take waits in steps; nothing panics).
-fn ms_option(options: &JsValue, name: &str) -> JsResult<Option<Duration>> {
-    match number_field(options, name)? {
-        None => Ok(None),
-        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(Duration::from_millis(n as u64))),
-        Some(n) => Err(input_error(format!(
-            "options.{name} must be a finite number of milliseconds ≥ 0, got {}",
-            number_to_string(n)
-        ))),
-    }
-}
-
 /// The transfer's retries: the official client's defaults (5 retries, delayFactor 100,
 /// randomizationFactor 0.25, maxDelay 30 s), whatever the API client's settings, unless the
 /// transfer's own options say otherwise.
 fn retry_of(options: &JsValue) -> JsResult<RetryPolicy> {
-    let mut p = RetryPolicy::default();
-    if let Some(n) = number_field(options, "retries")? {
-        if !(n >= 0.0 && n.fract() == 0.0) {
-            return Err(input_error(format!(
-                "options.retries must be a whole number ≥ 0, got {}",
-                number_to_string(n)
-            )));
-        }
-        p.retries = n as u32;
-    }
-    if let Some(d) = ms_option(options, "delayFactor")? {
-        p.delay_factor = d;
-    }
-    if let Some(d) = ms_option(options, "maxDelay")? {
-        p.max_delay = d;
-    }
-    if let Some(n) = number_field(options, "randomizationFactor")? {
-        p.randomization_factor = n;
-    }
-    p.validate().map_err(|e| to_js_error(&e))?;
-    Ok(p)
+    retry_policy(options, RetryPolicy::default(), "options")
+}
+
+fn ms_option(options: &JsValue, name: &str) -> JsResult<Option<Duration>> {
+    duration_field(options, name, "options")
 }
 
 fn hashes_js(h: &Hashes) -> JsResult<JsValue> {

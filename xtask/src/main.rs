@@ -45,10 +45,13 @@ struct Build {
 #[derive(Deserialize)]
 struct Files {
     copy: Vec<String>,
-    /// In a release build, these copied modules are bundled into `api.js` (the one module
-    /// that imports them) and left out of the package.
+    /// In a release build, these entry points are each bundled with every module they import
+    /// (the wasm-bindgen glue included) into one module.
     #[serde(default)]
-    bundle_into_api: Vec<String>,
+    bundle_entries: Vec<String>,
+    /// The copied modules that the bundled entries contain, left out of a release package.
+    #[serde(default)]
+    bundle_into_entries: Vec<String>,
     /// The browser entry point: bundled with everything it imports into one ES module of the
     /// same name, whose module graph has no `node:` import.
     browser: String,
@@ -362,13 +365,29 @@ fn pkg(dev: bool) -> Result<(), String> {
         files.push("snippets/".to_string());
     }
     if minify {
-        if !cfg.files.bundle_into_api.is_empty() {
-            bundle_api(&tools, &out, &glue)?;
-            for f in &cfg.files.bundle_into_api {
-                std::fs::remove_file(out.join(f)).map_err(|e| format!("removing {f}: {e}"))?;
-            }
-            files.retain(|f| !cfg.files.bundle_into_api.contains(f));
+        // Each remaining entry becomes one self-contained module (one file compresses better
+        // than six, and a page fetches one); the modules they bundle leave the package.
+        let wasm_file = format!("{}_bg.wasm", cfg.build.out_name);
+        for entry in &cfg.files.bundle_entries {
+            bundle_entry(&tools, &out, entry, &wasm_file)?;
         }
+        let bundled: Vec<String> = cfg
+            .files
+            .bundle_into_entries
+            .iter()
+            .cloned()
+            .chain([glue.clone(), "snippets/".to_string()])
+            .collect();
+        for f in &bundled {
+            let path = out.join(f);
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            }
+            .map_err(|e| format!("removing {f}: {e}"))?;
+        }
+        files.retain(|f| !bundled.contains(f));
         minify_all(&tools, &out, std::slice::from_ref(&browser))?;
     }
     // Written by hand: condition order matters in "exports" (the first match wins, so
@@ -443,20 +462,21 @@ fn esbuild_common(minify: bool) -> Vec<&'static str> {
     v
 }
 
-/// Bundles `api.js` with the modules it imports (all but the wasm-bindgen glue and Node's
-/// built-ins, which stay imports), still as plain ESM: one file instead of six compresses
-/// better.
-fn bundle_api(tools: &Tools, out: &Path, glue: &str) -> Result<(), String> {
-    let api = out.join("api.js");
+/// Bundles an entry point (`index.js`, `workerd.js`) with every module it imports, the
+/// wasm-bindgen glue and its snippets included, into one plain ES module in place. Node's
+/// built-ins and the `.wasm` file (which workerd imports as a module) stay imports.
+fn bundle_entry(tools: &Tools, out: &Path, entry: &str, wasm_file: &str) -> Result<(), String> {
+    let file = out.join(entry);
     run(Command::new(&tools.esbuild)
-        .arg(&api)
-        .arg(format!("--outfile={}", api.display()))
-        .arg(format!("--external:./{glue}"))
+        .arg(&file)
+        .arg(format!("--outfile={}", file.display()))
+        .arg(format!("--external:./{wasm_file}"))
         .args([
             "--external:node:*",
             "--bundle",
             "--allow-overwrite",
             "--format=esm",
+            "--platform=neutral",
             "--target=es2022",
             "--charset=utf8",
             "--log-level=error",
