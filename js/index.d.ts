@@ -15,7 +15,11 @@ export interface ClientOptions {
   credentials?: Partial<Credentials>;
   /** Restrict requests to these scopes (an empty array leaves only anonymous scopes). */
   authorizedScopes?: string[] | null;
-  /** Per-attempt timeout in milliseconds (default 30000). */
+  /**
+   * Per-attempt timeout in milliseconds (default 30000). Every duration option takes 0 to
+   * 8.64e15 ms (anything else throws, naming the option); host timers wait at most
+   * 2^31 − 1 ms (24.8 days), so a longer timeout or delay waits that long.
+   */
   timeout?: number;
   /** Retries after the first attempt (default 5). */
   retries?: number;

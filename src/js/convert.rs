@@ -47,8 +47,9 @@ pub(super) fn number_field(target: &JsValue, key: &str) -> JsResult<Option<f64>>
 }
 
 /// The longest duration any option takes, in milliseconds: 8.64e15 (100,000,000 days, the
-/// range of a JS `Date`). Longer waits are rejected, never clamped; waits beyond what one host
-/// timer takes (2^31 − 1 ms) are made of several timers in a row.
+/// range of a JS `Date`). Longer values are rejected with an error naming the option. A wait
+/// beyond what one host timer takes (2^31 − 1 ms, 24.8 days) waits 24.8 days (see
+/// `platform::wasm` and the fetch transport).
 pub(super) const MAX_DURATION_MS: f64 = 8.64e15;
 
 /// `target[key]` as a number that `ok` accepts; `None` when it is `undefined` or `null`.
