@@ -105,7 +105,12 @@ const HOSTS = {
   native: { baseline: 'reqwest', clients: ['reqwest', 'reqwest+hawk', 'taskcluster-wasm', 'taskcluster'],
     run: (args, t) => runJson(NATIVE_BIN, args, t) },
 };
-const hosts = Object.keys(HOSTS).filter((h) => !(h === 'native' && flag('--no-native')) && !(h === 'deno' && (flag('--no-deno') || !existsSync(DENO))));
+// Chromium runs in one browser launch per round that measures both its clients (rotated).
+HOSTS.chromium = { baseline: 'fetch', clients: ['fetch', 'taskcluster-wasm'], grouped: true,
+  run: (args, t) => runJson(process.execPath, ['benches/browser/calls.mjs', ...args], t) };
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const hosts = Object.keys(HOSTS).filter((h) => !(h === 'native' && flag('--no-native')) && !(h === 'deno' && (flag('--no-deno') || !existsSync(DENO)))
+  && !(h === 'chromium' && (flag('--no-chromium') || !existsSync(CHROMIUM))));
 const rotate = (list, r) => list.map((_, i) => list[(i + r) % list.length]);
 
 const results = { date: new Date().toISOString(), quick: QUICK, config: cfg, machine: {}, figures: {}, ratios: [] };
@@ -114,11 +119,18 @@ const ratio = (figure, label, s, goal) => results.ratios.push({ figure, label, .
 function benchCalls() {
   const figures = {};
   for (const conc of [1, 16]) {
-    const slots = hosts.flatMap((h) => HOSTS[h].clients.map((c) => [h, c]));
-    const runs = Object.fromEntries(slots.map(([h, c]) => [`${h}/${c}`, []]));
+    const slots = hosts.flatMap((h) => (HOSTS[h].grouped ? [[h, '*']] : HOSTS[h].clients.map((c) => [h, c])));
+    const runs = Object.fromEntries(hosts.flatMap((h) => HOSTS[h].clients.map((c) => [`${h}/${c}`, []])));
     for (let r = 0; r < cfg.rounds; r++) {
       log(`calls: concurrency ${conc}, round ${r + 1}/${cfg.rounds}`);
-      for (const [h, c] of rotate(slots, r)) runs[`${h}/${c}`].push(HOSTS[h].run(['calls', c, String(conc), String(cfg.callSeconds)], 120000));
+      for (const [h, c] of rotate(slots, r)) {
+        if (c === '*') {
+          const out = HOSTS[h].run(['1', String(cfg.callSeconds), String(conc), String(r)], 180000)[conc];
+          for (const [k, v] of Object.entries(out)) runs[`${h}/${k}`].push(v[0]);
+        } else {
+          runs[`${h}/${c}`].push(HOSTS[h].run(['calls', c, String(conc), String(cfg.callSeconds)], 120000));
+        }
+      }
     }
     for (const h of hosts) {
       const base = runs[`${h}/${HOSTS[h].baseline}`].map((x) => x.rate);
@@ -126,7 +138,7 @@ function benchCalls() {
         const rs = runs[`${h}/${c}`];
         const f = { rate: summary(rs.map((x) => x.rate)), p50: summary(rs.map((x) => x.p50)), p99: summary(rs.map((x) => x.p99)), vsBaseline: paired(rs.map((x) => x.rate), base) };
         ((figures[h] ||= {})[conc] ||= {})[c] = f;
-        if (c !== HOSTS[h].baseline) ratio(`calls ${h} c${conc}`, `${c} ÷ ${HOSTS[h].baseline}`, f.vsBaseline, c === 'taskcluster-wasm' && h !== 'native' ? 0.95 : undefined);
+        if (c !== HOSTS[h].baseline) ratio(`calls ${h} c${conc}`, `${c} ÷ ${HOSTS[h].baseline}`, f.vsBaseline, c === 'taskcluster-wasm' && h === 'node' ? 0.95 : undefined);
       }
       if (h === 'native') {
         const ours = runs['native/taskcluster-wasm'].map((x) => x.rate);
@@ -220,21 +232,22 @@ function benchLoad() {
     log(`load: ${name}`);
     for (const [h, c] of slots) {
       const r = HOSTS[h].run(['load', c, String(total), String(conc)], 600000);
-      // Growth: the last RSS sample against the one a tenth of the way in (start-up excluded).
+      // Growth in the steady state: the last RSS sample against the one halfway through (the
+      // first half includes JIT warm-up and heap sizing, which the baseline shows as well).
       const s = r.rssSamples;
-      const early = s.length ? s[Math.floor(s.length / 10)][1] : r.rssStartMiB;
-      const late = s.length ? s[s.length - 1][1] : r.rssEndMiB;
+      const at = (f) => (s.length ? s[Math.min(s.length - 1, Math.floor(s.length * f))][1] : r.rssEndMiB);
+      const [quarter, half, late] = [at(0.25), at(0.5), s.length ? s[s.length - 1][1] : r.rssEndMiB];
       (figures[name] ||= {})[`${h}/${c}`] = { calls: r.calls, seconds: r.seconds, rate: r.rate, p50: r.p50, p99: r.p99,
-        rssStartMiB: r.rssStartMiB, rssAtTenthMiB: early, rssEndMiB: r.rssEndMiB, rssPeakMiB: r.rssPeakMiB, growthMiB: late - early,
+        rssStartMiB: r.rssStartMiB, rssAtQuarterMiB: quarter, rssAtHalfMiB: half, rssEndMiB: r.rssEndMiB, rssPeakMiB: r.rssPeakMiB, growthMiB: late - half,
         rssSamples: s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 50)) === 0) };
     }
   }
   results.figures.load = figures;
-  console.log('\n== load (one run each; RSS MiB sampled every 50 ms; growth = last sample − sample at 10%)');
+  console.log('\n== load (one run each; RSS MiB sampled every 50 ms; growth = last sample − sample at half-time)');
   for (const [name, fs] of Object.entries(figures)) {
     console.log(`-- ${name}`);
     for (const [k, f] of Object.entries(fs)) {
-      console.log(`  ${k.padEnd(24)} ${String(f.calls).padStart(6)} calls in ${f.seconds.toFixed(1).padStart(5)} s = ${fmt(f.rate).padStart(6)}/s  p50 ${f.p50.toFixed(1).padStart(7)} p99 ${f.p99.toFixed(1).padStart(7)} ms  RSS start ${f.rssStartMiB.toFixed(0)} peak ${f.rssPeakMiB.toFixed(0)} end ${f.rssEndMiB.toFixed(0)} growth ${f.growthMiB >= 0 ? '+' : ''}${f.growthMiB.toFixed(1)}`);
+      console.log(`  ${k.padEnd(24)} ${String(f.calls).padStart(6)} calls in ${f.seconds.toFixed(1).padStart(5)} s = ${fmt(f.rate).padStart(6)}/s  p50 ${f.p50.toFixed(1).padStart(7)} p99 ${f.p99.toFixed(1).padStart(7)} ms  RSS start ${f.rssStartMiB.toFixed(0)} ¼ ${f.rssAtQuarterMiB.toFixed(0)} ½ ${f.rssAtHalfMiB.toFixed(0)} peak ${f.rssPeakMiB.toFixed(0)} end ${f.rssEndMiB.toFixed(0)} growth ${f.growthMiB >= 0 ? '+' : ''}${f.growthMiB.toFixed(1)}`);
     }
   }
 }
@@ -258,13 +271,14 @@ function svg(ratios) {
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   let out = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="white"/>\n`;
   out += `<text x="10" y="18" font-size="14" font-weight="bold">taskcluster-wasm benchmark ratios${QUICK ? ' (quick run)' : ''}: median bar, min–max whisker; ${esc(results.date)}</text>\n`;
-  out += `<text x="10" y="34" fill="#555">calls/s, ops/s, MB/s: higher is better · cold start: lower is better · green: meets the goal, orange: misses it, grey: no goal</text>\n`;
+  out += `<text x="10" y="34" fill="#555">calls/s, ops/s, MB/s: higher is better · cold start: lower is better · bold/blue: taskcluster-wasm, grey: anchors vs their baseline; green/orange: meets/misses the goal (red tick)</text>\n`;
   for (let v = 0; v <= max; v += 0.5) out += `<line x1="${x(v)}" y1="${top - 4}" x2="${x(v)}" y2="${H - 24}" stroke="${v === 1 ? '#000' : '#ddd'}"/><text x="${x(v)}" y="${H - 10}" text-anchor="middle" fill="#555">${v.toFixed(1)}×</text>\n`;
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     const ok = r.goal === undefined ? null : r.goal < 0 ? r.median <= -r.goal : r.median >= r.goal;
-    const color = ok === null ? '#9e9e9e' : ok ? '#2e7d32' : '#ef6c00';
-    out += `<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(`${r.figure}: ${r.label}`)}</text>\n`;
+    const ours = r.label.startsWith('taskcluster-wasm');
+    const color = ok === null ? (ours ? '#1565c0' : '#9e9e9e') : ok ? '#2e7d32' : '#ef6c00';
+    out += `<text x="${left - 8}" y="${y + 15}" text-anchor="end"${ours ? ' font-weight="bold"' : ''}>${esc(`${r.figure}: ${r.label}`)}</text>\n`;
     out += `<rect x="${left}" y="${y + 4}" width="${Math.max(1, x(r.median) - left)}" height="${rowH - 8}" fill="${color}"/>\n`;
     out += `<line x1="${x(r.min)}" y1="${y + 11}" x2="${x(r.max)}" y2="${y + 11}" stroke="#000"/>\n`;
     if (r.goal !== undefined) out += `<line x1="${x(Math.abs(r.goal))}" y1="${y + 2}" x2="${x(Math.abs(r.goal))}" y2="${y + rowH - 2}" stroke="#c62828" stroke-width="2"/>\n`;
