@@ -53,7 +53,7 @@ impl Sink for Discard {
     }
 }
 
-async fn run(mode: &str, size: usize, root: &str, id: &str, token: &str) -> (f64, f64) {
+pub(crate) async fn run(mode: &str, size: usize, root: &str, id: &str, token: &str) -> (f64, f64) {
     let client = Client::builder(root)
         .credentials(Credentials::new(id, token))
         .build()
