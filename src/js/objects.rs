@@ -71,6 +71,12 @@ impl Rejection {
         })
     }
 
+    /// [`settle`](Self::settle), then the value as JSON (`null` for `undefined`).
+    async fn json(&self, what: &str, called: JsResult<JsValue>) -> Result<Value> {
+        let v = self.settle(what, called).await?;
+        from_js(&v, what)
+    }
+
     /// The JS value to reject with: the method's own rejection when that is what ended the
     /// transfer, else the crate's error as a JS `Error`.
     fn error(&self, e: &Error) -> JsValue {
@@ -118,11 +124,9 @@ impl ObjectCalls for JsObjectCalls {
             if !self.expires.is_undefined() {
                 let _ = Reflect::set(&req, &"expires".into(), &self.expires);
             }
-            let r = self
-                .rejection
-                .settle("object.createUpload", self.object.create_upload(name, &req))
-                .await?;
-            from_js(&r, "object.createUpload")
+            self.rejection
+                .json("object.createUpload", self.object.create_upload(name, &req))
+                .await
         })
     }
     fn finish_upload<'a>(&'a self, name: &'a str, request: &'a Value) -> BoxFuture<'a, Result<()>> {
@@ -141,14 +145,12 @@ impl ObjectCalls for JsObjectCalls {
     ) -> BoxFuture<'a, Result<Value>> {
         Box::pin(async move {
             let req = to_js(request)?;
-            let r = self
-                .rejection
-                .settle(
+            self.rejection
+                .json(
                     "object.startDownload",
                     self.object.start_download(name, &req),
                 )
-                .await?;
-            from_js(&r, "object.startDownload")
+                .await
         })
     }
 }
@@ -172,32 +174,16 @@ impl ArtifactCalls for JsQueueCalls {
         _run_id: u32,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(async move {
-            let r = self
-                .rejection
-                .settle(
-                    "queue.artifact",
-                    self.queue.artifact(task_id, &self.run_id, name),
-                )
-                .await?;
-            from_js(&r, "queue.artifact")
-        })
+        let called = self.queue.artifact(task_id, &self.run_id, name);
+        Box::pin(self.rejection.json("queue.artifact", called))
     }
     fn latest_artifact<'a>(
         &'a self,
         task_id: &'a str,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(async move {
-            let r = self
-                .rejection
-                .settle(
-                    "queue.latestArtifact",
-                    self.queue.latest_artifact(task_id, name),
-                )
-                .await?;
-            from_js(&r, "queue.latestArtifact")
-        })
+        let called = self.queue.latest_artifact(task_id, name);
+        Box::pin(self.rejection.json("queue.latestArtifact", called))
     }
     fn object_with(&self, credentials: Credentials) -> Result<Box<dyn ObjectCalls>> {
         let creds = credentials_to_js(&credentials)
