@@ -650,7 +650,7 @@ impl Client {
         let mut request: HttpRequest = builder
             .body(body)
             .map_err(|e| Error::invalid_input(format!("cannot build the request: {e}")))?;
-        if let Some(t) = self.inner.options.timeout {
+        if let Some(t) = self.attempt_timeout() {
             request.extensions_mut().insert(Timeout(t));
         }
         let response = self.inner.transport.send(request).await?;
