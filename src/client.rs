@@ -512,7 +512,7 @@ impl Client {
     /// network errors, timeouts and 5xx responses. A 3xx is returned, not followed.
     pub async fn call(&self, call: &Call<'_>) -> Result<Response> {
         let method = call.method()?;
-        let url = call.url(&self.inner.root_url, self.inner.options.scheme)?;
+        let url = self.call_url(call)?;
         // Sign once before any I/O so that header problems surface without a request.
         let mut authorization = self.authorization(method.as_str(), &url)?;
         self.send_with_retries(&method, &url, call.payload.clone(), &mut authorization)
@@ -556,30 +556,66 @@ impl Client {
         payload: Option<Bytes>,
         first_authorization: &mut Option<String>,
     ) -> Result<Response> {
+        self.with_retries(method, url, first_authorization.take(), |authorization| {
+            self.attempt(method, url, payload.clone(), authorization)
+        })
+        .await
+    }
+
+    /// The retry loop: runs `attempt` with a fresh `Authorization` header (the first one is
+    /// `first_authorization`), retrying as the policy says, and names the request and the
+    /// number of attempts in the final error.
+    pub(crate) async fn with_retries<T, F>(
+        &self,
+        method: &http::Method,
+        url: &http::Uri,
+        first_authorization: Option<String>,
+        mut attempt: impl FnMut(Option<String>) -> F,
+    ) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
         let policy = self.inner.options.retry;
-        let mut attempt = 0u32;
+        let mut first_authorization = first_authorization;
+        let mut n = 0u32;
         loop {
-            attempt += 1;
+            n += 1;
             let authorization = match first_authorization.take() {
                 Some(h) => Some(h),
                 None => self.authorization(method.as_str(), url)?,
             };
-            let result = self
-                .attempt(method, url, payload.clone(), authorization)
-                .await;
-            match result {
+            match attempt(authorization).await {
                 Ok(response) => return Ok(response),
-                Err(e) if policy.should_retry(&e, attempt) => {
-                    let delay = policy.delay(attempt, self.inner.runtime.random_unit());
+                Err(e) if policy.should_retry(&e, n) => {
+                    let delay = policy.delay(n, self.inner.runtime.random_unit());
                     self.inner.runtime.sleep(delay).await;
                 }
                 Err(e) => {
                     return Err(e
                         .with_request(method.as_str(), &url.to_string())
-                        .with_attempts(attempt))
+                        .with_attempts(n))
                 }
             }
         }
+    }
+
+    /// The per-attempt timeout.
+    pub(crate) fn attempt_timeout(&self) -> Option<Duration> {
+        self.inner.options.timeout
+    }
+
+    /// The trace ID to send, if any (never from browsers, where CORS forbids the header).
+    pub(crate) fn trace_header(&self) -> Option<&str> {
+        self.inner
+            .options
+            .trace_id
+            .as_deref()
+            .filter(|_| !crate::platform::is_browser())
+    }
+
+    /// The URL of a call under the client's discovery scheme.
+    pub(crate) fn call_url(&self, call: &Call<'_>) -> Result<http::Uri> {
+        call.url(&self.inner.root_url, self.inner.options.scheme)
     }
 
     async fn attempt(
@@ -595,11 +631,9 @@ impl Client {
         if let Some(a) = authorization {
             builder = builder.header(http::header::AUTHORIZATION, a);
         }
-        if let Some(t) = self.inner.options.trace_id.as_deref() {
-            if !crate::platform::is_browser() {
-                const TRACE: http::HeaderName = http::HeaderName::from_static(TRACE_HEADER);
-                builder = builder.header(TRACE, t);
-            }
+        if let Some(t) = self.trace_header() {
+            const TRACE: http::HeaderName = http::HeaderName::from_static(TRACE_HEADER);
+            builder = builder.header(TRACE, t);
         }
         let body = match payload {
             Some(p) => {
@@ -616,7 +650,7 @@ impl Client {
         let mut request: HttpRequest = builder
             .body(body)
             .map_err(|e| Error::invalid_input(format!("cannot build the request: {e}")))?;
-        if let Some(t) = self.inner.options.timeout {
+        if let Some(t) = self.attempt_timeout() {
             request.extensions_mut().insert(Timeout(t));
         }
         let response = self.inner.transport.send(request).await?;

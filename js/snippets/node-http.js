@@ -37,16 +37,19 @@ function nodeBuiltin(name) {
 }
 
 /**
- * `nodeRequest(method, url, headers, body, signal)` → `{status, headers: [[name, value]…], body: ReadableStream}`.
+ * `nodeRequest(method, url, headers, body, signal)` → `{status, headers: [[name, value]…], body: ReadableStream}`,
+ * with `headers` as flat `[name, value, …]` pairs.
  */
-export async function nodeRequest(method, url, headers, body, signal) {
+export async function nodeRequest(method, url, pairs, body, signal) {
   const http = nodeBuiltin(url.startsWith('https:') ? 'node:https' : 'node:http');
   const { Readable } = nodeBuiltin('node:stream');
+  const headers = {};
+  for (let i = 0; i < pairs.length; i += 2) headers[pairs[i].toLowerCase()] = pairs[i + 1];
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, signal }, (res) => {
-      const pairs = [];
-      for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
-      resolve({ status: res.statusCode, headers: pairs, body: Readable.toWeb(res) });
+      const out = [];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+      resolve({ status: res.statusCode, headers: out, body: Readable.toWeb(res) });
     });
     req.on('error', (err) => {
       const e = new TypeError(`request failed: ${err.message}`);
@@ -57,6 +60,22 @@ export async function nodeRequest(method, url, headers, body, signal) {
     source.on('error', (err) => req.destroy(err));
     source.pipe(req);
   });
+}
+
+/**
+ * `hostFetch(method, url, headers, body, signal, browser)`: the request through the global
+ * `fetch` with `redirect: 'manual'` (and no cookies from browsers), resolving like `nodeRequest`.
+ * Throws synchronously when the host cannot build the request.
+ */
+export function hostFetch(method, url, pairs, body, signal, browser) {
+  const headers = new Headers();
+  for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
+  const init = { method, headers, redirect: 'manual', signal, body };
+  // Streamed request bodies need half-duplex mode.
+  if (body instanceof ReadableStream) init.duplex = 'half';
+  if (browser) init.credentials = 'omit';
+  const request = new Request(url, init);
+  return globalThis.fetch(request).then((res) => ({ status: res.status, headers: [...res.headers], body: res.body }));
 }
 
 /**
@@ -148,5 +167,55 @@ export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, 
     return fail(e);
   } finally {
     clearInterval(timer);
+  }
+}
+
+/**
+ * One attempt of an API call, all on the host: `fetch(url, init)` with a plain init object
+ * (`redirect: 'manual'`, no cookies from browsers), the body read and parsed as JSON by the host.
+ * A per-attempt timeout (`timeoutMs > 0`) covers the whole exchange, body included; it aborts
+ * the request only when it fires. Resolves to the parsed body (`undefined` when the response is
+ * not JSON) for statuses below 400. Rejects with `{status, text, requestId}` for an HTTP error,
+ * `{hidden: true}` for a redirect the host hid, `{decode: true}` for a body that is not JSON, and
+ * `{error, timedOut}` when the request failed.
+ */
+export async function fetchJson(url, method, auth, trace, body, timeoutMs, browser) {
+  const headers = {};
+  if (auth !== undefined) headers.authorization = auth;
+  if (trace !== undefined) headers['x-taskcluster-trace-id'] = trace;
+  const init = { method, headers, redirect: 'manual' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = body;
+  }
+  if (browser) init.credentials = 'omit';
+  let timer;
+  let timedOut = false;
+  if (timeoutMs > 0) {
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+  }
+  let res;
+  let text;
+  try {
+    res = await globalThis.fetch(url, init);
+    if (res.status !== 0) text = await res.text();
+  } catch (error) {
+    throw { error, timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
+  const status = res.status;
+  if (status === 0) throw { hidden: true };
+  if (status >= 400) throw { status, text, requestId: res.headers.get('x-for-request-id') };
+  if (text === '' || !/^\s*application\/json/i.test(res.headers.get('content-type') || '')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    throw { decode: true };
   }
 }

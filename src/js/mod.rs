@@ -16,6 +16,7 @@ use js_sys::{Array, Date, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::call::{Call, Entry, Service, ServiceDiscoveryScheme};
+use crate::transport::FetchTransport;
 use crate::util::{env::EnvVars, slugid, time};
 use crate::{Client, RetryPolicy, TemporaryOptions};
 use convert::{get, get_string, js_type};
@@ -127,8 +128,10 @@ enum Args {
     Url,
 }
 
-/// Checks positional arguments exactly as the Node client does and builds the call.
-fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'a>> {
+/// Checks positional arguments exactly as the Node client does and builds the call, plus the
+/// payload as JSON text (`undefined` without one). The call only records that there is a
+/// payload: its bytes stay in JS, where `fetch` takes them.
+fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<(Call<'a>, JsValue)> {
     let entry = &e.entry;
     let with_payload = layout == Args::Call && entry.input;
     let n = entry.args.len() + usize::from(with_payload);
@@ -162,16 +165,19 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
         };
         call = call.arg(s);
     }
+    let mut body = JsValue::UNDEFINED;
     if with_payload {
         let payload = args.get((n - 1) as u32);
         if !payload.is_undefined() {
-            let text = JSON::stringify(&payload).map_err(|_| {
-                input_error(format!(
-                    "the payload of {} cannot be serialized to JSON",
-                    entry.name
-                ))
-            })?;
-            call.payload = Some(String::from(text).into_bytes().into());
+            body = JSON::stringify(&payload)
+                .map_err(|_| {
+                    input_error(format!(
+                        "the payload of {} cannot be serialized to JSON",
+                        entry.name
+                    ))
+                })?
+                .into();
+            call.payload = Some(bytes::Bytes::new());
         }
     }
     let query = args.get(n as u32);
@@ -199,7 +205,7 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<Call<'
             call = call.query(key, value);
         }
     }
-    Ok(call)
+    Ok((call, body))
 }
 
 /// A query value as the Node client sends it: a string, a number or a boolean, as text.
@@ -247,6 +253,7 @@ pub struct JsClient {
 
 fn check(e: &JsEntry, client: &Client, args: &Array) -> JsResult<()> {
     build_call(e, args, Args::Call)?
+        .0
         .url(client.root_url(), ServiceDiscoveryScheme::Default)
         .map(|_| ())
         .map_err(|err| to_js_error(&err))
@@ -265,13 +272,24 @@ impl JsClient {
     /// Calls `entry` with positional `args` (URL arguments, then the payload, then the query).
     /// Throws synchronously on bad arguments; otherwise returns a promise.
     pub fn request(&self, entry: &JsEntryHandle, args: Array) -> JsResult<Promise> {
-        let e = entry.inner.clone();
-        check(&e, &self.client, &args)?;
+        let (call, body) = build_call(&entry.inner, &args, Args::Call)?;
         let client = self.client.clone();
+        let js_err = |err: crate::Error| to_js_error(&err);
+        let method = call.method().map_err(js_err)?;
+        let url = client.call_url(&call).map_err(js_err)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let call = build_call(&e, &args, Args::Call)?;
-            let response = client.call(&call).await.map_err(|err| to_js_error(&err))?;
-            response_value(&response)
+            // Signed once before any I/O, then afresh for each retry.
+            let auth = client
+                .authorization(method.as_str(), &url)
+                .map_err(js_err)?;
+            let (text, m) = (url.to_string(), method.as_str());
+            let (trace, timeout) = (client.trace_header(), client.attempt_timeout());
+            client
+                .with_retries(&method, &url, auth, |auth| {
+                    FetchTransport::call_json(&text, m, auth, trace, &body, timeout)
+                })
+                .await
+                .map_err(js_err)
         }))
     }
 
@@ -290,7 +308,7 @@ impl JsClient {
         args: Array,
         external: bool,
     ) -> JsResult<String> {
-        let call = build_call(&entry.inner, &args, Args::Url)?;
+        let (call, _) = build_call(&entry.inner, &args, Args::Url)?;
         let r = if external {
             self.client.external_build_url(&call)
         } else {
@@ -309,7 +327,7 @@ impl JsClient {
         expiration: f64,
         external: bool,
     ) -> JsResult<String> {
-        let call = build_call(&entry.inner, &args, Args::Url)?;
+        let (call, _) = build_call(&entry.inner, &args, Args::Url)?;
         if !expiration.is_finite() {
             return Err(input_error("options.expiration must be a number"));
         }

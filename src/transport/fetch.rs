@@ -10,23 +10,16 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use js_sys::{Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestInit, RequestRedirect};
+use web_sys::AbortController;
 
 use super::{
     Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportErrorKind,
     TransportFuture,
 };
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `fetch` of whatever scope we run in.
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(input: &web_sys::Request) -> Result<Promise, JsValue>;
-}
 
 #[wasm_bindgen(module = "/js/snippets/node-http.js")]
 extern "C" {
@@ -50,10 +43,32 @@ extern "C" {
     fn node_request(
         method: &str,
         url: &str,
-        headers: &Object,
-        body: &web_sys::ReadableStream,
+        headers: &Array,
+        body: &JsValue,
         signal: &web_sys::AbortSignal,
     ) -> Result<Promise, JsValue>;
+    /// A request through the global `fetch` (throws synchronously when the host cannot build
+    /// it); resolves like `nodeRequest`.
+    #[wasm_bindgen(catch, js_name = hostFetch)]
+    fn host_fetch(
+        method: &str,
+        url: &str,
+        headers: &Array,
+        body: &JsValue,
+        signal: &web_sys::AbortSignal,
+        browser: bool,
+    ) -> Result<Promise, JsValue>;
+    /// One attempt of an API call, all in JS (see [`FetchTransport::call_json`]).
+    #[wasm_bindgen(js_name = fetchJson)]
+    fn fetch_json(
+        url: &str,
+        method: &str,
+        auth: Option<String>,
+        trace: Option<&str>,
+        body: &JsValue,
+        timeout_ms: u32,
+        browser: bool,
+    ) -> Promise;
 }
 
 /// A JS value `fetch` takes as a body as it is (a `Blob`, `File` or typed array), with its
@@ -93,15 +108,68 @@ impl FetchTransport {
     }
 }
 
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+impl FetchTransport {
+    /// One attempt of a JSON API call, for the JS package's hot path: the host's `fetch` gets
+    /// the URL and a plain init object, reads the body and parses it as JSON, all in one call
+    /// out of WebAssembly. Resolves to the parsed body (`undefined` when it is not JSON) below
+    /// 400; an HTTP error status, a failure or a timeout (which aborts the request) becomes
+    /// the same [`Error`](crate::Error) as through [`Transport::send`].
+    pub(crate) async fn call_json(
+        url: &str,
+        method: &str,
+        auth: Option<String>,
+        trace: Option<&str>,
+        body: &JsValue,
+        timeout: Option<std::time::Duration>,
+    ) -> crate::Result<JsValue> {
+        let ms = timeout.map_or(0, |t| t.as_millis().clamp(1, MAX_TIMER_MS) as u32);
+        let promise = fetch_json(
+            url,
+            method,
+            auth,
+            trace,
+            body,
+            ms,
+            crate::platform::is_browser(),
+        );
+        JsFuture::from(promise).await.map_err(|v| {
+            if let Some(status) = get(&v, "status").as_f64() {
+                let text = get(&v, "text").as_string().unwrap_or_default();
+                let id = get(&v, "requestId").as_string();
+                crate::Error::http(status as u16, text.as_bytes()).with_request_id(id.as_deref())
+            } else if get(&v, "decode").is_truthy() {
+                crate::Error::decode("the response is not valid JSON")
+            } else if get(&v, "hidden").is_truthy() {
+                hidden_redirect().into()
+            } else {
+                let timed_out = get(&v, "timedOut").is_truthy();
+                error_from_js(TransportErrorKind::Network, &get(&v, "error"), timed_out).into()
+            }
+        })
+    }
+}
+
+fn hidden_redirect() -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Request,
+        "the host hid a redirect (browsers do not expose 3xx responses to fetch); \
+         use a method that answers without redirecting, such as queue.artifact",
+    )
+}
+
 /// The longest delay `setTimeout` takes: hosts keep it as a signed 32-bit number of
 /// milliseconds, and fire a longer one at once. A per-attempt timeout beyond it (24.8 days)
 /// is clamped to it: no host keeps a request open that long anyway.
 const MAX_TIMER_MS: u128 = (1 << 31) - 1;
 
-/// Aborts the request when dropped, and owns the timer that aborts it on timeout.
+/// Aborts the request when dropped before its body was read to the end, and owns the timer
+/// that aborts it on timeout. (A request that completed is not aborted: an abort costs the
+/// host an exception object for nothing.)
 struct AbortGuard {
     controller: AbortController,
     timed_out: Rc<Cell<bool>>,
+    finished: Cell<bool>,
     _timer: Option<gloo_timers::callback::Timeout>,
 }
 
@@ -122,6 +190,7 @@ impl AbortGuard {
         Ok(AbortGuard {
             controller,
             timed_out,
+            finished: Cell::new(false),
             _timer: timer,
         })
     }
@@ -129,8 +198,10 @@ impl AbortGuard {
 
 impl Drop for AbortGuard {
     fn drop(&mut self) {
-        // Harmless once the body has been read; cancels the download otherwise.
-        self.controller.abort();
+        // Cancels the download of a body that was not read to the end.
+        if !self.finished.get() {
+            self.controller.abort();
+        }
     }
 }
 
@@ -169,21 +240,12 @@ fn error_from_js(kind: TransportErrorKind, err: &JsValue, timed_out: bool) -> Tr
     e
 }
 
-fn build_request(
+/// A request's headers as flat `[name, value, …]` pairs, and its body as a JS value.
+fn request_parts(
     parts: &http::request::Parts,
     body: Body,
-    guard: &AbortGuard,
-) -> Result<web_sys::Request, TransportError> {
-    let req_err = |e: JsValue| error_from_js(TransportErrorKind::Request, &e, false);
-    let init = RequestInit::new();
-    init.set_method(parts.method.as_str());
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&guard.controller.signal()));
-    if crate::platform::is_browser() {
-        // Never send cookies; workerd rejects this field, so only browsers get it.
-        init.set_credentials(web_sys::RequestCredentials::Omit);
-    }
-    let headers = Headers::new().map_err(req_err)?;
+) -> Result<(Array, JsValue), TransportError> {
+    let headers = Array::new();
     // fetch computes Content-Length itself for in-memory bodies; for a stream it sends chunks
     // unless told the length, which Node, Deno and workerd accept (browsers do not stream
     // fixed-length bodies: the package hands them Blobs instead).
@@ -204,17 +266,18 @@ fn build_request(
                 format!("header {name} is not valid text"),
             )
         })?;
-        headers.append(name.as_str(), value).map_err(req_err)?;
+        headers.push(&name.as_str().into());
+        headers.push(&value.into());
     }
     for (name, value) in raw_headers(&parts.extensions) {
-        headers.append(name, value).map_err(req_err)?;
+        headers.push(&name.into());
+        headers.push(&value.into());
     }
-    init.set_headers(&headers);
-    match body {
-        Body::Empty => {}
-        Body::Bytes(b) => init.set_body(&Uint8Array::from(&b[..])),
+    let body = match body {
+        Body::Empty => JsValue::UNDEFINED,
+        Body::Bytes(b) => Uint8Array::from(&b[..]).into(),
         Body::Host(h) => match h.as_any().downcast_ref::<JsBody>() {
-            Some(js) => init.set_body(&js.value),
+            Some(js) => js.value.clone(),
             None => {
                 return Err(TransportError::new(
                     TransportErrorKind::Request,
@@ -226,71 +289,12 @@ fn build_request(
             let js_stream = stream
                 .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))
                 .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())));
-            let raw = wasm_streams::ReadableStream::from_stream(js_stream).into_raw();
-            init.set_body(&raw);
-            // Streaming request bodies require half-duplex mode.
-            let init_obj: &Object = init.as_ref();
-            Reflect::set(init_obj, &"duplex".into(), &"half".into()).map_err(req_err)?;
+            wasm_streams::ReadableStream::from_stream(js_stream)
+                .into_raw()
+                .into()
         }
-    }
-    web_sys::Request::new_with_str_and_init(&parts.uri.to_string(), &init).map_err(req_err)
-}
-
-/// Node: streamed bodies through node:http, so memory stays bounded.
-async fn send_with_node(
-    parts: http::request::Parts,
-    body: Body,
-    guard: AbortGuard,
-) -> Result<super::HttpResponse, TransportError> {
-    let req_err = |e: JsValue| error_from_js(TransportErrorKind::Request, &e, false);
-    let Body::Stream { stream, .. } = body else {
-        unreachable!("only stream bodies come here")
     };
-    let headers = Object::new();
-    for (name, value) in &parts.headers {
-        let value = value.to_str().map_err(|_| {
-            TransportError::new(
-                TransportErrorKind::Request,
-                format!("header {name} is not valid text"),
-            )
-        })?;
-        Reflect::set(&headers, &name.as_str().into(), &value.into()).map_err(req_err)?;
-    }
-    for (name, value) in raw_headers(&parts.extensions) {
-        Reflect::set(&headers, &name.to_ascii_lowercase().into(), &value.into())
-            .map_err(req_err)?;
-    }
-    let js_stream = stream
-        .map_ok(|chunk| JsValue::from(Uint8Array::from(&chunk[..])))
-        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())));
-    let raw = wasm_streams::ReadableStream::from_stream(js_stream).into_raw();
-    let promise = node_request(
-        parts.method.as_str(),
-        &parts.uri.to_string(),
-        &headers,
-        &raw,
-        &guard.controller.signal(),
-    )
-    .map_err(req_err)?;
-    let response = JsFuture::from(promise)
-        .await
-        .map_err(|e| error_from_js(TransportErrorKind::Network, &e, guard.timed_out.get()))?;
-    let field = |k: &str| Reflect::get(&response, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    let status = field("status").as_f64().unwrap_or(0.0) as u16;
-    let status = http::StatusCode::from_u16(status)
-        .map_err(|_| TransportError::new(TransportErrorKind::Network, "invalid HTTP status"))?;
-    let mut received = ReceivedHeaders::default();
-    for pair in js_sys::Array::from(&field("headers")).iter() {
-        received.add(pair);
-    }
-    let body = match field("body").dyn_into::<web_sys::ReadableStream>() {
-        Ok(raw) => body_stream(raw, guard),
-        Err(_) => ResponseBody::empty(),
-    };
-    let mut out = http::Response::new(body);
-    *out.status_mut() = status;
-    received.install(&mut out);
-    Ok(out)
+    Ok((headers, body))
 }
 
 /// The [`RawHeaders`](super::RawHeaders) a request carries, as text.
@@ -405,6 +409,9 @@ impl JsResponseBody {
                 None,
             )
         };
+        if error.is_none() && sink_error.is_none() {
+            self.guard.finished.set(true);
+        }
         Piped {
             written,
             error,
@@ -418,21 +425,25 @@ impl super::HostResponseBody for JsResponseBody {
         self: Box<Self>,
     ) -> crate::platform::BoxStream<'static, Result<Bytes, TransportError>> {
         let JsResponseBody { raw, guard } = *self;
-        let timed_out = guard.timed_out.clone();
-        let stream = wasm_streams::ReadableStream::from_raw(raw)
-            .into_stream()
-            .map(move |item| {
-                let _guard = &guard;
-                match item {
-                    Ok(chunk) => Ok(Bytes::from(chunk.unchecked_into::<Uint8Array>().to_vec())),
-                    Err(e) => Err(error_from_js(
-                        TransportErrorKind::Network,
-                        &e,
-                        timed_out.get(),
-                    )),
+        let mut inner = wasm_streams::ReadableStream::from_raw(raw).into_stream();
+        // The guard travels with the stream, which marks it finished at its end.
+        Box::pin(futures_util::stream::poll_fn(move |cx| {
+            let item = std::task::ready!(inner.poll_next_unpin(cx));
+            std::task::Poll::Ready(match item {
+                None => {
+                    guard.finished.set(true);
+                    None
                 }
-            });
-        Box::pin(stream)
+                Some(Ok(chunk)) => Some(Ok(Bytes::from(
+                    chunk.unchecked_into::<Uint8Array>().to_vec(),
+                ))),
+                Some(Err(e)) => Some(Err(error_from_js(
+                    TransportErrorKind::Network,
+                    &e,
+                    guard.timed_out.get(),
+                ))),
+            })
+        }))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
@@ -449,39 +460,39 @@ impl Transport for FetchTransport {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let guard = AbortGuard::new(parts.extensions.get::<Timeout>().copied())?;
-            if matches!(body, Body::Stream { .. }) && is_node() {
-                return send_with_node(parts, body, guard).await;
+            // Node: streamed bodies through node:http, so memory stays bounded.
+            let node = matches!(body, Body::Stream { .. }) && is_node();
+            let (headers, body) = request_parts(&parts, body)?;
+            let (method, url) = (parts.method.as_str(), parts.uri.to_string());
+            let signal = guard.controller.signal();
+            let promise = if node {
+                node_request(method, &url, &headers, &body, &signal)
+            } else {
+                let browser = crate::platform::is_browser();
+                host_fetch(method, &url, &headers, &body, &signal, browser)
             }
-            let request = build_request(&parts, body, &guard)?;
-            let promise = global_fetch(&request)
-                .map_err(|e| error_from_js(TransportErrorKind::Request, &e, false))?;
-            let response: web_sys::Response = JsFuture::from(promise)
-                .await
-                .map_err(|e| error_from_js(TransportErrorKind::Network, &e, guard.timed_out.get()))?
-                .dyn_into()
-                .map_err(|_| {
-                    TransportError::new(TransportErrorKind::Network, "fetch returned no Response")
-                })?;
-            if response.status() == 0 {
-                return Err(TransportError::new(
-                    TransportErrorKind::Request,
-                    "the host hid a redirect (browsers do not expose 3xx responses to fetch); \
-                     use a method that answers without redirecting, such as queue.artifact",
-                ));
+            .map_err(|e| error_from_js(TransportErrorKind::Request, &e, false))?;
+            let response = JsFuture::from(promise).await.map_err(|e| {
+                error_from_js(TransportErrorKind::Network, &e, guard.timed_out.get())
+            })?;
+            let status = get(&response, "status").as_f64().unwrap_or(0.0) as u16;
+            if status == 0 {
+                return Err(hidden_redirect());
             }
-            let status = http::StatusCode::from_u16(response.status()).map_err(|_| {
+            let status = http::StatusCode::from_u16(status).map_err(|_| {
                 TransportError::new(TransportErrorKind::Network, "invalid HTTP status")
             })?;
             let mut received = ReceivedHeaders::default();
-            if let Ok(Some(iter)) = js_sys::try_iter(&response.headers()) {
-                for entry in iter.flatten() {
-                    received.add(entry);
-                }
+            for pair in Array::from(&get(&response, "headers")).iter() {
+                received.add(pair);
             }
-            let body = match response.body() {
-                None => ResponseBody::empty(),
+            let body = match get(&response, "body").dyn_into::<web_sys::ReadableStream>() {
                 // The guard travels with the stream: dropping the body aborts.
-                Some(raw) => body_stream(raw, guard),
+                Ok(raw) => body_stream(raw, guard),
+                Err(_) => {
+                    guard.finished.set(true);
+                    ResponseBody::empty()
+                }
             };
             let encoded = received
                 .map
