@@ -206,7 +206,7 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
         .with_certificate(wc["certificate"].as_str().unwrap())
         .unwrap();
     let worker = Queue::new(t.client_with(Some(worker_creds)));
-    let expires = from_now_json("1 day").unwrap();
+    let expires = from_now_json("1 hour").unwrap(); // an artifact may not outlive its task
     let hello = b"hello, native world\n";
     let s3: Value = worker
         .create_artifact(&task_id, &run_id, "public/hello.txt", &json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}))
