@@ -274,9 +274,12 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     assert_eq!(sink.0, hello);
     let err = objects::download_artifact(&queue, &dl("public/error"), &mut VecSink::default()).await.unwrap_err();
     assert_eq!(err.code(), Some("ArtifactError"), "{err}");
-    // the 303 is not followed: its JSON body is the answer
+    // latestArtifact answers 200; getLatestArtifact's 303 is not followed: its JSON body is the answer
     let latest: Value = queue.latest_artifact(&task_id, "public/hello.txt").await.unwrap();
     assert_eq!(latest["storageType"], "s3");
+    let redirected: Value = queue.get_latest_artifact(&task_id, "public/hello.txt").await.unwrap();
+    assert_eq!(redirected["storageType"], "s3");
+    assert!(redirected["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{redirected}");
 
     let index = Index::new(t.client());
     let ns = format!("real-tests.n{run}");

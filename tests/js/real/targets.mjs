@@ -198,9 +198,13 @@ export function targetScenarios(tc, env) {
       // an unknown artifact is a 404 from the queue
       await assert.rejects(tc.downloadArtifact({ taskId, name: 'public/none', queue, streamFactory: sink().factory }), (err) => assert.equal(err.statusCode, 404));
     }],
-    ['a 303 is not followed: getLatestArtifact gives its JSON body (browsers: an error naming queue.artifact)', async () => {
+    ['latestArtifact answers 200 with the storage URL; getLatestArtifact\'s 303 is not followed (its JSON body; browsers: an error naming queue.artifact)', async () => {
       const { taskId } = await completedTask();
-      const call = new tc.Queue(options).latestArtifact(taskId, 'public/hello.txt');
+      const queue = new tc.Queue(options);
+      const direct = await queue.latestArtifact(taskId, 'public/hello.txt');
+      assert.equal(direct.storageType, 's3');
+      assert.match(direct.url, /^http:\/\/127\.0\.0\.1:\d+\//);
+      const call = queue.getLatestArtifact(taskId, 'public/hello.txt');
       if (browser) {
         await assert.rejects(call, /redirect.*queue\.artifact/);
       } else {
@@ -225,12 +229,13 @@ export function targetScenarios(tc, env) {
       if (!browser) { // a page cannot see a cross-origin redirect's body
         const { taskId } = await completedTask();
         const queue = new tc.Queue(options);
-        const art = await fetch(queue.buildSignedUrl(queue.latestArtifact, taskId, 'private/secret.txt'), { redirect: 'manual' });
+        const art = await fetch(queue.buildSignedUrl(queue.getLatestArtifact, taskId, 'private/secret.txt'), { redirect: 'manual' });
         assert.equal(art.status, 303);
+        assert.match(art.headers.get('location'), /^http:\/\/127\.0\.0\.1:\d+\//);
         const body = await art.json();
         assert.equal(body.storageType, 's3');
         assert.equal(await (await fetch(body.url)).text(), 'private bytes');
-        assert.equal((await fetch(queue.buildUrl(queue.latestArtifact, taskId, 'private/secret.txt'), { redirect: 'manual' })).status, 403);
+        assert.equal((await fetch(queue.buildUrl(queue.getLatestArtifact, taskId, 'private/secret.txt'), { redirect: 'manual' })).status, 403);
       }
     }],
     ['index: insertTask, findTask, listTasks page by page', async () => {
