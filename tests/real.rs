@@ -27,7 +27,10 @@ struct Target {
 impl Target {
     async fn start() -> Target {
         if std::env::var("TC_TEST_TARGET").as_deref() == Ok("real") {
-            let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set for TC_TEST_TARGET=real"));
+            let var = |k: &str| {
+                std::env::var(k)
+                    .unwrap_or_else(|_| panic!("{k} must be set for TC_TEST_TARGET=real"))
+            };
             return Target {
                 _server: None,
                 root_url: var("TC_TEST_ROOT_URL"),
@@ -35,7 +38,10 @@ impl Target {
             };
         }
         let s = DevServer::start(Config {
-            anonymous_scopes: tc_devserver::ANONYMOUS_SCOPES.iter().map(|s| s.to_string()).collect(),
+            anonymous_scopes: tc_devserver::ANONYMOUS_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             ..Config::default()
         })
         .await
@@ -58,8 +64,23 @@ impl Target {
     }
 }
 
+/// Keeps the names of one run apart from earlier runs on the same deployment; lowercase, since
+/// v106's task queue IDs allow only `[-a-z0-9]` in their second part.
 fn run_id() -> String {
-    slugid::nice()[..8].to_string()
+    slugid::nice()[..8].to_lowercase().replace(['_', '-'], "x")
+}
+
+/// What a caller holding `scopes` holds: those and the anonymous role's (every caller assumes it).
+async fn with_anonymous(t: &Target, scopes: &[&str]) -> Value {
+    let anon: Value = Auth::new(t.client_with(None))
+        .current_scopes()
+        .await
+        .unwrap();
+    let mut all: Vec<String> = serde_json::from_value(anon["scopes"].clone()).unwrap();
+    all.extend(scopes.iter().map(|s| s.to_string()));
+    all.sort();
+    all.dedup();
+    json!(all)
 }
 
 fn assert_error(err: &taskcluster_wasm::Error, status: u16, code: &str) {
@@ -104,8 +125,19 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
         .await
         .unwrap();
     let perm = Credentials::new(&client_id, created["accessToken"].as_str().unwrap());
-    let scopes: Value = Auth::new(t.client_with(Some(perm.clone()))).current_scopes().await.unwrap();
-    assert_eq!(scopes["scopes"].as_array().unwrap().len(), 3, "{scopes}");
+    let scopes: Value = Auth::new(t.client_with(Some(perm.clone())))
+        .current_scopes()
+        .await
+        .unwrap();
+    let issuer_scopes = format!("auth:create-client:project/real-tests/{run}/named/*");
+    assert_eq!(
+        scopes["scopes"],
+        with_anonymous(
+            &t,
+            &["auth:current-scopes", "secrets:get:a/*", &issuer_scopes]
+        )
+        .await
+    );
 
     let temp = |name: Option<String>, scopes: Vec<String>| {
         perm.create_temporary(
@@ -120,13 +152,31 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
         .unwrap()
     };
     let unnamed = temp(None, vec!["auth:current-scopes".into()]);
-    let s: Value = Auth::new(t.client_with(Some(unnamed))).current_scopes().await.unwrap();
-    assert_eq!(s["scopes"], json!(["auth:current-scopes"]));
-    let named = temp(Some(format!("project/real-tests/{run}/named/t")), vec!["auth:current-scopes".into()]);
-    let s: Value = Auth::new(t.client_with(Some(named))).current_scopes().await.unwrap();
-    assert_eq!(s["scopes"], json!(["auth:current-scopes"]));
+    let s: Value = Auth::new(t.client_with(Some(unnamed)))
+        .current_scopes()
+        .await
+        .unwrap();
+    assert_eq!(
+        s["scopes"],
+        with_anonymous(&t, &["auth:current-scopes"]).await
+    );
+    let named = temp(
+        Some(format!("project/real-tests/{run}/named/t")),
+        vec!["auth:current-scopes".into()],
+    );
+    let s: Value = Auth::new(t.client_with(Some(named)))
+        .current_scopes()
+        .await
+        .unwrap();
+    assert_eq!(
+        s["scopes"],
+        with_anonymous(&t, &["auth:current-scopes"]).await
+    );
     let greedy = temp(None, vec!["queue:*".into()]);
-    let err = Auth::new(t.client_with(Some(greedy))).current_scopes::<Value>().await.unwrap_err();
+    let err = Auth::new(t.client_with(Some(greedy)))
+        .current_scopes::<Value>()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
 
     let narrowed = Auth::new(
@@ -137,9 +187,10 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
             .unwrap(),
     );
     let s: Value = narrowed.current_scopes().await.unwrap();
-    let mut got: Vec<String> = serde_json::from_value(s["scopes"].clone()).unwrap();
-    got.sort();
-    assert_eq!(got, ["auth:current-scopes", "secrets:get:b/*"]);
+    assert_eq!(
+        s["scopes"],
+        with_anonymous(&t, &["auth:current-scopes", "secrets:get:b/*"]).await
+    );
     let narrowed_secrets = Secrets::new(
         t.client()
             .to_builder()
@@ -148,7 +199,10 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
             .unwrap(),
     );
     let err = narrowed_secrets
-        .set::<Value, _>("project/x", &json!({"secret": {}, "expires": from_now_json("1 hour").unwrap()}))
+        .set(
+            "project/x",
+            &json!({"secret": {}, "expires": from_now_json("1 hour").unwrap()}),
+        )
         .await
         .unwrap_err();
     assert_error(&err, 403, "InsufficientScopes");
@@ -157,12 +211,30 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
 #[tokio::test]
 async fn error_shapes_401_403_404_400() {
     let t = Target::start().await;
-    let wrong = Auth::new(t.client_with(Some(Credentials::new(t.creds.client_id(), "not-the-token-at-all-xxxxxxx"))));
-    assert_error(&wrong.current_scopes::<Value>().await.unwrap_err(), 401, "AuthenticationFailed");
+    let wrong = Auth::new(t.client_with(Some(Credentials::new(
+        t.creds.client_id(),
+        "not-the-token-at-all-xxxxxxx",
+    ))));
+    assert_error(
+        &wrong.current_scopes::<Value>().await.unwrap_err(),
+        401,
+        "AuthenticationFailed",
+    );
     let anonymous = Secrets::new(t.client_with(None));
-    assert_error(&anonymous.get::<Value>("project/none").await.unwrap_err(), 403, "InsufficientScopes");
+    assert_error(
+        &anonymous.get::<Value>("project/none").await.unwrap_err(),
+        403,
+        "InsufficientScopes",
+    );
     let auth = Auth::new(t.client());
-    assert_error(&auth.client::<Value>(&format!("missing/{}", run_id())).await.unwrap_err(), 404, "ResourceNotFound");
+    assert_error(
+        &auth
+            .client::<Value>(&format!("missing/{}", run_id()))
+            .await
+            .unwrap_err(),
+        404,
+        "ResourceNotFound",
+    );
     let err = Queue::new(t.client())
         .create_task::<Value, _>(&slugid::nice(), &json!({"payload": {}}))
         .await
@@ -175,15 +247,26 @@ async fn secrets_bewits_without_credentials() {
     let t = Target::start().await;
     let secrets = Secrets::new(t.client());
     let name = format!("project/real-tests/{}/bewit", run_id());
-    let _: Value = secrets
-        .set(&name, &json!({"secret": {"b": 1}, "expires": from_now_json("1 hour").unwrap()}))
+    secrets
+        .set(
+            &name,
+            &json!({"secret": {"b": 1}, "expires": from_now_json("1 hour").unwrap()}),
+        )
         .await
         .unwrap();
-    let signed = secrets.get_signed_url(&name, Duration::from_secs(600)).unwrap();
+    let signed = secrets
+        .get_signed_url(&name, Duration::from_secs(600))
+        .unwrap();
     let r = reqwest::get(&signed).await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["secret"], json!({"b": 1}));
-    assert_eq!(reqwest::get(secrets.get_url(&name).unwrap()).await.unwrap().status(), 403);
+    assert_eq!(
+        reqwest::get(secrets.get_url(&name).unwrap())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
 }
 
 #[tokio::test]
@@ -193,23 +276,37 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let queue = Queue::new(t.client());
     let task_queue_id = format!("real-tests/n{run}");
     let task_id = slugid::nice();
-    let _: Value = queue.create_task(&task_id, &task_definition(&task_queue_id)).await.unwrap();
+    let _: Value = queue
+        .create_task(&task_id, &task_definition(&task_queue_id))
+        .await
+        .unwrap();
     let claim: Value = queue
-        .claim_work(&task_queue_id, &json!({"workerGroup": "real-tests", "workerId": format!("w{run}"), "tasks": 1}))
+        .claim_work(
+            &task_queue_id,
+            &json!({"workerGroup": "real-tests", "workerId": format!("w{run}"), "tasks": 1}),
+        )
         .await
         .unwrap();
     let claimed = &claim["tasks"][0];
     assert_eq!(claimed["status"]["taskId"], task_id.as_str());
     let run_id = claimed["runId"].as_u64().unwrap().to_string();
     let wc = &claimed["credentials"];
-    let worker_creds = Credentials::new(wc["clientId"].as_str().unwrap(), wc["accessToken"].as_str().unwrap())
-        .with_certificate(wc["certificate"].as_str().unwrap())
-        .unwrap();
+    let worker_creds = Credentials::new(
+        wc["clientId"].as_str().unwrap(),
+        wc["accessToken"].as_str().unwrap(),
+    )
+    .with_certificate(wc["certificate"].as_str().unwrap())
+    .unwrap();
     let worker = Queue::new(t.client_with(Some(worker_creds)));
     let expires = from_now_json("1 hour").unwrap(); // an artifact may not outlive its task
     let hello = b"hello, native world\n";
     let s3: Value = worker
-        .create_artifact(&task_id, &run_id, "public/hello.txt", &json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}))
+        .create_artifact(
+            &task_id,
+            &run_id,
+            "public/hello.txt",
+            &json!({"storageType": "s3", "expires": expires, "contentType": "text/plain"}),
+        )
         .await
         .unwrap();
     let put = reqwest::Client::new()
@@ -225,11 +322,16 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
         .await
         .unwrap();
     let oc = &obj["credentials"];
-    let object = Object::new(t.client_with(Some(
-        Credentials::new(oc["clientId"].as_str().unwrap(), oc["accessToken"].as_str().unwrap())
+    let object = Object::new(
+        t.client_with(Some(
+            Credentials::new(
+                oc["clientId"].as_str().unwrap(),
+                oc["accessToken"].as_str().unwrap(),
+            )
             .with_certificate(oc["certificate"].as_str().unwrap())
             .unwrap(),
-    )));
+        )),
+    );
     let obj_data = data(20_000, 5);
     objects::upload(
         &object,
@@ -247,7 +349,12 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     .await
     .unwrap();
     worker
-        .finish_artifact(&task_id, &run_id, "public/object.bin", &json!({"uploadId": obj["uploadId"]}))
+        .finish_artifact(
+            &task_id,
+            &run_id,
+            "public/object.bin",
+            &json!({"uploadId": obj["uploadId"]}),
+        )
         .await
         .unwrap();
     let _: Value = worker
@@ -261,25 +368,49 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let done: Value = worker.report_completed(&task_id, &run_id).await.unwrap();
     assert_eq!(done["status"]["state"], "completed");
 
-    let dl = |name: &str| ArtifactOptions { task_id: task_id.clone(), name: name.into(), ..Default::default() };
+    let dl = |name: &str| ArtifactOptions {
+        task_id: task_id.clone(),
+        name: name.into(),
+        ..Default::default()
+    };
     let mut sink = VecSink::default();
-    let r = objects::download_artifact(&queue, &dl("public/hello.txt"), &mut sink).await.unwrap();
+    let r = objects::download_artifact(&queue, &dl("public/hello.txt"), &mut sink)
+        .await
+        .unwrap();
     assert_eq!(sink.0, hello);
     assert_eq!(r.content_type, "text/plain");
     let mut sink = VecSink::default();
-    objects::download_artifact(&queue, &dl("public/object.bin"), &mut sink).await.unwrap();
+    objects::download_artifact(&queue, &dl("public/object.bin"), &mut sink)
+        .await
+        .unwrap();
     assert!(sink.0 == obj_data, "object artifact bytes");
     let mut sink = VecSink::default();
-    objects::download_artifact(&queue, &dl("public/link"), &mut sink).await.unwrap();
+    objects::download_artifact(&queue, &dl("public/link"), &mut sink)
+        .await
+        .unwrap();
     assert_eq!(sink.0, hello);
-    let err = objects::download_artifact(&queue, &dl("public/error"), &mut VecSink::default()).await.unwrap_err();
+    let err = objects::download_artifact(&queue, &dl("public/error"), &mut VecSink::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("ArtifactError"), "{err}");
     // latestArtifact answers 200; getLatestArtifact's 303 is not followed: its JSON body is the answer
-    let latest: Value = queue.latest_artifact(&task_id, "public/hello.txt").await.unwrap();
+    let latest: Value = queue
+        .latest_artifact(&task_id, "public/hello.txt")
+        .await
+        .unwrap();
     assert_eq!(latest["storageType"], "s3");
-    let redirected: Value = queue.get_latest_artifact(&task_id, "public/hello.txt").await.unwrap();
+    let redirected: Value = queue
+        .get_latest_artifact(&task_id, "public/hello.txt")
+        .await
+        .unwrap();
     assert_eq!(redirected["storageType"], "s3");
-    assert!(redirected["url"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{redirected}");
+    assert!(
+        redirected["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"),
+        "{redirected}"
+    );
 
     let index = Index::new(t.client());
     let ns = format!("real-tests.n{run}");
@@ -317,7 +448,9 @@ async fn objects_at_the_data_inline_boundary_and_64_mib() {
         .await
         .unwrap();
         let mut sink = VecSink::default();
-        let r = objects::download(&object, &name, &mut sink, &Default::default()).await.unwrap();
+        let r = objects::download(&object, &name, &mut sink, &Default::default())
+            .await
+            .unwrap();
         assert!(sink.0 == d, "{n} bytes round trip");
         assert_eq!(r.hashes, up.hashes);
         assert_eq!(r.content_type, "application/x-test");
