@@ -542,7 +542,7 @@ pub(crate) async fn dispatch(
             if k == "limit" && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit())) {
                 return error_response(
                     &TcError::bad_args(format!(
-                        "Query-string parameter: {k}=\"{v}\" does not match /^[0-9]+$/"
+                        "Query-string parameter: {k}=\"{v}\" does not match expression: /^[0-9]+$/"
                     )),
                     &info,
                 );

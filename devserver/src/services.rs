@@ -447,20 +447,19 @@ fn secrets(call: &mut Call) -> Reply {
             ok(json!({}))
         }
         "remove" => {
-            if lock(&state.db).secrets.remove(&name).is_none() {
-                return Err(TcError::not_found(format!("Secret {name} not found")));
-            }
+            // Taskcluster v106 deletes whether or not the secret exists.
+            lock(&state.db).secrets.remove(&name);
             ok(json!({}))
         }
         "get" => {
             let db = lock(&state.db);
+            // As in v106 (get_secret selects only unexpired rows): a missing or expired secret
+            // is 404 "Secret not found", whatever its name.
             match db.secrets.get(&name) {
-                Some(s) if s.expires_ms < now_ms() => Err(TcError::new(
-                    "ResourceExpired",
-                    format!("The secret {name} has expired"),
-                )),
-                Some(s) => ok(json!({"secret": s.secret, "expires": iso(s.expires_ms)})),
-                None => Err(TcError::not_found(format!("Secret {name} not found"))),
+                Some(s) if s.expires_ms >= now_ms() => {
+                    ok(json!({"secret": s.secret, "expires": iso(s.expires_ms)}))
+                }
+                _ => Err(TcError::not_found("Secret not found".to_string())),
             }
         }
         "list" => {
