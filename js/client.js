@@ -259,9 +259,13 @@ export async function discover(rootUrl) {
   if (!rootUrl || typeof rootUrl !== 'string') throw new Error('discover(rootUrl) needs a rootUrl');
   const base = rootUrl.replace(/\/+$/, '');
   const get = async (path) => {
-    const res = await fetch(base + path);
+    // A path, or (as real deployments write them) an absolute URL under the root URL.
+    let url = base + path;
+    if (path.startsWith(base + '/')) url = path;
+    else if (!path.startsWith('/')) throw new Error(`the manifest lists ${JSON.stringify(path)}, which is neither a path nor a URL under ${base}`);
+    const res = await fetch(url);
     if (!res.ok) {
-      const err = new Error(`GET ${base + path} answered ${res.status}`);
+      const err = new Error(`GET ${url} answered ${res.status}`);
       err.statusCode = res.status;
       throw err;
     }

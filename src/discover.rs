@@ -144,11 +144,17 @@ pub async fn discover(client: &Client) -> Result<BTreeMap<String, DiscoveredServ
         .flatten()
         .filter_map(Value::as_str)
     {
-        if !path.starts_with('/') {
-            return Err(Error::decode(format!(
-                "the manifest lists {path:?}, which is not a path"
-            )));
-        }
+        // A path, or (as real deployments write them) an absolute URL under the root URL;
+        // never another host, since these requests carry the client's credentials.
+        let path = match path.strip_prefix(root) {
+            Some(rest) if rest.starts_with('/') => rest,
+            _ if path.starts_with('/') => path,
+            _ => {
+                return Err(Error::decode(format!(
+                    "the manifest lists {path:?}, which is neither a path nor a URL under {root}"
+                )))
+            }
+        };
         let reference = get(path.to_owned()).await?;
         if let Some(s) = parse_reference(&reference) {
             out.insert(s.class_name.clone(), s);

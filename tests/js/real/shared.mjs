@@ -20,9 +20,6 @@ const SKIP = [
   [/^objects: a wrong hash rejects/, FAULT],
   [/^artifacts: s3, object, link, error and refused reference/, DEMO],
   [/^fake mode: /, LOG],
-  // Real deployments list absolute URLs in /references/manifest.json (upstream's relativize.js
-  // writes them with the root URL); discover() prepends the root URL to each (js/ and src/discover.rs).
-  [/^discover\(\) builds classes/, 'KNOWN PACKAGE BUG: discover() cannot read a real manifest, whose references are absolute URLs'],
   [/^a wrapped Object whose createUpload result is rewritten/, LOG],
   [/^a subclass and a plain-object queue work in downloadArtifact/, DEMO],
   [/^transfer retries ignore the API client/, FAULT],
@@ -36,6 +33,7 @@ const browser = !!(globalThis.window || globalThis.WorkerGlobalScope) && !global
 if (browser) {
   // upstream's infrastructure/references/nginx.conf sends no Access-Control-Allow-Origin
   SKIP.push([/^README: createClient from a reference/, 'a real deployment serves /references/ without CORS headers: a page on another origin cannot fetch a reference']);
+  SKIP.push([/^discover\(\) builds classes/, 'a real deployment serves /references/ without CORS headers: a page on another origin cannot discover it']);
 }
 
 // [name, fn, skipReason?] for every shared scenario
