@@ -165,10 +165,33 @@ pub(super) fn number_to_string(n: f64) -> String {
         .unwrap_or_else(|_| "NaN".into())
 }
 
+/// `JSON.stringify(v)` as text, or an error saying `what` cannot be serialised. `JSON.stringify`
+/// gives `undefined` for a function, a symbol or a `toJSON` that returns nothing, and throws for
+/// a BigInt or a cycle: all are errors here. (js-sys's `String::from(JsString)` would throw
+/// through the wasm frames instead, which leaks the module's stack.)
+pub(super) fn json_text(v: &JsValue, what: &str) -> JsResult<String> {
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| input_error(format!("{what} cannot be serialized to JSON")))
+}
+
+/// The time value of a `Date`, read with the intrinsic `Date.prototype.getTime`, so that a
+/// subclass overriding `getTime` cannot throw through the wasm frames. NaN when invalid.
+pub(super) fn date_time(d: &Date) -> f64 {
+    let intrinsic = Reflect::get(&Date::new_0(), &JsValue::from_str("getTime"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    intrinsic
+        .and_then(|f| Reflect::apply(&f, d, &Array::new()).ok())
+        .and_then(|t| t.as_f64())
+        .unwrap_or(f64::NAN)
+}
+
 /// Milliseconds since the epoch of a `Date` (or a number of milliseconds).
 pub(super) fn date_ms(v: &JsValue, what: &str) -> JsResult<f64> {
     let ms = if let Some(d) = v.dyn_ref::<Date>() {
-        d.get_time()
+        date_time(d)
     } else if let Some(n) = v.as_f64() {
         n
     } else {
@@ -203,10 +226,7 @@ pub(super) fn credentials(v: &JsValue) -> JsResult<Option<Credentials>> {
                 }
                 s
             }
-            None if c.is_object() => String::from(
-                JSON::stringify(&c)
-                    .map_err(|_| input_error("the certificate cannot be serialized"))?,
-            ),
+            None if c.is_object() => json_text(&c, "credentials.certificate")?,
             None => {
                 return Err(input_error(
                     "credentials.certificate must be a string or an object",

@@ -169,14 +169,7 @@ fn build_call<'a>(e: &'a JsEntry, args: &Array, layout: Args) -> JsResult<(Call<
     if with_payload {
         let payload = args.get((n - 1) as u32);
         if !payload.is_undefined() {
-            body = JSON::stringify(&payload)
-                .map_err(|_| {
-                    input_error(format!(
-                        "the payload of {} cannot be serialized to JSON",
-                        entry.name
-                    ))
-                })?
-                .into();
+            body = convert::json_text(&payload, &format!("the payload of {}", entry.name))?.into();
             call.payload = Some(bytes::Bytes::new());
         }
     }
@@ -372,9 +365,8 @@ impl JsClient {
         let body = if payload.is_undefined() {
             None
         } else {
-            let text = JSON::stringify(&payload)
-                .map_err(|_| input_error("the payload cannot be serialized to JSON"))?;
-            Some(String::from(text).into_bytes().into())
+            let text = convert::json_text(&payload, "the payload")?;
+            Some(text.into_bytes().into())
         };
         let client = self
             .client

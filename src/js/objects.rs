@@ -539,11 +539,13 @@ pub fn object_upload(object: JsValue, options: JsValue, factory: Function) -> Js
     let original_expires = get(&options, "expires");
     let expires = match &original_expires {
         Some(v) if v.is_instance_of::<js_sys::Date>() => {
-            let d = v.unchecked_ref::<js_sys::Date>();
-            if d.get_time().is_nan() {
+            let ms = super::convert::date_time(v.unchecked_ref::<js_sys::Date>());
+            if ms.is_nan() {
                 return Err(input_error("upload: options.expires is an invalid Date"));
             }
-            String::from(d.to_iso_string())
+            crate::util::time::Timestamp::from_millis(ms as i64)
+                .map_err(|e| to_js_error(&e))?
+                .to_string()
         }
         Some(v) => v
             .as_string()

@@ -10,8 +10,54 @@
 // result or error, a URL the client built that the WHATWG parser refuses, a wrong type of
 // result, or the module failing a health check (slugid, fromNow, buildUrl) afterwards. The
 // first crash stops the run with the seed, the execution number and the input.
+//
+// It also watches the module's stack: the fuzzer loads a copy of pkg/ whose wasm exports its
+// stack pointer (binaryen, from xtask/npm, adds the export; the code is unchanged). A JS
+// exception thrown through wasm frames (a non-`catch` import that throws, `unwrap_throw`, a
+// panic) skips the epilogue that gives the frame back, so the pointer stays lower: after about
+// 700 such throws the 1 MiB stack runs out and every call traps with "memory access out of
+// bounds". Any change of the pointer after a fuzz step is a crash, found at its first occurrence.
 import { inspect } from 'node:util';
-import * as tc from '../../pkg/index.js';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkgDir = fileURLToPath(new URL('../../pkg/', import.meta.url));
+const binaryenDir = fileURLToPath(new URL('../../xtask/npm/node_modules/binaryen/index.js', import.meta.url));
+const { default: binaryen } = await import(binaryenDir).catch(() => {
+  throw new Error('fuzz: binaryen is missing; `cargo xtask pkg` installs it into xtask/npm');
+});
+const copy = mkdtempSync(join(tmpdir(), 'tcw-fuzz-'));
+process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
+cpSync(pkgDir, copy, { recursive: true });
+{
+  const wasmFile = join(copy, 'taskcluster_wasm_bg.wasm');
+  const m = binaryen.readBinary(readFileSync(wasmFile));
+  const F = binaryen.Features;
+  m.setFeatures(F.MVP | F.MutableGlobals | F.NontrappingFPToInt | F.SignExt | F.BulkMemory | F.ReferenceTypes | F.Multivalue);
+  // The stack pointer is the module's first mutable i32 global that is not imported.
+  let found = false;
+  for (let i = 0; i < m.getNumGlobals() && !found; i++) {
+    const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i));
+    if (g.mutable && g.type === binaryen.i32 && !g.module) { m.addGlobalExport(g.name, '__fuzz_sp'); found = true; }
+  }
+  if (!found) throw new Error('fuzz: no stack pointer global in the module');
+  writeFileSync(wasmFile, m.emitBinary());
+  m.dispose();
+}
+let stackPointer;
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async function (...a) {
+  const r = await instantiate.apply(this, a);
+  const exports = (r.instance || r).exports;
+  if (exports.__fuzz_sp) stackPointer = () => exports.__fuzz_sp.value;
+  return r;
+};
+const tc = await import(join(copy, 'index.js'));
+WebAssembly.instantiate = instantiate;
+if (!stackPointer) throw new Error('fuzz: the package did not instantiate its module through WebAssembly.instantiate');
+const stackBase = stackPointer();
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? 60);
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -48,6 +94,13 @@ function str() {
 }
 const NUMBERS = [0, -0, 1, -1, 0.5, -0.5, 0.999999, 1.5, 100, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 64, 8.64e15, 8.64e15 + 1,
   1.8e22, 1e300, Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON, Infinity, -Infinity, NaN, -(2 ** 63)];
+// A Date whose methods throw: the package must not call them from inside wasm without a catch.
+class HostileDate extends Date {
+  getTime() { throw new Error('getTime'); }
+  toISOString() { throw new Error('toISOString'); }
+  toJSON() { throw new Error('toJSON'); }
+  valueOf() { throw new Error('valueOf'); }
+}
 const num = () => (chance(0.7) ? pick(NUMBERS) : (next() - 0.5) * 10 ** int(25));
 function value(depth = 0) {
   const r = int(depth > 2 ? 9 : 12);
@@ -57,7 +110,8 @@ function value(depth = 0) {
     case 2: return chance(0.5);
     case 3: case 4: return num();
     case 5: case 6: return str();
-    case 7: return pick([10n, -1n, 2n ** 70n, Symbol('s'), () => 1, new Date(num()), new Date(NaN)]);
+    case 7: return pick([10n, -1n, 2n ** 70n, Symbol('s'), () => 1, new Date(num()), new Date(NaN), new HostileDate(num()),
+      { toJSON() {} }, { toJSON() { throw new Error('toJSON'); } }, { get x() { throw new Error('getter'); } }]);
     case 8: return pick([{}, [], Object.create(null), new Map(), /x/, new Uint8Array(3)]);
     case 9: return Array.from({ length: int(4) }, () => value(depth + 1));
     default: {
@@ -117,11 +171,15 @@ function checkThrown(what, err) {
   if (err instanceof WebAssembly.RuntimeError || /unreachable|RuntimeError|memory access out of bounds/.test(err.message)) {
     throw new Crash(`${what} trapped in wasm: ${err.stack}`);
   }
+  if (/unwrap_throw|expect_throw|panicked|called `(Option|Result)::/.test(err.message)) {
+    throw new Crash(`${what} threw an internal error (an unwrap through wasm): ${err.stack}`);
+  }
   noToken(`${what}'s error`, { message: err.message, stack: err.stack, ...err });
 }
 let executions = 0;
 function attempt(what, fn, check) {
   executions++;
+  lastWhat = what;
   let out;
   try {
     out = fn();
@@ -137,6 +195,11 @@ function attempt(what, fn, check) {
   return out;
 }
 let pendingPromises = [];
+let lastWhat = '';
+function checkStack(where) {
+  const sp = stackPointer();
+  if (sp !== stackBase) throw new Crash(`the wasm stack leaked ${stackBase - sp} bytes in ${where} (last: ${lastWhat})`);
+}
 const isUrl = (what) => (u) => {
   if (typeof u !== 'string') throw new Crash(`${what} returned ${show(u)}`);
   try { new URL(u); } catch (_) { throw new Crash(`${what} built a URL the WHATWG parser refuses: ${show(u)}`); }
@@ -216,7 +279,7 @@ const fuzzers = [
     if (!c) return;
     noToken(`${cls.name} printed`, show(c));
     let json = '';
-    try { json = JSON.stringify(c) ?? ''; } catch (err) { if (!(err instanceof TypeError)) throw err; } // a BigInt option
+    try { json = JSON.stringify(c) ?? ''; } catch (_) { /* a BigInt or a throwing toJSON among the options */ }
     noToken(`${cls.name} serialised`, json);
     if (chance(0.3)) attempt('use(options)', () => c.use(chance(0.8) ? options() : value()));
     if (chance(0.1)) attempt('taskclusterPerRequestInstance', () => c.taskclusterPerRequestInstance(value()));
@@ -330,7 +393,7 @@ const fuzzers = [
 ];
 
 // ------------------------------------------------------------------ the loop
-console.log(`fuzz: seed ${seed}, ${seconds ? `${seconds} s` : 'unbounded'}`);
+console.log(`fuzz: seed ${seed}, ${seconds ? `${seconds} s` : 'unbounded'}, wasm stack pointer at ${stackBase}`);
 const t0 = Date.now();
 const deadline = seconds > 0 ? t0 + seconds * 1000 : Infinity;
 let lastReport = t0;
@@ -344,10 +407,12 @@ try {
       const f = pick(fuzzers);
       current = f.name;
       f();
+      checkStack(f.name);
     }
     // Settle what the last batch started (fakes and closed-port calls), then check the module.
     await Promise.all(pendingPromises);
     pendingPromises = [];
+    checkStack('the settled promises of the last batch');
     health();
     if (Date.now() - lastReport > 30_000) {
       lastReport = Date.now();

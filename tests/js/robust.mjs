@@ -134,6 +134,28 @@ export function robustScenarios(tc, env, shows) {
       const auth = new tc.Auth({ rootUrl, credentials, timeout: 8.64e15, maxDelay: 8.64e15, delayFactor: 0 });
       assert.ok((await auth.currentScopes()).scopes.length > 0);
     }],
+    ['payloads JSON cannot hold: 5,000 refused with a clear error (no throw through wasm, which leaked its stack), then the module still works', async () => {
+      // A function, a symbol or a toJSON returning nothing makes JSON.stringify give undefined.
+      // Each once threw from inside wasm, leaking 1.5 KiB of the module's 1 MiB stack: after
+      // ~700 of them every call trapped with "memory access out of bounds" (found by the fuzzer).
+      const queue = new tc.Queue({ rootUrl, credentials, retries: 0 });
+      const hooks = new tc.Hooks({ rootUrl, credentials, retries: 0 });
+      class BadDate extends Date { getTime() { throw new Error('getTime override'); } toISOString() { throw new Error('toISOString override'); } }
+      const bad = [() => 1, Symbol('s'), { toJSON() {} }];
+      for (let i = 0; i < 5_000; i++) {
+        const v = bad[i % bad.length];
+        const mr = await assert.rejects(async () => tc.makeRequest(queue, 'post', `${rootUrl}/api/queue/v1/ping`, v));
+        assert.match(mr.message, /^the payload cannot be serialized to JSON/);
+        const m = await assert.rejects(async () => hooks.createHook('g', 'h', v));
+        assert.match(m.message, /^the payload of createHook cannot be serialized to JSON/);
+        const c = assert.throws(() => new tc.Queue({ rootUrl, credentials: { clientId: 'c', accessToken: 't', certificate: { toJSON() {} } } }));
+        assert.match(c.message, /^credentials\.certificate cannot be serialized to JSON/);
+        // A Date subclass whose methods throw is read through the intrinsic getTime.
+        assert.equal(tc.fromNowJSON('1 day', new BadDate(0)), '1970-01-02T00:00:00.000Z');
+      }
+      assert.match(tc.slugid(), /^[A-Za-z0-9_-]{22}$/);
+      assert.ok((await new tc.Auth({ rootUrl, credentials }).currentScopes()).scopes.length > 0);
+    }],
     ['timers: a timeout beyond 2^31 - 1 ms waits (clamped to 24.8 days, not fired at once), and a short one fires', async () => {
       const name = `project/js/timer/${tc.slugid()}`;
       const secrets = new tc.Secrets({ rootUrl, credentials, retries: 0 });
