@@ -1,119 +1,21 @@
-//! The Taskcluster API layer: endpoint table, routing, query/param checks, payload parsing,
-//! authentication, scope checks, and error rendering.
+//! The Taskcluster API layer: routing over the endpoint tables of the services it is given,
+//! query/param checks, payload parsing, authentication, scope checks, the endpoints every
+//! service has (ping, heartbeats, version), and error rendering.
 
-use crate::errors::{error_response, json_response, ReqInfo, TcError};
+use crate::call::{not_found, ok, Call, Caller, Ep, FaultFlag, Reply, Service};
+use crate::clock::now_ms;
+use crate::errors::{error_response, ReqInfo, TcError};
 use crate::hawkauth::{authenticate, AuthOutcome, AuthRequest, ClientSource, LoadedClient};
-use crate::scopes::{render, Expr};
-use crate::state::{lock, AppState};
+use crate::scopes::render;
+use crate::state::AppState;
+use crate::util::lock;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-
-/// One API endpoint (facts from the service references).
-#[derive(Debug)]
-pub(crate) struct Ep {
-    pub(crate) service: &'static str,
-    pub(crate) method: &'static str,
-    pub(crate) route: &'static str,
-    pub(crate) name: &'static str,
-    pub(crate) query: &'static [&'static str],
-    pub(crate) scopes: Option<&'static str>,
-}
-
-/// The endpoints served (route, query keys and scope expressions from the references).
-#[rustfmt::skip]
-pub(crate) static ENDPOINTS: &[Ep] = &[
-    Ep { service: "auth", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
-    Ep { service: "auth", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
-    Ep { service: "auth", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
-    Ep { service: "auth", method: "GET", route: "/clients/", name: "listClients", query: &["prefix", "continuationToken", "limit"], scopes: Some(r#""auth:list-clients""#) },
-    Ep { service: "auth", method: "GET", route: "/clients/<clientId>", name: "client", query: &[], scopes: Some(r#""auth:get-client:<clientId>""#) },
-    Ep { service: "auth", method: "PUT", route: "/clients/<clientId>", name: "createClient", query: &[], scopes: Some(r#"{"AllOf":["auth:create-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
-    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/reset", name: "resetAccessToken", query: &[], scopes: Some(r#""auth:reset-access-token:<clientId>""#) },
-    Ep { service: "auth", method: "POST", route: "/clients/<clientId>", name: "updateClient", query: &[], scopes: Some(r#"{"AllOf":["auth:update-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
-    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/enable", name: "enableClient", query: &[], scopes: Some(r#""auth:enable-client:<clientId>""#) },
-    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/disable", name: "disableClient", query: &[], scopes: Some(r#""auth:disable-client:<clientId>""#) },
-    Ep { service: "auth", method: "DELETE", route: "/clients/<clientId>", name: "deleteClient", query: &[], scopes: Some(r#""auth:delete-client:<clientId>""#) },
-    Ep { service: "auth", method: "GET", route: "/roles/", name: "listRoles", query: &[], scopes: Some(r#""auth:list-roles""#) },
-    Ep { service: "auth", method: "GET", route: "/roles2/", name: "listRoles2", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
-    Ep { service: "auth", method: "GET", route: "/roleids/", name: "listRoleIds", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
-    Ep { service: "auth", method: "GET", route: "/roles/<roleId>", name: "role", query: &[], scopes: Some(r#""auth:get-role:<roleId>""#) },
-    Ep { service: "auth", method: "PUT", route: "/roles/<roleId>", name: "createRole", query: &[], scopes: Some(r#"{"AllOf":["auth:create-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
-    Ep { service: "auth", method: "POST", route: "/roles/<roleId>", name: "updateRole", query: &[], scopes: Some(r#"{"AllOf":["auth:update-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
-    Ep { service: "auth", method: "DELETE", route: "/roles/<roleId>", name: "deleteRole", query: &[], scopes: Some(r#""auth:delete-role:<roleId>""#) },
-    Ep { service: "auth", method: "POST", route: "/scopes/expand", name: "expandScopes", query: &[], scopes: Some(r#""auth:expand-scopes""#) },
-    Ep { service: "auth", method: "GET", route: "/scopes/current", name: "currentScopes", query: &[], scopes: Some(r#""auth:current-scopes""#) },
-    Ep { service: "auth", method: "POST", route: "/authenticate-hawk", name: "authenticateHawk", query: &[], scopes: None },
-    Ep { service: "auth", method: "POST", route: "/test-authenticate", name: "testAuthenticate", query: &[], scopes: None },
-    Ep { service: "auth", method: "GET", route: "/test-authenticate-get/", name: "testAuthenticateGet", query: &[], scopes: None },
-    Ep { service: "auth", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
-    Ep { service: "secrets", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
-    Ep { service: "secrets", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
-    Ep { service: "secrets", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
-    Ep { service: "secrets", method: "PUT", route: "/secret/<name>", name: "set", query: &[], scopes: Some(r#""secrets:set:<name>""#) },
-    Ep { service: "secrets", method: "DELETE", route: "/secret/<name>", name: "remove", query: &[], scopes: Some(r#""secrets:set:<name>""#) },
-    Ep { service: "secrets", method: "GET", route: "/secret/<name>", name: "get", query: &[], scopes: Some(r#""secrets:get:<name>""#) },
-    Ep { service: "secrets", method: "GET", route: "/secrets", name: "list", query: &["continuationToken", "limit"], scopes: Some(r#""secrets:list-secrets""#) },
-    Ep { service: "secrets", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
-    Ep { service: "queue", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
-    Ep { service: "queue", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
-    Ep { service: "queue", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>", name: "task", query: &[], scopes: Some(r#""queue:get-task:<taskId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/status", name: "status", query: &[], scopes: Some(r#""queue:status:<taskId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>/list", name: "listTaskGroup", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>", name: "getTaskGroup", query: &[], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
-    Ep { service: "queue", method: "PUT", route: "/task/<taskId>", name: "createTask", query: &[], scopes: Some(r#"{"AllOf":[{"each":"<scope>","for":"scope","in":"scopes"},{"each":"queue:route:<route>","for":"route","in":"routes"},"queue:create-task:project:<projectId>","queue:scheduler-id:<schedulerId>",{"AnyOf":[{"each":"queue:create-task:<priority>:<provisionerId>/<workerType>","for":"priority","in":"priorities"}]}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/schedule", name: "scheduleTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>","queue:schedule-task-in-project:<projectId>",{"AllOf":["queue:schedule-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/cancel", name: "cancelTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>","queue:cancel-task-in-project:<projectId>",{"AllOf":["queue:cancel-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/claim-work/<taskQueueId>", name: "claimWork", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-work:<taskQueueId>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/claim", name: "claimTask", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-task:<provisionerId>/<workerType>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/reclaim", name: "reclaimTask", query: &[], scopes: Some(r#""queue:reclaim-task:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/completed", name: "reportCompleted", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/failed", name: "reportFailed", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/exception", name: "reportException", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "createArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "PUT", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "finishArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "getArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts/<name>", name: "getLatestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts", name: "listArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts", name: "listLatestArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-info/<name>", name: "artifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-info/<name>", name: "latestArtifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-content/<name>", name: "artifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-content/<name>", name: "latestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/tasks", name: "tasks", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:get-task:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/tasks/status", name: "statuses", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:status:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
-    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/cancel", name: "cancelTaskGroup", query: &[], scopes: Some(r#""queue:cancel-task-group:<schedulerId>/<taskGroupId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/seal", name: "sealTaskGroup", query: &[], scopes: Some(r#""queue:seal-task-group:<schedulerId>/<taskGroupId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task/<taskId>/dependents", name: "listDependentTasks", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-dependent-tasks:<taskId>""#) },
-    Ep { service: "queue", method: "POST", route: "/task/<taskId>/rerun", name: "rerunTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>","queue:rerun-task-in-project:<projectId>",{"AllOf":["queue:rerun-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
-    Ep { service: "queue", method: "GET", route: "/pending/<taskQueueId>", name: "pendingTasks", query: &[], scopes: Some(r#""queue:pending-count:<taskQueueId>""#) },
-    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/counts", name: "taskQueueCounts", query: &[], scopes: Some(r#"{"AllOf":["queue:pending-count:<taskQueueId>","queue:claimed-count:<taskQueueId>"]}"#) },
-    Ep { service: "queue", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
-    Ep { service: "object", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
-    Ep { service: "object", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
-    Ep { service: "object", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
-    Ep { service: "object", method: "PUT", route: "/upload/<name>", name: "createUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
-    Ep { service: "object", method: "POST", route: "/finish-upload/<name>", name: "finishUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
-    Ep { service: "object", method: "PUT", route: "/start-download/<name>", name: "startDownload", query: &[], scopes: Some(r#""object:download:<name>""#) },
-    Ep { service: "object", method: "GET", route: "/metadata/<name>", name: "object", query: &[], scopes: Some(r#""object:download:<name>""#) },
-    Ep { service: "object", method: "GET", route: "/download/<name>", name: "download", query: &[], scopes: Some(r#""object:download:<name>""#) },
-    Ep { service: "object", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
-    Ep { service: "index", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
-    Ep { service: "index", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
-    Ep { service: "index", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
-    Ep { service: "index", method: "GET", route: "/task/<indexPath>", name: "findTask", query: &[], scopes: Some(r#""index:find-task:<indexPath>""#) },
-    Ep { service: "index", method: "GET", route: "/namespaces/<namespace>", name: "listNamespaces", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-namespaces:<namespace>""#) },
-    Ep { service: "index", method: "GET", route: "/tasks/<namespace>", name: "listTasks", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-tasks:<namespace>""#) },
-    Ep { service: "index", method: "PUT", route: "/task/<namespace>", name: "insertTask", query: &[], scopes: Some(r#""index:insert-task:<namespace>""#) },
-    Ep { service: "index", method: "DELETE", route: "/task/<namespace>", name: "deleteTask", query: &[], scopes: Some(r#""index:delete-task:<namespace>""#) },
-    Ep { service: "index", method: "GET", route: "/task/<indexPath>/artifacts/<name>", name: "findArtifactFromTask", query: &[], scopes: Some(r#""queue:get-artifact:<name>""#) },
-    Ep { service: "index", method: "POST", route: "/tasks/indexes", name: "findTasksAtIndex", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"index:find-task:<indexPath>","for":"indexPath","in":"indexPaths"}]}"#) },
-    Ep { service: "index", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
-];
+use std::time::Instant;
 
 /// Params whose value may contain `/` (express `:name(*)`).
 fn is_wildcard(ep: &Ep, param: &str) -> bool {
@@ -177,13 +79,10 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
 /// Decoded URL params, or an error message for a bad encoding.
 type Params = Result<BTreeMap<String, String>, String>;
 
-/// Find the endpoint for a service, method and raw path (without the query).
-fn find_endpoint(service: &str, method: &str, raw_path: &str) -> Option<(&'static Ep, Params)> {
+/// Find the endpoint of a service for a method and raw path (without the query).
+fn find_endpoint(service: &Service, method: &str, raw_path: &str) -> Option<(&'static Ep, Params)> {
     let method = if method == "HEAD" { "GET" } else { method };
-    for ep in ENDPOINTS
-        .iter()
-        .filter(|e| e.service == service && e.method == method)
-    {
+    for ep in service.endpoints.iter().filter(|e| e.method == method) {
         if let Some(m) = match_route(ep, raw_path) {
             return Some((ep, m));
         }
@@ -219,132 +118,6 @@ fn check_param(name: &str, value: &str) -> Result<(), String> {
     }
 }
 
-/// Who is calling.
-#[derive(Debug, Clone)]
-#[allow(dead_code)] // expires_ms is for the queue/object services
-pub(crate) struct Caller {
-    pub(crate) client_id: Option<String>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) expires_ms: Option<i64>,
-}
-
-/// A fault flag passed to handlers (object service faults).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FaultFlag {
-    WrongHash,
-    ExpireUrl,
-    IgnoreRange,
-    /// Serve Range requests from this offset instead.
-    WrongContentRange(u64),
-}
-
-/// Everything a handler needs.
-#[derive(Debug)]
-#[allow(dead_code)] // method/flags/raw_body are for the queue/object services
-pub(crate) struct Call {
-    pub(crate) state: AppState,
-    pub(crate) ep: &'static Ep,
-    pub(crate) method: Method,
-    pub(crate) params: BTreeMap<String, String>,
-    pub(crate) query: BTreeMap<String, String>,
-    pub(crate) payload: Value,
-    pub(crate) caller: Caller,
-    pub(crate) flags: Vec<FaultFlag>,
-    pub(crate) headers: HeaderMap,
-    pub(crate) raw_body: Bytes,
-    /// Set when the caller's scopes were already checked (or need no check).
-    pub(crate) authorized: bool,
-}
-
-impl Call {
-    /// `requestInfo` for error bodies.
-    pub(crate) fn info(&self) -> ReqInfo {
-        ReqInfo {
-            method: self.ep.name.to_string(),
-            params: self
-                .params
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect(),
-            payload: self.payload.clone(),
-        }
-    }
-
-    /// A URL parameter.
-    pub(crate) fn param(&self, name: &str) -> &str {
-        self.params.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    /// Check the endpoint's scope expression with URL params plus `extra`.
-    pub(crate) fn authorize(&mut self, extra: Value) -> Result<(), TcError> {
-        let Some(tmpl) = self.ep.scopes else {
-            self.authorized = true;
-            return Ok(());
-        };
-        let tmpl: Value = serde_json::from_str(tmpl).expect("valid scope template");
-        let mut params: Map<String, Value> = self
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        if let Value::Object(o) = extra {
-            params.extend(o);
-        }
-        let expr = render(&tmpl, &params).map_err(|p| {
-            TcError::new(
-                "InternalServerError",
-                format!("scope parameter {p} missing"),
-            )
-        })?;
-        self.check_expr(&expr)?;
-        self.authorized = true;
-        Ok(())
-    }
-
-    /// Check an arbitrary scope expression.
-    pub(crate) fn check_expr(&self, expr: &Expr) -> Result<(), TcError> {
-        if expr.satisfied(&self.caller.scopes) {
-            return Ok(());
-        }
-        // lib-api inserts a string as it is and anything else as JSON.stringify(v, null, 2)
-        let show = |v: &Value| match v {
-            Value::String(s) => s.clone(),
-            v => serde_json::to_string_pretty(v).unwrap_or_default(),
-        };
-        let required = show(&expr.to_json());
-        let message = match &self.caller.client_id {
-            Some(client_id) => {
-                let missing = expr
-                    .unsatisfied(&self.caller.scopes)
-                    .unwrap_or(expr.clone());
-                format!(
-                    "Client ID {client_id} does not have sufficient scopes and is missing the following scopes:\n\n```\n{}\n```\n\nThis request requires the client to satisfy the following scope expression:\n\n```\n{required}\n```",
-                    show(&missing.to_json()),
-                )
-            }
-            None => format!(
-                "This request requires Taskcluster credentials that satisfy the following scope expression:\n\n```\n{required}\n```"
-            ),
-        };
-        Err(TcError::new("InsufficientScopes", message))
-    }
-
-    /// Whether the caller's scopes satisfy all of `scopes`.
-    #[allow(dead_code)]
-    pub(crate) fn satisfies(&self, scopes: &[String]) -> bool {
-        crate::scopes::satisfies_all(&self.caller.scopes, scopes)
-    }
-
-    /// A required string field of the payload.
-    pub(crate) fn body_str(&self, key: &str) -> Result<String, TcError> {
-        self.payload
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| TcError::invalid(format!("Schema Validation Failed!\nRejecting Schema: data must have required property '{key}' of type string")))
-    }
-}
-
 /// Outcome of authentication, for the request log.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AuthNote {
@@ -355,11 +128,6 @@ pub(crate) struct AuthNote {
 /// Extension type carrying the note between the dispatcher and the logging middleware.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AuthNoteCell(pub(crate) std::sync::Arc<std::sync::Mutex<AuthNote>>);
-
-/// The "Not found" reply of the real services for unknown routes.
-pub(crate) fn not_found() -> Response {
-    json_response(404, &json!({"error": "Not found"}))
-}
 
 /// Host and port for Hawk from the Host / X-Forwarded-* headers.
 pub(crate) fn host_port(headers: &HeaderMap) -> (String, u16) {
@@ -411,7 +179,7 @@ impl ClientSource for TesterSource<'_> {
         Ok(LoadedClient {
             access_token: "no-secret".into(),
             scopes: self.db.expand(&self.scopes),
-            expires_ms: crate::util::now_ms() + 3_600_000,
+            expires_ms: now_ms() + 3_600_000,
         })
     }
     fn expand(&self, s: &[String]) -> Vec<String> {
@@ -475,8 +243,31 @@ pub(crate) fn substitute(template: &str, details: &[(&str, &str)]) -> String {
     out
 }
 
-/// Handle a request under `/api/<service>/v1/...`.
+static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// The endpoints every service has (as lib-api adds them), or `None` for the service's own.
+fn common(ep: &Ep) -> Option<Reply> {
+    START.get_or_init(Instant::now);
+    match ep.name {
+        "ping" => Some(ok(json!({
+            "alive": true,
+            "uptime": START.get().map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0),
+        }))),
+        "lbheartbeat" | "heartbeat" => Some(ok(json!({}))),
+        "version" => Some(ok(json!({
+            "source": "https://github.com/taskcluster/taskcluster",
+            "version": env!("CARGO_PKG_VERSION"),
+            "commit": "tc-devserver",
+            "build": "tc-devserver",
+        }))),
+        _ => None,
+    }
+}
+
+/// Handle a request under `/api/<service>/v1/...` with the service of that name.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn dispatch(
+    services: &[Service],
     state: AppState,
     method: Method,
     raw_target: String,
@@ -499,7 +290,10 @@ pub(crate) async fn dispatch(
         return not_found();
     };
     let sub = if sub.is_empty() { "/" } else { sub };
-    let Some((ep, params)) = find_endpoint(service, method.as_str(), sub) else {
+    let Some(svc) = services.iter().find(|s| s.name == service) else {
+        return not_found();
+    };
+    let Some((ep, params)) = find_endpoint(svc, method.as_str(), sub) else {
         return not_found();
     };
     let mut info = ReqInfo {
@@ -677,7 +471,7 @@ pub(crate) async fn dispatch(
                 }
             }
             if let Some(c) = lock(&state.db).clients.get_mut(&client_id) {
-                c.last_date_used_ms = crate::util::now_ms();
+                c.last_date_used_ms = now_ms();
             }
             Caller {
                 client_id: Some(client_id),
@@ -744,7 +538,10 @@ pub(crate) async fn dispatch(
         call.authorized = true;
     }
 
-    let result = crate::services::handle(&mut call).await;
+    let result = match common(ep) {
+        Some(reply) => reply,
+        None => (svc.handle)(&mut call).await,
+    };
     let mut resp = match result {
         // like lib-api: a handler that never checked the scopes is a server bug
         Ok(_) if !call.authorized => error_response(

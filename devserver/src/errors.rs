@@ -80,7 +80,7 @@ pub(crate) struct ReqInfo {
 
 /// The JSON error body.
 pub(crate) fn error_body(status: u16, code: &str, message: &str, info: &ReqInfo) -> Value {
-    let time = crate::util::now_iso();
+    let time = crate::clock::now_iso();
     let mut message = message.to_string();
     if code == "InternalServerError" && !message.contains("incidentId") {
         message = format!(

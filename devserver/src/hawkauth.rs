@@ -4,8 +4,9 @@
 //! messages, and the same treatment of odd input (the header is parsed and the MAC computed
 //! over the attribute strings exactly as received, never re-encoded).
 
+use crate::clock::now_ms;
 use crate::scopes::{satisfies, satisfies_all, valid_scope};
-use crate::util::{ct_eq, hmac_sha256, lenient_b64_decode, now_ms, B64, B64URL};
+use crate::util::{ct_eq, hmac_sha256, lenient_b64_decode, B64, B64URL};
 use base64::Engine;
 use serde_json::Value;
 

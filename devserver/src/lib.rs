@@ -38,13 +38,18 @@
 
 #![warn(missing_docs)]
 
+// Layers, each using only those below it (`cargo xtask check-cycles`):
+// lib (this file: the public API, demo data) > server (HTTP, admin routes, assembles the
+// router) > api (dispatch over endpoint tables) and services::* (one module per service) >
+// call (request/reply types), storage, references, admin, tempcreds > state > hawkauth,
+// errors, validate, faults, support, clock, scopes > util.
+mod admin;
 mod api;
+mod call;
+mod clock;
 mod errors;
 mod faults;
 mod hawkauth;
-mod index;
-mod object;
-mod queue;
 mod references;
 mod scopes;
 mod server;
@@ -56,13 +61,18 @@ mod tempcreds;
 mod util;
 mod validate;
 
+pub use admin::{StoredBlob, StoredObject};
+pub use clock::Clock;
 pub use faults::{Fault, FaultAction, HawkInfo, RequestRecord};
-pub use support::{ClientSeed, Clock};
+pub use support::ClientSeed;
 
-use state::{lock, Client, Db, State};
+use admin::{add_client, stored_object};
+use services::{index, object, queue};
+use state::{Client, Db, State};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
+use util::lock;
 
 /// Server configuration.
 #[derive(Debug, Clone)]
@@ -135,36 +145,6 @@ pub struct ObjectSeed {
     pub content_encoding: Option<String>,
 }
 
-/// What the object service holds for one object ([`DevServer::stored_object`]).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredObject {
-    /// projectId.
-    pub project_id: String,
-    /// Whether the upload was finished.
-    pub finished: bool,
-    /// Hashes recorded by createUpload/finishUpload (hex, by algorithm).
-    pub hashes: std::collections::BTreeMap<String, String>,
-    /// The blob, once the blob store holds it.
-    pub blob: Option<StoredBlob>,
-}
-
-/// A blob as the blob store received it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredBlob {
-    /// Stored length (of the encoded bytes, for an encoded blob).
-    pub len: u64,
-    /// Hex SHA-256 of the stored bytes, computed by the blob store as they arrived.
-    pub sha256: String,
-    /// Hex SHA-512 of the stored bytes.
-    pub sha512: String,
-    /// `Content-Type` it is served with.
-    pub content_type: Option<String>,
-    /// `Content-Encoding` it is served with.
-    pub content_encoding: Option<String>,
-}
-
 /// A running server. Stops on [`DevServer::shutdown`] or when dropped.
 #[derive(Debug)]
 pub struct DevServer {
@@ -184,14 +164,11 @@ impl DevServer {
             c.validate()
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
-        let clock = Arc::new(support::ClockCell::new(cfg.clock));
-        util::with_clock(clock.clone(), Self::start_inner(cfg, clock)).await
+        let clock = Arc::new(clock::ClockCell::new(cfg.clock));
+        clock::with_clock(clock.clone(), Self::start_inner(cfg, clock)).await
     }
 
-    async fn start_inner(
-        cfg: Config,
-        clock: Arc<support::ClockCell>,
-    ) -> std::io::Result<DevServer> {
+    async fn start_inner(cfg: Config, clock: Arc<clock::ClockCell>) -> std::io::Result<DevServer> {
         let (tempdir, data_dir) = match &cfg.data_dir {
             Some(d) => {
                 std::fs::create_dir_all(d)?;
@@ -299,7 +276,7 @@ impl DevServer {
 
     /// Add a fault rule (applied in insertion order, first match wins).
     pub fn add_fault(&self, fault: Fault) {
-        server::push_fault(&self.state, fault);
+        admin::push_fault(&self.state, fault);
     }
 
     /// Remove all fault rules.
@@ -322,7 +299,7 @@ impl DevServer {
     /// Its hashes are those of `seed.data`; the blob holds the data in `seed.content_encoding`.
     pub async fn put_object(&self, seed: ObjectSeed) -> std::io::Result<()> {
         let now = self.now_ms();
-        util::with_clock(
+        clock::with_clock(
             self.state.clock.clone(),
             object::put_finished(
                 &self.state,
@@ -350,39 +327,6 @@ impl DevServer {
             let _ = t.await;
         }
     }
-}
-
-/// Create or replace a permanent client (already validated).
-pub(crate) fn add_client(state: &State, seed: &ClientSeed) {
-    let now = state.clock.now_ms();
-    let mut c = Client::new(&seed.client_id, &seed.access_token, seed.scopes.clone());
-    if let Some(e) = seed.expires_ms {
-        c.expires_ms = e;
-    }
-    c.created_ms = now;
-    c.last_modified_ms = now;
-    c.last_date_used_ms = now;
-    c.last_rotated_ms = now;
-    c.disabled = seed.disabled;
-    c.description = seed.description.clone();
-    lock(&state.db).clients.insert(seed.client_id.clone(), c);
-}
-
-pub(crate) fn stored_object(state: &State, name: &str) -> Option<StoredObject> {
-    let db = lock(&state.db);
-    let obj = db.objects.objects.get(name)?;
-    Some(StoredObject {
-        project_id: obj.project_id.clone(),
-        finished: obj.upload_id.is_none(),
-        hashes: obj.hashes.clone(),
-        blob: db.blobs.get(&obj.blob_key).map(|b| StoredBlob {
-            len: b.len,
-            sha256: b.sha256.clone(),
-            sha512: b.sha512.clone(),
-            content_type: b.content_type.clone(),
-            content_encoding: b.content_encoding.clone(),
-        }),
-    })
 }
 
 impl Drop for DevServer {
@@ -427,7 +371,7 @@ pub const ANONYMOUS_SCOPES: &[&str] = &[
 ];
 
 fn seed_anonymous_role(state: &Arc<State>, scopes: &[String]) {
-    let now = util::now_ms();
+    let now = clock::now_ms();
     lock(&state.db).roles.insert(
         "anonymous".to_string(),
         state::Role {
@@ -440,7 +384,7 @@ fn seed_anonymous_role(state: &Arc<State>, scopes: &[String]) {
 }
 
 async fn seed_demo(state: &Arc<State>) {
-    let now = util::now_ms();
+    let now = clock::now_ms();
     if !lock(&state.db).roles.contains_key("anonymous") {
         let scopes: Vec<String> = ANONYMOUS_SCOPES.iter().map(|s| s.to_string()).collect();
         seed_anonymous_role(state, &scopes);
@@ -472,7 +416,7 @@ async fn seed_demo(state: &Arc<State>) {
 
 async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
     use serde_json::json;
-    let now = util::now_ms();
+    let now = clock::now_ms();
     let task = |name: &str, queue: &str| {
         json!({
             "taskQueueId": queue,
@@ -552,7 +496,7 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
             let mut db = lock(&state.db);
             queue::put_artifact(state, &mut db, done, 0, name, req, &[]).map_err(|e| e.message)?;
             match &db.queue.artifacts[&(done.to_string(), 0, name.to_string())].details {
-                queue::Details::S3 { key } => Some(key.clone()),
+                state::queue::Details::S3 { key } => Some(key.clone()),
                 _ => None,
             }
         };
@@ -571,7 +515,7 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
     }
-    let oname = queue::object_name(done, 0, "public/object.txt");
+    let oname = state::queue::object_name(done, 0, "public/object.txt");
     let expires_ms = util::parse_iso(&expires).unwrap_or(now);
     object::put_finished(
         state,
@@ -591,13 +535,13 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
             .get_mut(&(done.to_string(), 0, "public/object.txt".to_string()))
     {
         a.present = true;
-        a.details = queue::Details::Object { upload_id: None };
+        a.details = state::queue::Details::Object { upload_id: None };
     }
     queue::resolve_last_run(&mut db.queue, done, "completed", "completed");
     index::insert(
         &mut db.index,
         DEMO_INDEX_PATH,
-        index::Entry {
+        state::index::Entry {
             task_id: done.to_string(),
             rank: 0.0,
             data: json!({"demo": true}),

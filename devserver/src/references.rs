@@ -1,5 +1,6 @@
 //! `/references/...` and `/schemas/...`, served from the repository's `references/` directory.
 
+use crate::call::not_found;
 use crate::state::AppState;
 use axum::response::Response;
 
@@ -7,12 +8,12 @@ use axum::response::Response;
 pub(crate) async fn serve(state: &AppState, url: &str) -> Response {
     let path = url.split('?').next().unwrap_or("");
     let Some(dir) = &state.references_dir else {
-        return crate::api::not_found();
+        return not_found();
     };
     let rel = path.trim_start_matches('/');
     let rel = rel.strip_prefix("references/").unwrap_or(rel);
     if rel.split('/').any(|s| s == ".." || s.is_empty()) {
-        return crate::api::not_found();
+        return not_found();
     }
     let candidates = [dir.join(rel), dir.join("references").join(rel)];
     for c in candidates {
@@ -25,7 +26,7 @@ pub(crate) async fn serve(state: &AppState, url: &str) -> Response {
             }
         }
     }
-    crate::api::not_found()
+    not_found()
 }
 
 /// A real deployment's manifest lists each reference by its absolute URL (upstream's

@@ -1,10 +1,17 @@
 //! HTTP plumbing: connection handling (so faults can abort connections), the front
-//! middleware (CORS, faults, request log), admin routes and the fallback to the API layer.
+//! middleware (CORS, faults, request log), admin routes, and the router: the services'
+//! endpoint tables ([`SERVICES`]) behind the API layer, the blob store and the references.
 
-use crate::api::{dispatch, AuthNoteCell, FaultFlag};
+use crate::admin::{add_client, push_fault, stored_object};
+use crate::api::{dispatch, AuthNoteCell};
+use crate::call::{not_found, FaultFlag, Service};
+use crate::clock::{now_ms, with_clock, Clock, ClockCell};
 use crate::errors::{error_body, json_response, ReqInfo};
 use crate::faults::{Fault, FaultAction, HawkInfo, RequestRecord};
-use crate::state::{lock, AppState, FaultEntry};
+use crate::services::{auth, index, object, queue, secrets};
+use crate::state::AppState;
+use crate::support::ClientSeed;
+use crate::util::lock;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
@@ -30,6 +37,15 @@ pub(crate) struct ConnCtl {
     /// Notify to abort the connection with a TCP reset.
     pub(crate) kill: Arc<Notify>,
 }
+
+/// The services served under `/api/<name>/v1/`, each with its endpoint table.
+static SERVICES: &[Service] = &[
+    auth::SERVICE,
+    secrets::SERVICE,
+    queue::SERVICE,
+    object::SERVICE,
+    index::SERVICE,
+];
 
 /// Maximum request body accepted (bytes).
 const BODY_LIMIT: usize = 1 << 30;
@@ -412,31 +428,33 @@ async fn api_fallback(State(state): State<AppState>, req: Request) -> Response {
         .unwrap_or_default();
     let (parts, body) = req.into_parts();
     if url.starts_with(crate::storage::PREFIX) {
-        return crate::object::storage(&state, method, url, parts.headers, body, flags).await;
+        return crate::storage::handle(&state, method, url, parts.headers, body, flags).await;
     }
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
     if url.starts_with("/api/") {
-        dispatch(state, method, url, parts.headers, body, flags, note).await
+        dispatch(
+            SERVICES,
+            state,
+            method,
+            url,
+            parts.headers,
+            body,
+            flags,
+            note,
+        )
+        .await
     } else if url.starts_with("/references/") || url.starts_with("/schemas/") {
         crate::references::serve(&state, &url).await
     } else {
-        crate::api::not_found()
+        not_found()
     }
 }
 
 async fn add_fault(State(state): State<AppState>, Json(f): Json<Fault>) -> Response {
     push_fault(&state, f);
     (StatusCode::OK, Json(serde_json::json!({}))).into_response()
-}
-
-pub(crate) fn push_fault(state: &AppState, f: Fault) {
-    let remaining = if f.times == 0 { None } else { Some(f.times) };
-    lock(&state.faults).push(FaultEntry {
-        fault: f,
-        remaining,
-    });
 }
 
 async fn list_faults(State(state): State<AppState>) -> Response {
@@ -499,8 +517,8 @@ async fn put_object(State(state): State<AppState>, Json(b): Json<ObjectBody>) ->
     let Some(data) = crate::util::lenient_b64_decode(&b.data) else {
         return admin_error(StatusCode::BAD_REQUEST, "data is not base64".into());
     };
-    let expires = crate::util::now_ms() + 24 * 3600 * 1000;
-    match crate::object::put_finished(
+    let expires = now_ms() + 24 * 3600 * 1000;
+    match object::put_finished(
         &state,
         &b.name,
         &b.project_id,
@@ -524,19 +542,19 @@ async fn get_object(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let name = q.get("name").cloned().unwrap_or_default();
-    match crate::stored_object(&state, &name) {
+    match stored_object(&state, &name) {
         Some(o) => Json(o).into_response(),
         None => admin_error(StatusCode::NOT_FOUND, format!("no object {name:?}")),
     }
 }
 
-fn clock_json(clock: crate::Clock) -> serde_json::Value {
+fn clock_json(clock: Clock) -> serde_json::Value {
     let now = clock.now_ms();
     let mut v = serde_json::json!({"nowMs": now, "now": crate::util::iso(now)});
     match clock {
-        crate::Clock::System => v["mode"] = "system".into(),
-        crate::Clock::Fixed(_) => v["mode"] = "fixed".into(),
-        crate::Clock::Offset(d) => {
+        Clock::System => v["mode"] = "system".into(),
+        Clock::Fixed(_) => v["mode"] = "fixed".into(),
+        Clock::Offset(d) => {
             v["mode"] = "offset".into();
             v["offsetMs"] = d.into();
         }
@@ -558,13 +576,13 @@ async fn set_clock(State(state): State<AppState>, Json(b): Json<serde_json::Valu
     let clock = if let Some(v) = b.get("fixed") {
         text(v)
             .ok_or_else(|| "fixed must be a string or a number".to_string())
-            .and_then(|t| crate::Clock::parse_fixed(&t))
+            .and_then(|t| Clock::parse_fixed(&t))
     } else if let Some(v) = b.get("offset") {
         text(v)
             .ok_or_else(|| "offset must be a string or a number".to_string())
-            .and_then(|t| crate::Clock::parse_offset(&t))
+            .and_then(|t| Clock::parse_offset(&t))
     } else if b.get("system") == Some(&serde_json::Value::Bool(true)) {
-        Ok(crate::Clock::System)
+        Ok(Clock::System)
     } else {
         Err(r#"expected {"fixed": ...}, {"offset": ...} or {"system": true}"#.to_string())
     };
@@ -579,10 +597,10 @@ async fn set_clock(State(state): State<AppState>, Json(b): Json<serde_json::Valu
 
 async fn add_clients(State(state): State<AppState>, body: Bytes) -> Response {
     let text = String::from_utf8_lossy(&body);
-    match crate::ClientSeed::parse_json(&text) {
+    match ClientSeed::parse_json(&text) {
         Ok(list) => {
             for c in &list {
-                crate::add_client(&state, c);
+                add_client(&state, c);
             }
             let ids: Vec<&str> = list.iter().map(|c| c.client_id.as_str()).collect();
             Json(serde_json::json!({ "clientIds": ids })).into_response()
@@ -624,7 +642,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     mut shutdown: watch::Receiver<bool>,
-    clock: Arc<crate::support::ClockCell>,
+    clock: Arc<ClockCell>,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -655,7 +673,7 @@ pub(crate) async fn serve(
                 hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let mut req = req.map(Body::new);
                     req.extensions_mut().insert(ctl.clone());
-                    crate::util::with_clock(clock.clone(), app.clone().oneshot(req))
+                    with_clock(clock.clone(), app.clone().oneshot(req))
                 });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())

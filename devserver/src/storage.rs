@@ -6,9 +6,11 @@
 //! presigned S3 PUT). Bytes live in files under `<data dir>/blobs/`; uploads and downloads are
 //! streamed, so memory stays bounded whatever the object size.
 
-use crate::api::FaultFlag;
-use crate::state::{lock, AppState};
-use crate::util::{hex, hmac_sha256, now_ms, B64URL};
+use crate::call::{not_found, FaultFlag};
+use crate::clock::now_ms;
+use crate::state::blobs::Blob;
+use crate::state::AppState;
+use crate::util::{hex, hmac_sha256, lock, B64URL};
 use axum::body::Body;
 use axum::response::Response;
 use base64::Engine;
@@ -24,23 +26,6 @@ pub(crate) const PREFIX: &str = "/__storage/";
 
 /// Chunk size for reading blobs from disk.
 const CHUNK: usize = 64 * 1024;
-
-/// Metadata of one stored blob (the bytes are in a file named after the key).
-#[derive(Debug, Clone)]
-pub(crate) struct Blob {
-    /// Stored length in bytes (as stored, i.e. possibly gzip-encoded).
-    pub(crate) len: u64,
-    /// `Content-Type` to serve, if any.
-    pub(crate) content_type: Option<String>,
-    /// `Content-Encoding` to serve, if any (replayed verbatim, `identity` included).
-    pub(crate) content_encoding: Option<String>,
-    /// `Content-Disposition` to serve, if any.
-    pub(crate) content_disposition: Option<String>,
-    /// Hex SHA-256 of the stored bytes.
-    pub(crate) sha256: String,
-    /// Hex SHA-512 of the stored bytes.
-    pub(crate) sha512: String,
-}
 
 /// Set in a storage PUT response's extensions: the hex SHA-256 of the body received, for the
 /// request log.
@@ -172,7 +157,7 @@ pub(crate) async fn handle(
 ) -> Response {
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
     let Some(key) = path.strip_prefix(PREFIX) else {
-        return crate::api::not_found();
+        return not_found();
     };
     let key_ok = !key.is_empty()
         && key

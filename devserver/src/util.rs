@@ -1,4 +1,4 @@
-//! Small helpers: time, encodings, randomness, HMAC.
+//! Small helpers: time formats, encodings, randomness, HMAC, locking (no server state).
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
@@ -36,30 +36,14 @@ pub(crate) fn lenient_b64_decode(s: &str) -> Option<Vec<u8>> {
     LENIENT_STD.decode(norm.as_bytes()).ok()
 }
 
+/// Lock a mutex, ignoring poisoning (a panicking handler must not wedge the server).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Milliseconds since the Unix epoch of the system clock.
 pub(crate) fn system_now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-tokio::task_local! {
-    /// The clock of the server whose request (or start-up) the current task is serving.
-    static CLOCK: std::sync::Arc<crate::support::ClockCell>;
-}
-
-/// Run `fut` with `clock` as the clock [`now_ms`] reads.
-pub(crate) async fn with_clock<F: std::future::Future>(
-    clock: std::sync::Arc<crate::support::ClockCell>,
-    fut: F,
-) -> F::Output {
-    CLOCK.scope(clock, fut).await
-}
-
-/// Milliseconds since the Unix epoch, by the clock of the server being served (fixed or
-/// offset when configured), else the system clock.
-pub(crate) fn now_ms() -> i64 {
-    CLOCK
-        .try_with(|c| c.now_ms())
-        .unwrap_or_else(|_| system_now_ms())
 }
 
 /// Format milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (JS `toJSON`).
@@ -68,11 +52,6 @@ pub(crate) fn iso(ms: i64) -> String {
         Some(d) => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         None => "1970-01-01T00:00:00.000Z".to_string(),
     }
-}
-
-/// The current time as an ISO string.
-pub(crate) fn now_iso() -> String {
-    iso(now_ms())
 }
 
 /// Parse an RFC 3339 date-time into milliseconds since the epoch.

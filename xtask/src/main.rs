@@ -3,11 +3,14 @@
 //! - `pkg [--dev]`: builds the npm package into pkg/ as wasm-pack.toml describes, with the
 //!   build tools pinned in xtask/npm (installed there with `npm ci` when missing).
 //! - `check-cfg`: fails when a target `cfg` appears outside the files allowed to hold one.
+//! - `check-cycles [PATH...]`: fails on an import cycle between the modules of a crate (PATH:
+//!   a crate root file or a `src` directory; default: the crate's src/ and devserver/src/).
 //! - `references [ARGS]`: refreshes references/ (runs `scripts/refresh-references.py ARGS`).
 //! - `codegen [--check]`: regenerates src/generated/, js/apis.js and js/apis.d.ts from
 //!   references/ (with `--check`: fails if they are stale).
 
 mod codegen;
+mod cycles;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -555,6 +558,19 @@ fn check_cfg() -> Result<(), String> {
     }
 }
 
+/// The crates `check-cycles` reads by default: the client crate and the local deployment.
+const CYCLE_CHECKED: &[&str] = &["src", "devserver/src"];
+
+fn check_cycles(args: &[String]) -> Result<(), String> {
+    let root = root();
+    let targets: Vec<PathBuf> = if args.is_empty() {
+        CYCLE_CHECKED.iter().map(|p| root.join(p)).collect()
+    } else {
+        args.iter().map(|a| root.join(a)).collect()
+    };
+    cycles::check(&targets)
+}
+
 fn references(args: &[String]) -> Result<(), String> {
     let root = root();
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
@@ -569,10 +585,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("pkg") => pkg(args.iter().any(|a| a == "--dev")),
         Some("check-cfg") => check_cfg(),
+        Some("check-cycles") => check_cycles(&args[1..]),
         Some("codegen") => codegen::codegen(&root(), args.iter().any(|a| a == "--check")),
         Some("references") => references(&args[1..]),
         _ => Err(
-            "usage: cargo xtask <pkg [--dev] | check-cfg | codegen [--check] | references [ARGS]>"
+            "usage: cargo xtask <pkg [--dev] | check-cfg | check-cycles [PATH...] | codegen [--check] | references [ARGS]>"
                 .to_string(),
         ),
     };

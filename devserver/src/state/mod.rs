@@ -1,13 +1,21 @@
-//! Shared server state.
+//! Shared server state: the records of every service (auth's clients, roles and secrets here;
+//! the others' in the leaf modules below), fault rules, the request log and the server's
+//! settings. Handlers reach it through [`crate::call::Call`]; nothing here knows a handler.
 
+pub(crate) mod blobs;
+pub(crate) mod index;
+pub(crate) mod object;
+pub(crate) mod queue;
+
+use crate::clock::{now_ms, ClockCell};
 use crate::faults::{Fault, RequestRecord};
 use crate::hawkauth::{ClientSource, LoadedClient};
 use crate::scopes;
-use crate::util::{iso, now_ms};
+use crate::util::iso;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// A permanent client.
@@ -85,16 +93,15 @@ pub(crate) struct Secret {
 
 /// All service data.
 #[derive(Debug, Default)]
-#[allow(dead_code)] // queue/objects/index are filled in by those services
 pub(crate) struct Db {
     pub(crate) clients: BTreeMap<String, Client>,
     pub(crate) roles: BTreeMap<String, Role>,
     pub(crate) secrets: BTreeMap<String, Secret>,
-    pub(crate) queue: crate::queue::QueueDb,
-    pub(crate) objects: crate::object::ObjectDb,
-    pub(crate) index: crate::index::IndexDb,
+    pub(crate) queue: queue::QueueDb,
+    pub(crate) objects: object::ObjectDb,
+    pub(crate) index: index::IndexDb,
     /// Blob-store metadata by key (bytes are on disk).
-    pub(crate) blobs: BTreeMap<String, crate::storage::Blob>,
+    pub(crate) blobs: BTreeMap<String, blobs::Blob>,
 }
 
 impl Db {
@@ -162,16 +169,11 @@ pub(crate) struct State {
     /// Woken when tasks become pending (for `claimWork` long polling).
     pub(crate) work: tokio::sync::Notify,
     /// The server clock (read through `util::now_ms` by the requests it serves).
-    pub(crate) clock: Arc<crate::support::ClockCell>,
+    pub(crate) clock: Arc<ClockCell>,
 }
 
 /// Shared handle.
 pub(crate) type AppState = Arc<State>;
-
-/// Lock a mutex, ignoring poisoning (a panicking handler must not wedge the server).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 impl State {
     /// Wait until the server shuts down.

@@ -1,28 +1,14 @@
 //! The index service: tasks indexed under dotted namespaces, with ranks and expiry.
 
-use crate::api::Call;
+use crate::call::{after_key, limit, not_found, ok, paginate, see_other, Call, Ep, Reply, Service};
+use crate::clock::now_ms;
 use crate::errors::TcError;
-use crate::services::{after_key, limit, ok, paginate, Reply};
-use crate::state::{lock, AppState};
-use crate::util::{iso, now_ms};
+use crate::state::index::{Entry, IndexDb};
+use crate::state::AppState;
+use crate::util::{iso, lock};
 use crate::validate as v;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-/// One indexed task.
-#[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub(crate) task_id: String,
-    pub(crate) rank: f64,
-    pub(crate) data: Value,
-    pub(crate) expires_ms: i64,
-}
-
-/// In-memory index data: full index path (`namespace.name`) → entry.
-#[derive(Debug, Default)]
-pub(crate) struct IndexDb {
-    pub(crate) entries: BTreeMap<String, Entry>,
-}
 
 fn entry_json(path: &str, e: &Entry) -> Value {
     json!({
@@ -54,6 +40,29 @@ fn live(db: &IndexDb) -> impl Iterator<Item = (&String, &Entry)> {
     let now = now_ms();
     db.entries.iter().filter(move |(_, e)| e.expires_ms > now)
 }
+
+/// The index endpoints (routes, query keys and scope expressions from the references).
+#[rustfmt::skip]
+static ENDPOINTS: &[Ep] = &[
+    Ep { service: "index", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "index", method: "GET", route: "/task/<indexPath>", name: "findTask", query: &[], scopes: Some(r#""index:find-task:<indexPath>""#) },
+    Ep { service: "index", method: "GET", route: "/namespaces/<namespace>", name: "listNamespaces", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-namespaces:<namespace>""#) },
+    Ep { service: "index", method: "GET", route: "/tasks/<namespace>", name: "listTasks", query: &["continuationToken", "limit"], scopes: Some(r#""index:list-tasks:<namespace>""#) },
+    Ep { service: "index", method: "PUT", route: "/task/<namespace>", name: "insertTask", query: &[], scopes: Some(r#""index:insert-task:<namespace>""#) },
+    Ep { service: "index", method: "DELETE", route: "/task/<namespace>", name: "deleteTask", query: &[], scopes: Some(r#""index:delete-task:<namespace>""#) },
+    Ep { service: "index", method: "GET", route: "/task/<indexPath>/artifacts/<name>", name: "findArtifactFromTask", query: &[], scopes: Some(r#""queue:get-artifact:<name>""#) },
+    Ep { service: "index", method: "POST", route: "/tasks/indexes", name: "findTasksAtIndex", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"index:find-task:<indexPath>","for":"indexPath","in":"indexPaths"}]}"#) },
+    Ep { service: "index", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+];
+
+/// The index service, for the router.
+pub(crate) const SERVICE: Service = Service {
+    name: "index",
+    endpoints: ENDPOINTS,
+    handle: |call| Box::pin(handle(call)),
+};
 
 /// Handle an index API call.
 pub(crate) async fn handle(call: &mut Call) -> Reply {
@@ -190,9 +199,9 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                 }
             };
             let url = artifact_url(&state, &task_id, &name);
-            Ok(crate::object::see_other(&url))
+            Ok(see_other(&url))
         }
-        _ => Ok(crate::api::not_found()),
+        _ => Ok(not_found()),
     }
 }
 
@@ -222,7 +231,7 @@ fn artifact_url(state: &AppState, task_id: &str, name: &str) -> String {
             id: state.queue_client_id.clone(),
             key,
         };
-        let exp_ms = u64::try_from(crate::util::now_ms()).unwrap_or(0) + 30 * 60 * 1000;
+        let exp_ms = u64::try_from(now_ms()).unwrap_or(0) + 30 * 60 * 1000;
         let exp = std::time::UNIX_EPOCH + std::time::Duration::from_millis(exp_ms);
         hawk::RequestBuilder::new("GET", "127.0.0.1", port, &path)
             .request()

@@ -1,106 +1,48 @@
-//! Dispatch to the per-service handlers, plus the auth and secrets services.
+//! The auth service: clients, roles, scope expansion and Hawk checks for other services.
 
-use crate::api::Call;
-use crate::errors::{json_response, TcError};
+use crate::call::{after_key, date_field, limit, ok, paginate, Call, Ep, Reply, Service};
+use crate::clock::now_ms;
+use crate::errors::TcError;
 use crate::hawkauth::{authenticate, AuthOutcome, AuthRequest};
-use crate::state::{lock, Client, Role, Secret};
-use crate::util::{iso, now_ms, parse_iso, random_token, B64URL};
-use axum::response::Response;
-use base64::Engine;
+use crate::state::{Client, Role};
+use crate::util::{iso, lock, random_token};
 use serde_json::{json, Value};
-use std::time::Instant;
 
-/// Handler result.
-pub(crate) type Reply = Result<Response, TcError>;
+/// The auth endpoints (routes, query keys and scope expressions from the references).
+#[rustfmt::skip]
+static ENDPOINTS: &[Ep] = &[
+    Ep { service: "auth", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/clients/", name: "listClients", query: &["prefix", "continuationToken", "limit"], scopes: Some(r#""auth:list-clients""#) },
+    Ep { service: "auth", method: "GET", route: "/clients/<clientId>", name: "client", query: &[], scopes: Some(r#""auth:get-client:<clientId>""#) },
+    Ep { service: "auth", method: "PUT", route: "/clients/<clientId>", name: "createClient", query: &[], scopes: Some(r#"{"AllOf":["auth:create-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/reset", name: "resetAccessToken", query: &[], scopes: Some(r#""auth:reset-access-token:<clientId>""#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>", name: "updateClient", query: &[], scopes: Some(r#"{"AllOf":["auth:update-client:<clientId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/enable", name: "enableClient", query: &[], scopes: Some(r#""auth:enable-client:<clientId>""#) },
+    Ep { service: "auth", method: "POST", route: "/clients/<clientId>/disable", name: "disableClient", query: &[], scopes: Some(r#""auth:disable-client:<clientId>""#) },
+    Ep { service: "auth", method: "DELETE", route: "/clients/<clientId>", name: "deleteClient", query: &[], scopes: Some(r#""auth:delete-client:<clientId>""#) },
+    Ep { service: "auth", method: "GET", route: "/roles/", name: "listRoles", query: &[], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roles2/", name: "listRoles2", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roleids/", name: "listRoleIds", query: &["continuationToken", "limit"], scopes: Some(r#""auth:list-roles""#) },
+    Ep { service: "auth", method: "GET", route: "/roles/<roleId>", name: "role", query: &[], scopes: Some(r#""auth:get-role:<roleId>""#) },
+    Ep { service: "auth", method: "PUT", route: "/roles/<roleId>", name: "createRole", query: &[], scopes: Some(r#"{"AllOf":["auth:create-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopes"}]}"#) },
+    Ep { service: "auth", method: "POST", route: "/roles/<roleId>", name: "updateRole", query: &[], scopes: Some(r#"{"AllOf":["auth:update-role:<roleId>",{"each":"<scope>","for":"scope","in":"scopesAdded"}]}"#) },
+    Ep { service: "auth", method: "DELETE", route: "/roles/<roleId>", name: "deleteRole", query: &[], scopes: Some(r#""auth:delete-role:<roleId>""#) },
+    Ep { service: "auth", method: "POST", route: "/scopes/expand", name: "expandScopes", query: &[], scopes: Some(r#""auth:expand-scopes""#) },
+    Ep { service: "auth", method: "GET", route: "/scopes/current", name: "currentScopes", query: &[], scopes: Some(r#""auth:current-scopes""#) },
+    Ep { service: "auth", method: "POST", route: "/authenticate-hawk", name: "authenticateHawk", query: &[], scopes: None },
+    Ep { service: "auth", method: "POST", route: "/test-authenticate", name: "testAuthenticate", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/test-authenticate-get/", name: "testAuthenticateGet", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+];
 
-/// A 200 JSON reply.
-pub(crate) fn ok(v: Value) -> Reply {
-    Ok(json_response(200, &v))
-}
-
-static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-
-/// Run the handler for `call.ep`.
-pub(crate) async fn handle(call: &mut Call) -> Reply {
-    START.get_or_init(Instant::now);
-    match call.ep.name {
-        "ping" => {
-            return ok(json!({
-                "alive": true,
-                "uptime": START.get().map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0),
-            }))
-        }
-        "lbheartbeat" | "heartbeat" => return ok(json!({})),
-        "version" => {
-            return ok(json!({
-                "source": "https://github.com/taskcluster/taskcluster",
-                "version": env!("CARGO_PKG_VERSION"),
-                "commit": "tc-devserver",
-                "build": "tc-devserver",
-            }))
-        }
-        _ => {}
-    }
-    match call.ep.service {
-        "auth" => auth(call),
-        "secrets" => secrets(call),
-        "queue" => crate::queue::handle(call).await,
-        "object" => crate::object::handle(call).await,
-        "index" => crate::index::handle(call).await,
-        _ => Err(TcError::new("InternalServerError", "unknown service")),
-    }
-}
-
-/// Parse `continuationToken` (an opaque encoding of the last key returned).
-pub(crate) fn after_key(call: &Call) -> Result<Option<String>, TcError> {
-    match call.query.get("continuationToken") {
-        None => Ok(None),
-        Some(t) => B64URL
-            .decode(t.as_bytes())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(Some)
-            .ok_or_else(|| TcError::bad_args("Invalid continuationToken")),
-    }
-}
-
-/// The `limit` query (default `def`, capped at `max`).
-pub(crate) fn limit(call: &Call, def: usize, max: usize) -> usize {
-    call.query
-        .get("limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .filter(|l| *l > 0)
-        .unwrap_or(def)
-        .min(max)
-}
-
-/// Paginate sorted `(key, value)` items; returns the page and the next token.
-pub(crate) fn paginate<T>(
-    items: Vec<(String, T)>,
-    after: Option<String>,
-    limit: usize,
-) -> (Vec<T>, Option<String>) {
-    let mut page = Vec::new();
-    let mut last = None;
-    let mut more = false;
-    for (k, v) in items {
-        if after.as_ref().is_some_and(|a| k.as_str() <= a.as_str()) {
-            continue;
-        }
-        if page.len() == limit {
-            more = true;
-            break;
-        }
-        last = Some(k);
-        page.push(v);
-    }
-    let token = if more {
-        last.map(|l| B64URL.encode(l.as_bytes()))
-    } else {
-        None
-    };
-    (page, token)
-}
+/// The auth service, for the router.
+pub(crate) const SERVICE: Service = Service {
+    name: "auth",
+    endpoints: ENDPOINTS,
+    handle: |call| Box::pin(async move { handle(call) }),
+};
 
 fn string_list(v: Option<&Value>, field: &str) -> Result<Vec<String>, TcError> {
     match v {
@@ -124,16 +66,8 @@ fn string_list(v: Option<&Value>, field: &str) -> Result<Vec<String>, TcError> {
     }
 }
 
-fn date_field(call: &Call, field: &str) -> Result<i64, TcError> {
-    let s = call.body_str(field)?;
-    parse_iso(&s).ok_or_else(|| {
-        TcError::invalid(format!(
-            "Schema Validation Failed!\n{field} must match format \"date-time\""
-        ))
-    })
-}
-
-fn auth(call: &mut Call) -> Reply {
+/// Handle an auth API call.
+fn handle(call: &mut Call) -> Reply {
     let state = call.state.clone();
     let name = call.ep.name;
     match name {
@@ -421,59 +355,4 @@ fn role_json(id: &str, r: &Role, roles: &std::collections::HashMap<String, Vec<S
         "lastModified": iso(r.last_modified_ms),
         "expandedScopes": crate::scopes::expand(&[format!("assume:{id}")], roles),
     })
-}
-
-fn secrets(call: &mut Call) -> Reply {
-    let state = call.state.clone();
-    let name = call.param("name").to_string();
-    match call.ep.name {
-        "set" => {
-            let secret = match call.payload.get("secret") {
-                Some(v @ Value::Object(_)) => v.clone(),
-                _ => {
-                    return Err(TcError::invalid(
-                        "Schema Validation Failed!\ndata must have required property 'secret' of type object",
-                    ))
-                }
-            };
-            let expires = date_field(call, "expires")?;
-            lock(&state.db).secrets.insert(
-                name,
-                Secret {
-                    secret,
-                    expires_ms: expires,
-                },
-            );
-            ok(json!({}))
-        }
-        "remove" => {
-            // Taskcluster v106 deletes whether or not the secret exists.
-            lock(&state.db).secrets.remove(&name);
-            ok(json!({}))
-        }
-        "get" => {
-            let db = lock(&state.db);
-            // As in v106 (get_secret selects only unexpired rows): a missing or expired secret
-            // is 404 "Secret not found", whatever its name.
-            match db.secrets.get(&name) {
-                Some(s) if s.expires_ms >= now_ms() => {
-                    ok(json!({"secret": s.secret, "expires": iso(s.expires_ms)}))
-                }
-                _ => Err(TcError::not_found("Secret not found".to_string())),
-            }
-        }
-        "list" => {
-            let after = after_key(call)?;
-            let limit = limit(call, 1000, 1000);
-            let db = lock(&state.db);
-            let items = db.secrets.keys().map(|k| (k.clone(), json!(k))).collect();
-            let (page, token) = paginate(items, after, limit);
-            let mut out = json!({ "secrets": page });
-            if let Some(t) = token {
-                out["continuationToken"] = json!(t);
-            }
-            ok(out)
-        }
-        _ => Err(TcError::new("InternalServerError", "not implemented")),
-    }
 }

@@ -2,16 +2,14 @@
 //! negotiation (getUrl / simple), metadata and the simple-download redirect. Bytes live in
 //! the blob store ([`crate::storage`]).
 
-use crate::api::{Call, FaultFlag};
+use crate::call::{not_found as no_route, ok, see_other, Call, Ep, FaultFlag, Reply, Service};
+use crate::clock::now_ms;
 use crate::errors::TcError;
-use crate::services::{ok, Reply};
-use crate::state::{lock, AppState, Db};
-use crate::util::{iso, now_ms, parse_iso};
+use crate::state::object::Obj;
+use crate::state::{AppState, Db};
+use crate::util::{iso, lock, parse_iso};
 use crate::validate as v;
-use axum::body::Body;
-use axum::response::Response;
 use base64::Engine;
-use http::{HeaderValue, StatusCode};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -25,26 +23,6 @@ const GET_URL_MS: i64 = 60 * 1000;
 const SIMPLE_URL_MS: i64 = 30 * 60 * 1000;
 /// Unfinished uploads expire after a day.
 const UPLOAD_EXPIRES_MS: i64 = 24 * 3600 * 1000;
-
-/// One object (finished or not).
-#[derive(Debug, Clone)]
-pub(crate) struct Obj {
-    pub(crate) project_id: String,
-    /// `Some` while the upload is unfinished.
-    pub(crate) upload_id: Option<String>,
-    pub(crate) expires_ms: i64,
-    #[allow(dead_code)]
-    pub(crate) upload_expires_ms: i64,
-    pub(crate) hashes: BTreeMap<String, String>,
-    /// Key of the blob holding the bytes.
-    pub(crate) blob_key: String,
-}
-
-/// In-memory object data.
-#[derive(Debug, Default)]
-pub(crate) struct ObjectDb {
-    pub(crate) objects: BTreeMap<String, Obj>,
-}
 
 fn check_hashes(v: Option<&Value>, path: &str) -> Result<BTreeMap<String, String>, TcError> {
     let mut out = BTreeMap::new();
@@ -237,20 +215,26 @@ fn reported_hashes(h: &BTreeMap<String, String>, flags: &[FaultFlag]) -> Value {
     Value::Object(m)
 }
 
-/// A `303 See Other` to `url` with an express-style text body.
-pub(crate) fn see_other(url: &str) -> Response {
-    let mut resp = Response::new(Body::from(format!("See Other. Redirecting to {url}")));
-    *resp.status_mut() = StatusCode::SEE_OTHER;
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(url) {
-        h.insert(http::header::LOCATION, v);
-    }
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    resp
-}
+/// The object endpoints (routes, query keys and scope expressions from the references).
+#[rustfmt::skip]
+static ENDPOINTS: &[Ep] = &[
+    Ep { service: "object", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "object", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "object", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "object", method: "PUT", route: "/upload/<name>", name: "createUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
+    Ep { service: "object", method: "POST", route: "/finish-upload/<name>", name: "finishUpload", query: &[], scopes: Some(r#""object:upload:<projectId>:<name>""#) },
+    Ep { service: "object", method: "PUT", route: "/start-download/<name>", name: "startDownload", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/metadata/<name>", name: "object", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/download/<name>", name: "download", query: &[], scopes: Some(r#""object:download:<name>""#) },
+    Ep { service: "object", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+];
+
+/// The object service, for the router.
+pub(crate) const SERVICE: Service = Service {
+    name: "object",
+    endpoints: ENDPOINTS,
+    handle: |call| Box::pin(handle(call)),
+};
 
 /// Handle an object API call.
 pub(crate) async fn handle(call: &mut Call) -> Reply {
@@ -369,7 +353,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let url = simple_url(&state, &name, &call.flags).ok_or_else(|| not_found(&name))?;
             Ok(see_other(&url))
         }
-        _ => Ok(crate::api::not_found()),
+        _ => Ok(no_route()),
     }
 }
 
@@ -477,16 +461,4 @@ async fn create_upload(call: &mut Call, state: &AppState, name: &str) -> Reply {
         "expires": expires_str,
         "uploadMethod": method,
     }))
-}
-
-/// Fake blob storage (`/__storage/<key>?...`).
-pub(crate) async fn storage(
-    state: &AppState,
-    method: http::Method,
-    url: String,
-    headers: http::HeaderMap,
-    body: Body,
-    flags: Vec<FaultFlag>,
-) -> Response {
-    crate::storage::handle(state, method, url, headers, body, flags).await
 }

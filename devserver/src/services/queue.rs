@@ -5,11 +5,14 @@
 //! Time-based transitions (claim expiry, deadlines) are applied lazily at the start of every
 //! queue call.
 
-use crate::api::{Call, FaultFlag};
+use crate::call::{after_key, limit, not_found, ok, paginate, Call, Ep, FaultFlag, Reply, Service};
+use crate::clock::now_ms;
 use crate::errors::{json_response, TcError};
-use crate::services::{after_key, limit, ok, paginate, Reply};
-use crate::state::{lock, AppState, Db};
-use crate::util::{is_slugid, iso, now_ms};
+use crate::state::queue::{
+    object_name, Artifact, Details, Group, QueueDb, Run, Task, MAX_RUNS, PRIORITIES,
+};
+use crate::state::{AppState, Db};
+use crate::util::{is_slugid, iso, lock};
 use crate::validate as v;
 use axum::response::Response;
 use http::HeaderValue;
@@ -21,211 +24,6 @@ use std::time::Duration;
 pub(crate) const CLAIM_MS: i64 = 20 * 60 * 1000;
 /// How long `claimWork` waits for work before answering with no tasks.
 const CLAIM_WAIT: Duration = Duration::from_secs(1);
-/// Maximum runs per task.
-const MAX_RUNS: usize = 50;
-/// Priorities, highest first.
-const PRIORITIES: [&str; 7] = [
-    "highest",
-    "very-high",
-    "high",
-    "medium",
-    "low",
-    "very-low",
-    "lowest",
-];
-
-/// One run of a task.
-#[derive(Debug, Clone)]
-pub(crate) struct Run {
-    pub(crate) state: String,
-    pub(crate) reason_created: String,
-    pub(crate) reason_resolved: Option<String>,
-    pub(crate) worker_group: Option<String>,
-    pub(crate) worker_id: Option<String>,
-    pub(crate) taken_until_ms: Option<i64>,
-    pub(crate) scheduled_ms: i64,
-    pub(crate) started_ms: Option<i64>,
-    pub(crate) resolved_ms: Option<i64>,
-}
-
-impl Run {
-    fn new(reason: &str) -> Run {
-        Run {
-            state: "pending".into(),
-            reason_created: reason.into(),
-            reason_resolved: None,
-            worker_group: None,
-            worker_id: None,
-            taken_until_ms: None,
-            scheduled_ms: now_ms(),
-            started_ms: None,
-            resolved_ms: None,
-        }
-    }
-
-    fn json(&self, run_id: usize) -> Value {
-        let mut o = json!({
-            "runId": run_id,
-            "state": self.state,
-            "reasonCreated": self.reason_created,
-            "scheduled": iso(self.scheduled_ms),
-        });
-        if let Some(r) = &self.reason_resolved {
-            o["reasonResolved"] = json!(r);
-        }
-        if let Some(w) = &self.worker_group {
-            o["workerGroup"] = json!(w);
-        }
-        if let Some(w) = &self.worker_id {
-            o["workerId"] = json!(w);
-        }
-        if let Some(t) = self.taken_until_ms {
-            o["takenUntil"] = json!(iso(t));
-        }
-        if let Some(t) = self.started_ms {
-            o["started"] = json!(iso(t));
-        }
-        if let Some(t) = self.resolved_ms {
-            o["resolved"] = json!(iso(t));
-        }
-        o
-    }
-
-    fn resolve(&mut self, state: &str, reason: &str) {
-        self.state = state.into();
-        self.reason_resolved = Some(reason.into());
-        self.resolved_ms = Some(now_ms());
-    }
-}
-
-/// A task: its (normalized) definition plus status.
-#[derive(Debug, Clone)]
-pub(crate) struct Task {
-    /// The definition as returned by `task()` (defaults filled in).
-    pub(crate) def: Value,
-    pub(crate) task_group_id: String,
-    pub(crate) scheduler_id: String,
-    pub(crate) project_id: String,
-    pub(crate) task_queue_id: String,
-    pub(crate) provisioner_id: String,
-    pub(crate) worker_type: String,
-    pub(crate) deadline_ms: i64,
-    pub(crate) expires_ms: i64,
-    pub(crate) retries: u64,
-    pub(crate) retries_left: u64,
-    pub(crate) dependencies: Vec<String>,
-    pub(crate) requires: String,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) priority: String,
-    pub(crate) runs: Vec<Run>,
-    /// Creation order, for FIFO claiming.
-    pub(crate) seq: u64,
-}
-
-impl Task {
-    fn state(&self) -> &str {
-        self.runs
-            .last()
-            .map(|r| r.state.as_str())
-            .unwrap_or("unscheduled")
-    }
-
-    fn resolved(&self) -> bool {
-        matches!(self.state(), "completed" | "failed" | "exception")
-    }
-
-    fn status(&self, task_id: &str) -> Value {
-        json!({
-            "taskId": task_id,
-            "provisionerId": self.provisioner_id,
-            "workerType": self.worker_type,
-            "taskQueueId": self.task_queue_id,
-            "schedulerId": self.scheduler_id,
-            "projectId": self.project_id,
-            "taskGroupId": self.task_group_id,
-            "deadline": iso(self.deadline_ms),
-            "expires": iso(self.expires_ms),
-            "retriesLeft": self.retries_left,
-            "state": self.state(),
-            "runs": self.runs.iter().enumerate().map(|(i, r)| r.json(i)).collect::<Vec<_>>(),
-        })
-    }
-
-    fn priority_rank(&self) -> usize {
-        let p = if self.priority == "normal" {
-            "lowest"
-        } else {
-            self.priority.as_str()
-        };
-        PRIORITIES.iter().position(|x| *x == p).unwrap_or(6)
-    }
-}
-
-/// Where an artifact's content is.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Details {
-    /// Bytes in the blob store under this key.
-    S3 { key: String },
-    /// An object in the object service (`t/<taskId>/<runId>/<name>`); `upload_id` until
-    /// finished.
-    Object { upload_id: Option<String> },
-    /// A URL chosen by the task.
-    Reference { url: String },
-    /// Another artifact of the same run.
-    Link { artifact: String },
-    /// An error instead of content.
-    Error { reason: String, message: String },
-}
-
-/// An artifact of one run.
-#[derive(Debug, Clone)]
-pub(crate) struct Artifact {
-    pub(crate) storage_type: String,
-    pub(crate) content_type: String,
-    pub(crate) expires_ms: i64,
-    pub(crate) present: bool,
-    pub(crate) content_length: Option<u64>,
-    pub(crate) details: Details,
-}
-
-impl Artifact {
-    fn json(&self, name: &str) -> Value {
-        let mut o = json!({
-            "storageType": self.storage_type,
-            "name": name,
-            "expires": iso(self.expires_ms),
-            "contentType": self.content_type,
-        });
-        if let Some(l) = self.content_length {
-            o["contentLength"] = json!(l);
-        }
-        o
-    }
-}
-
-/// A task group.
-#[derive(Debug, Clone)]
-pub(crate) struct Group {
-    pub(crate) scheduler_id: String,
-    pub(crate) expires_ms: i64,
-    pub(crate) sealed_ms: Option<i64>,
-}
-
-/// In-memory queue data.
-#[derive(Debug, Default)]
-pub(crate) struct QueueDb {
-    pub(crate) tasks: BTreeMap<String, Task>,
-    /// (taskId, runId, name) → artifact.
-    pub(crate) artifacts: BTreeMap<(String, usize, String), Artifact>,
-    pub(crate) groups: BTreeMap<String, Group>,
-    seq: u64,
-}
-
-/// The object-service name of an object artifact.
-pub(crate) fn object_name(task_id: &str, run_id: usize, name: &str) -> String {
-    format!("t/{task_id}/{run_id}/{name}")
-}
-
 fn task_not_found() -> TcError {
     TcError::not_found("Task not found")
 }
@@ -619,6 +417,53 @@ fn get_task<'a>(q: &'a QueueDb, task_id: &str) -> Result<&'a Task, TcError> {
 fn run_id(call: &Call) -> usize {
     call.param("runId").parse().unwrap_or(usize::MAX)
 }
+
+/// The queue endpoints (routes, query keys and scope expressions from the references).
+#[rustfmt::skip]
+static ENDPOINTS: &[Ep] = &[
+    Ep { service: "queue", method: "GET", route: "/ping", name: "ping", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/__lbheartbeat__", name: "lbheartbeat", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/__version__", name: "version", query: &[], scopes: None },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>", name: "task", query: &[], scopes: Some(r#""queue:get-task:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/status", name: "status", query: &[], scopes: Some(r#""queue:status:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>/list", name: "listTaskGroup", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-group/<taskGroupId>", name: "getTaskGroup", query: &[], scopes: Some(r#""queue:list-task-group:<taskGroupId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/task/<taskId>", name: "createTask", query: &[], scopes: Some(r#"{"AllOf":[{"each":"<scope>","for":"scope","in":"scopes"},{"each":"queue:route:<route>","for":"route","in":"routes"},"queue:create-task:project:<projectId>","queue:scheduler-id:<schedulerId>",{"AnyOf":[{"each":"queue:create-task:<priority>:<provisionerId>/<workerType>","for":"priority","in":"priorities"}]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/schedule", name: "scheduleTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>","queue:schedule-task-in-project:<projectId>",{"AllOf":["queue:schedule-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/cancel", name: "cancelTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>","queue:cancel-task-in-project:<projectId>",{"AllOf":["queue:cancel-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/claim-work/<taskQueueId>", name: "claimWork", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-work:<taskQueueId>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/claim", name: "claimTask", query: &[], scopes: Some(r#"{"AllOf":["queue:claim-task:<provisionerId>/<workerType>","queue:worker-id:<workerGroup>/<workerId>"]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/reclaim", name: "reclaimTask", query: &[], scopes: Some(r#""queue:reclaim-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/completed", name: "reportCompleted", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/failed", name: "reportFailed", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/exception", name: "reportException", query: &[], scopes: Some(r#""queue:resolve-task:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "createArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "finishArtifact", query: &[], scopes: Some(r#""queue:create-artifact:<taskId>/<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts/<name>", name: "getArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts/<name>", name: "getLatestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifacts", name: "listArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifacts", name: "listLatestArtifacts", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-info/<name>", name: "artifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>:<runId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-info/<name>", name: "latestArtifactInfo", query: &[], scopes: Some(r#""queue:list-artifacts:<taskId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/runs/<runId>/artifact-content/<name>", name: "artifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/artifact-content/<name>", name: "latestArtifact", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:get-artifact:<name>","for":"name","in":"names"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/tasks", name: "tasks", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:get-task:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/tasks/status", name: "statuses", query: &["continuationToken", "limit"], scopes: Some(r#"{"AllOf":[{"each":"queue:status:<taskId>","for":"taskId","in":"taskIds"}]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/cancel", name: "cancelTaskGroup", query: &[], scopes: Some(r#""queue:cancel-task-group:<schedulerId>/<taskGroupId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/seal", name: "sealTaskGroup", query: &[], scopes: Some(r#""queue:seal-task-group:<schedulerId>/<taskGroupId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task/<taskId>/dependents", name: "listDependentTasks", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-dependent-tasks:<taskId>""#) },
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/rerun", name: "rerunTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>","queue:rerun-task-in-project:<projectId>",{"AllOf":["queue:rerun-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/pending/<taskQueueId>", name: "pendingTasks", query: &[], scopes: Some(r#""queue:pending-count:<taskQueueId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/counts", name: "taskQueueCounts", query: &[], scopes: Some(r#"{"AllOf":["queue:pending-count:<taskQueueId>","queue:claimed-count:<taskQueueId>"]}"#) },
+    Ep { service: "queue", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
+];
+
+/// The queue service, for the router.
+pub(crate) const SERVICE: Service = Service {
+    name: "queue",
+    endpoints: ENDPOINTS,
+    handle: |call| Box::pin(handle(call)),
+};
 
 /// Handle a queue API call.
 pub(crate) async fn handle(call: &mut Call) -> Reply {
@@ -1047,7 +892,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                     "given uploadId does not match that for the artifact",
                 ));
             }
-            if !crate::object::is_finished(&db, &object_name(&task_id, rid, &name)) {
+            if !crate::services::object::is_finished(&db, &object_name(&task_id, rid, &name)) {
                 return Err(TcError::input(
                     "Object storing artifact data does not exist",
                 ));
@@ -1117,7 +962,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
         "getArtifact" | "getLatestArtifact" | "artifact" | "latestArtifact" => {
             artifact_download(call, &state)
         }
-        _ => Ok(crate::api::not_found()),
+        _ => Ok(not_found()),
     }
 }
 
@@ -1340,7 +1185,7 @@ pub(crate) fn put_artifact(
             *upload_id = Some(crate::util::slugid());
         }
         let uid = upload_id.clone().unwrap_or_default();
-        crate::object::lock_in(
+        crate::services::object::lock_in(
             db,
             &object_name,
             &project_id,
@@ -1492,7 +1337,7 @@ fn artifact_download(call: &mut Call, state: &AppState) -> Reply {
         Details::Object { .. } => {
             let oname = object_name(&task_id, rid, &final_name);
             if redirect {
-                let url = crate::object::simple_url(state, &oname, &call.flags)
+                let url = crate::services::object::simple_url(state, &oname, &call.flags)
                     .ok_or_else(|| TcError::not_found("Object does not exist."))?;
                 (json!({"storageType": st, "url": url}), Some(url))
             } else {
