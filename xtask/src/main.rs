@@ -8,6 +8,7 @@
 //!   references/ (with `--check`: fails if they are stale).
 
 mod codegen;
+mod schemas;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
