@@ -15,8 +15,21 @@ Only structural fields are kept (no description text). The output is
 `exchanges.json`, and `references/SOURCES.md`, which records where each fact
 came from. Running it twice gives identical files.
 
+JSON schemas: the request and response schemas the API methods name
+(`input`, `output`), with every schema they reach through `$ref`, are kept
+whole (descriptions included; codegen turns them into types) in
+`references/schemas/<service>/<version>/<name>.json`, the paths a deployment
+serves them at. They come from the deployment with `--root-url`
+(`<URL>/schemas/...`), or from a Taskcluster `generated/references.json`
+bundle with `--schemas-from FILE`; otherwise the schemas already in
+references/schemas/ are kept as they are (pruned to those still named) with
+their recorded provenance (`references/schemas/provenance.json`). Methods whose
+schemas are not available are listed in SOURCES.md (codegen types them
+loosely).
+
 Usage: scripts/refresh-references.py [--npm-version V] [--pypi-version V]
-                                     [--root-url URL] [--out DIR] [--check]
+                                     [--root-url URL] [--schemas-from FILE]
+                                     [--out DIR] [--check]
 Python 3.11 standard library only.
 """
 
@@ -33,6 +46,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -423,6 +437,132 @@ def fetch_deployment(root_url: str) -> tuple[dict, list[dict]]:
 
 
 # ---------------------------------------------------------------------------
+# JSON schemas
+
+
+def schema_path(service: str, ref: str) -> str:
+    """`schemas/<service>/v1/x.json` for a method's `input`/`output` (`v1/x.json#`)."""
+    return f"schemas/{service}/{ref.split('#', 1)[0]}"
+
+
+def ref_target(path: str, ref: str) -> str | None:
+    """The schema file a `$ref` in the schema file `path` points to (None: same file)."""
+    target = ref.split("#", 1)[0]
+    if not target:
+        return None
+    parsed = urllib.parse.urlsplit(target)
+    if parsed.scheme:
+        target = parsed.path
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = path.split("/")[:-1]
+    for seg in target.split("/"):
+        if seg == "..":
+            parts.pop()
+        elif seg != ".":
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def refs_in(schema) -> list[str]:
+    out = []
+    if isinstance(schema, dict):
+        if isinstance(schema.get("$ref"), str):
+            out.append(schema["$ref"])
+        for v in schema.values():
+            out += refs_in(v)
+    elif isinstance(schema, list):
+        for v in schema:
+            out += refs_in(v)
+    return out
+
+
+def method_schemas(docs: dict) -> list[tuple[str, str, str, str]]:
+    """(service, method, input|output, schema path) for every API method's schema."""
+    out = []
+    for (kind, svc, _), doc in sorted(docs.items()):
+        if kind != "api":
+            continue
+        for e in doc["entries"]:
+            for field in ("input", "output"):
+                if field in e:
+                    out.append((svc, e["name"], field, schema_path(svc, e[field])))
+    return out
+
+
+def collect_schemas(docs: dict, get) -> tuple[dict, list[str]]:
+    """Every schema the methods name and what they reach by `$ref`: path -> schema, and the
+    paths `get` (path -> schema or None) does not have."""
+    todo = sorted({p for *_, p in method_schemas(docs)})
+    found, missing = {}, []
+    while todo:
+        path = todo.pop()
+        if path in found or path in missing:
+            continue
+        schema = get(path)
+        if schema is None:
+            missing.append(path)
+            continue
+        found[path] = schema
+        for ref in refs_in(schema):
+            target = ref_target(path, ref)
+            if target and target.startswith("schemas/") and target not in found:
+                todo.append(target)
+    return found, sorted(missing)
+
+
+def schemas_from_bundle(bundle: Path, label: str | None):
+    data = bundle.read_bytes()
+    entries = {e["filename"]: e["content"] for e in json.loads(data)}
+    what = label or "a Taskcluster `generated/references.json`"
+    return (lambda path: entries.get(path)), f"{what} (`{bundle.name}`, sha256 `{sha256(data)}`)"
+
+
+def schemas_from_deployment(root_url: str):
+    root = root_url.rstrip("/")
+
+    def get(path: str):
+        url = f"{root}/{path}"
+        print(f"GET {url}", file=sys.stderr)
+        req = urllib.request.Request(url, headers={"Accept": "application/json",
+                                                   "User-Agent": "taskcluster-wasm refresh-references"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return json.loads(resp.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            sys.exit(f"refresh-references: {url}: {e}")
+        except (OSError, ValueError) as e:
+            sys.exit(f"refresh-references: {url}: {e}")
+    return get
+
+
+def schemas_on_disk(out: Path):
+    def get(path: str):
+        p = out / path
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+    prov = out / "schemas" / "provenance.json"
+    source = json.loads(prov.read_text(encoding="utf-8"))["source"] if prov.exists() else "unknown"
+    return get, source
+
+
+def schemas_md(docs: dict, schemas: dict, source: str) -> list[str]:
+    lines = ["", "## JSON schemas", "",
+             f"`schemas/` holds the {len(schemas)} JSON schemas that the API methods name as `input` or "
+             "`output`, with every schema they reach through `$ref`, whole and unchanged, at the "
+             "paths a deployment serves them under `/schemas/`.", "",
+             f"Source: {source}.", ""]
+    missing = [(svc, name, field, path) for svc, name, field, path in method_schemas(docs)
+               if path not in schemas]
+    lines.append("Methods whose schema is not here (typed loosely by codegen: `unknown` in "
+                 "TypeScript, `serde_json::Value` in Rust):")
+    lines.append("")
+    lines += [f"* `{svc}.{name}` {field}: `{path}`" for svc, name, field, path in missing] or ["* none"]
+    return lines
+
+
+# ---------------------------------------------------------------------------
 # output
 
 
@@ -431,7 +571,8 @@ def rel_path(key) -> str:
     return f"{svc}/{ver}/{'api' if kind == 'api' else 'exchanges'}.json"
 
 
-def sources_md(records: list[dict], header: list[str], mode_rule: str | None) -> str:
+def sources_md(records: list[dict], header: list[str], mode_rule: str | None,
+               extra: list[str]) -> str:
     lines = ["# Sources of these references", "",
              "Generated by `scripts/refresh-references.py` (`cargo xtask references`); do not edit.",
              "Only structural fields are kept; description text is left out.", ""]
@@ -459,6 +600,7 @@ def sources_md(records: list[dict], header: list[str], mode_rule: str | None) ->
                 lines.append(f"  * only in the older package (dropped): "
                              f"{', '.join(f'`{n}`' for n in r['dropped'])}")
             lines += [f"  * {n}" for n in r["notes"]]
+    lines += extra
     return "\n".join(lines) + "\n"
 
 
@@ -507,7 +649,18 @@ def build(args) -> dict[str, str]:
     manifest = {"$schema": MANIFEST_SCHEMA,
                 "references": sorted(f"/references/{p}" for p in files)}
     files["manifest.json"] = dump(manifest)
-    files["SOURCES.md"] = sources_md(records, header, rule)
+    if args.root_url:
+        get, source = schemas_from_deployment(args.root_url), \
+            f"the deployment `{args.root_url.rstrip('/')}` (`/schemas/...`)"
+    elif args.schemas_from:
+        get, source = schemas_from_bundle(args.schemas_from, args.schemas_label)
+    else:
+        get, source = schemas_on_disk(args.out)
+    schemas, _ = collect_schemas(docs, get)
+    for path, schema in sorted(schemas.items()):
+        files[path] = dump(schema)
+    files["schemas/provenance.json"] = dump({"source": source})
+    files["SOURCES.md"] = sources_md(records, header, rule, schemas_md(docs, schemas, source))
     report(docs)
     return files
 
@@ -541,6 +694,11 @@ def write(out: Path, files: dict[str, str]) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             changed.append(rel)
+    for path in sorted(out.glob("schemas/*/*/*.json")):
+        rel = path.relative_to(out).as_posix()
+        if rel not in files:
+            path.unlink()
+            changed.append(rel + " (removed)")
     for path in sorted(out.glob("*/*/*.json")):
         rel = path.relative_to(out).as_posix()
         if path.name in ("api.json", "exchanges.json") and rel not in files:
@@ -557,6 +715,8 @@ def check(out: Path, files: dict[str, str]) -> list[str]:
             if not (out / rel).exists() or (out / rel).read_text(encoding="utf-8") != text]
     diff += [p.relative_to(out).as_posix() + " (stale)" for p in sorted(out.glob("*/*/*.json"))
              if p.name in ("api.json", "exchanges.json") and p.relative_to(out).as_posix() not in files]
+    diff += [p.relative_to(out).as_posix() + " (stale)" for p in sorted(out.glob("schemas/*/*/*.json"))
+             if p.relative_to(out).as_posix() not in files]
     return diff
 
 
@@ -568,6 +728,10 @@ def main() -> int:
     p.add_argument("--pypi-version", default=DEFAULT_PYPI_VERSION,
                    help=f"PyPI {PYPI_PACKAGE} version (default {DEFAULT_PYPI_VERSION})")
     p.add_argument("--root-url", help="take the references from this deployment instead")
+    p.add_argument("--schemas-from", type=Path, metavar="FILE",
+                   help="take the JSON schemas from this Taskcluster generated/references.json bundle")
+    p.add_argument("--schemas-label", metavar="TEXT",
+                   help="what the --schemas-from bundle is, for SOURCES.md (e.g. its release and commit)")
     p.add_argument("--out", type=Path, default=repo / "references",
                    help="output directory (default: references/ of this repository)")
     p.add_argument("--check", action="store_true",

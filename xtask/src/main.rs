@@ -11,6 +11,7 @@
 
 mod codegen;
 mod cycles;
+mod schemas;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('../types/', import.meta.url));
 const tsc = fileURLToPath(new URL('../node_modules/.bin/tsc', import.meta.url));
 
-test('types: fake implementations are typed per service class; transfers take any object with the methods they call', () => {
+test('types: every service is typed from its schemas (payloads, results, query options, buildUrl/buildSignedUrl/paginate by method); fake implementations are typed per service class; transfers take any object with the methods they call', () => {
   const r = spawnSync(tsc, ['-p', dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
 });
