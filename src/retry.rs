@@ -1,9 +1,11 @@
-//! The retry policy: which failures are retried, and how long to wait.
+//! Retries: the policy (which failures are retried, and how long to wait), and the one loop
+//! that API calls, uploads and downloads all run.
 //!
-//! Pure: the client does the sleeping, through its [`Runtime`](crate::Runtime).
+//! The policy is pure; the loop does the sleeping, through a [`Runtime`].
 
 use std::time::Duration;
 
+use crate::platform::Runtime;
 use crate::{Error, Result};
 
 /// How failed attempts are retried. The defaults are the Node client's: 5 retries (6 attempts),
@@ -71,6 +73,86 @@ impl RetryPolicy {
     pub fn should_retry(&self, error: &Error, attempt: u32) -> bool {
         error.is_retryable() && attempt <= self.retries
     }
+}
+
+/// What the loop does after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Try again after the policy's delay.
+    Backoff,
+    /// Try again at once (a fresh URL for an expired one, a restart from byte 0).
+    Now,
+    /// Stop: the error is final.
+    GiveUp,
+}
+
+/// One use of the retry loop (an API call, an upload's PUT, a download's GET): what each
+/// attempt does, and what differs between uses (what is retried, fresh URLs, resuming), as
+/// inputs to [`run`].
+pub(crate) trait Attempts {
+    /// What a successful attempt gives.
+    type Output;
+
+    /// The method and URL that the final error names (the URL's query is never shown).
+    fn request(&self) -> (&str, String);
+
+    /// Runs before attempt `n` (from 1), given why the previous attempt failed: signs afresh,
+    /// replaces an expired URL, resets a sink. An error here ends the loop unchanged.
+    async fn prepare(&mut self, n: u32, previous: Option<Error>) -> Result<()>;
+
+    /// Attempt number `n`.
+    async fn attempt(&mut self, n: u32) -> Result<Self::Output>;
+
+    /// What to do after attempt `n` failed with `error`. The default is the policy's rule:
+    /// network errors, timeouts and 5xx, after a delay, while attempts remain.
+    fn next(&mut self, error: &Error, n: u32, policy: &RetryPolicy) -> Next {
+        by_policy(error, n, policy)
+    }
+}
+
+/// The policy's rule: network errors, timeouts and 5xx are retried after a delay while attempts
+/// remain ([`RetryPolicy::should_retry`]); anything else is final.
+pub(crate) fn by_policy(error: &Error, n: u32, policy: &RetryPolicy) -> Next {
+    if policy.should_retry(error, n) {
+        Next::Backoff
+    } else {
+        Next::GiveUp
+    }
+}
+
+/// The retry loop: runs `job`'s attempts until one succeeds or [`Attempts::next`] gives up,
+/// sleeping `policy`'s delays (with `runtime`'s randomness) in between. The final error names
+/// the request and the number of attempts ([`annotate`]).
+pub(crate) async fn run<A: Attempts>(
+    policy: &RetryPolicy,
+    runtime: &dyn Runtime,
+    job: &mut A,
+) -> Result<A::Output> {
+    let mut previous = None;
+    let mut n = 0u32;
+    loop {
+        n += 1;
+        job.prepare(n, previous.take()).await?;
+        let error = match job.attempt(n).await {
+            Ok(output) => return Ok(output),
+            Err(e) => e,
+        };
+        match job.next(&error, n, policy) {
+            Next::Backoff => runtime.sleep(policy.delay(n, runtime.random_unit())).await,
+            Next::Now => {}
+            Next::GiveUp => {
+                let (method, url) = job.request();
+                return Err(annotate(error, method, &url, n));
+            }
+        }
+        previous = Some(error);
+    }
+}
+
+/// The one way a failed request is described: its method, its URL without the query (which
+/// may hold a bewit or a presigned signature) and the number of attempts made.
+pub(crate) fn annotate(error: Error, method: &str, url: &str, attempts: u32) -> Error {
+    error.with_request(method, url).with_attempts(attempts)
 }
 
 #[cfg(test)]
