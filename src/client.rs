@@ -582,7 +582,12 @@ impl Client {
             authorization: first_authorization,
             attempt,
         };
-        retry::run(&self.inner.options.retry, self.inner.runtime.as_ref(), &mut job).await
+        retry::run(
+            &self.inner.options.retry,
+            self.inner.runtime.as_ref(),
+            &mut job,
+        )
+        .await
     }
 
     /// The per-attempt timeout.
@@ -681,9 +686,7 @@ where
     async fn prepare(&mut self, n: u32, _previous: Option<Error>) -> Result<()> {
         // The first attempt's header was made before any I/O.
         if n > 1 {
-            self.authorization = self
-                .client
-                .authorization(self.method.as_str(), self.url)?;
+            self.authorization = self.client.authorization(self.method.as_str(), self.url)?;
         }
         Ok(())
     }

@@ -286,8 +286,7 @@ impl Attempts for Get<'_> {
             .map_err(|e| Error::invalid_input(format!("cannot build the download request: {e}")))?;
         let sent = transport.send(req);
         let response =
-            watch::exchange(sent, runtime, &Activity::body_sent(), idle, timeout)
-                .await?;
+            watch::exchange(sent, runtime, &Activity::body_sent(), idle, timeout).await?;
         let status = response.status().as_u16();
         if !(200..300).contains(&status) {
             let text = watch::read_body(response, runtime, idle)

@@ -269,7 +269,10 @@ impl Attempts for Put<'_> {
     type Output = Hashes;
 
     fn request(&self) -> (&str, String) {
-        ("PUT", self.put_url["url"].as_str().unwrap_or_default().into())
+        (
+            "PUT",
+            self.put_url["url"].as_str().unwrap_or_default().into(),
+        )
     }
 
     async fn prepare(&mut self, _n: u32, _previous: Option<Error>) -> Result<()> {
