@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{self, hawk};
 use crate::call::{normalize_root_url, Call, ServiceDiscoveryScheme};
-use crate::platform::{Runtime, SystemRuntime};
+use crate::platform::{BoxFuture, MaybeSend, Runtime, SystemRuntime};
 use crate::retry::{self, Attempts, RetryPolicy};
 use crate::transport::{default_transport, Body, HttpRequest, Timeout, Transport};
 use crate::{Credentials, Error, Result};
@@ -570,10 +570,11 @@ impl Client {
         method: &http::Method,
         url: &http::Uri,
         first_authorization: Option<String>,
-        attempt: impl FnMut(Option<String>) -> F,
+        attempt: impl FnMut(Option<String>) -> F + MaybeSend,
     ) -> Result<T>
     where
-        F: std::future::Future<Output = Result<T>>,
+        F: std::future::Future<Output = Result<T>> + MaybeSend,
+        T: MaybeSend,
     {
         let mut job = Signed {
             client: self,
@@ -581,13 +582,11 @@ impl Client {
             url,
             authorization: first_authorization,
             attempt,
+            output: None,
         };
-        retry::run(
-            &self.inner.options.retry,
-            self.inner.runtime.as_ref(),
-            &mut job,
-        )
-        .await
+        let policy = &self.inner.options.retry;
+        retry::run(policy, self.inner.runtime.as_ref(), &mut job).await?;
+        retry::output(job.output)
     }
 
     /// The per-attempt timeout.
@@ -663,35 +662,42 @@ impl Client {
 }
 
 /// The attempts of an API request: each one signed afresh.
-struct Signed<'a, A> {
+struct Signed<'a, A, T> {
     client: &'a Client,
     method: &'a http::Method,
     url: &'a http::Uri,
     /// The header for the next attempt.
     authorization: Option<String>,
     attempt: A,
+    output: Option<T>,
 }
 
-impl<T, F, A> Attempts for Signed<'_, A>
+impl<'a, T, F, A> Attempts for Signed<'a, A, T>
 where
-    A: FnMut(Option<String>) -> F,
-    F: std::future::Future<Output = Result<T>>,
+    A: FnMut(Option<String>) -> F + MaybeSend,
+    F: std::future::Future<Output = Result<T>> + MaybeSend + 'a,
+    T: MaybeSend,
 {
-    type Output = T;
-
     fn request(&self) -> (&str, String) {
         (self.method.as_str(), self.url.to_string())
     }
 
-    async fn prepare(&mut self, n: u32, _previous: Option<Error>) -> Result<()> {
+    fn prepare(&mut self, n: u32) -> BoxFuture<'_, Result<()>> {
         // The first attempt's header was made before any I/O.
-        if n > 1 {
-            self.authorization = self.client.authorization(self.method.as_str(), self.url)?;
-        }
-        Ok(())
+        let signed = match n {
+            1 => Ok(()),
+            _ => (self.client)
+                .authorization(self.method.as_str(), self.url)
+                .map(|a| self.authorization = a),
+        };
+        Box::pin(std::future::ready(signed))
     }
 
-    async fn attempt(&mut self, _n: u32) -> Result<T> {
-        (self.attempt)(self.authorization.take()).await
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        let sent = (self.attempt)(self.authorization.take());
+        Box::pin(async move {
+            self.output = Some(sent.await?);
+            Ok(())
+        })
     }
 }

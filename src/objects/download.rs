@@ -12,8 +12,8 @@ use super::calls::ObjectCalls;
 use super::io::{HostPipe, Sink};
 use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress};
-use crate::platform::Runtime;
-use crate::retry::{self, Attempts, Next};
+use crate::platform::{BoxFuture, Runtime};
+use crate::retry::{self, Attempts, Retry};
 use crate::transport::{Decoded, HttpRequest, Transport};
 use crate::util::time::Timestamp;
 use crate::{Error, Result, RetryPolicy};
@@ -164,8 +164,11 @@ pub(crate) async fn transfer(
         wrong_offset: false,
         renewed_after_403: false,
         force_renew: false,
+        cause: None,
+        output: None,
     };
-    retry::run(&opts.retry.unwrap_or_default(), runtime.as_ref(), &mut job).await
+    retry::run(&opts.retry.unwrap_or_default(), runtime.as_ref(), &mut job).await?;
+    retry::output(job.output)
 }
 
 /// The attempts of a download's GET, and what carries over from one to the next.
@@ -187,6 +190,9 @@ struct Get<'a> {
     wrong_offset: bool,
     renewed_after_403: bool,
     force_renew: bool,
+    /// Why the last attempt failed, for when the sink cannot start again.
+    cause: Option<Error>,
+    output: Option<DownloadResult>,
 }
 
 impl Get<'_> {
@@ -197,53 +203,51 @@ impl Get<'_> {
 }
 
 impl Attempts for Get<'_> {
-    type Output = DownloadResult;
-
     fn request(&self) -> (&str, String) {
         ("GET", self.target.url.clone())
     }
 
-    async fn prepare(&mut self, n: u32, previous: Option<Error>) -> Result<()> {
-        if n == 1 {
-            return Ok(());
-        }
-        if let Some((object, name)) = self.renew {
-            if self.target.expires_ms.is_some() && (self.force_renew || self.expired()) {
-                *self.target = start(object, name).await?;
-                self.force_renew = false;
+    fn prepare(&mut self, n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            if n == 1 {
+                return Ok(());
             }
-        }
-        if self.written > 0 && !self.resumable {
-            if let Err(e) = self.sink.reset().await {
-                return Err(match previous {
-                    Some(cause) => retry::annotate(
-                        cause.with_context(&format!(
-                            "the download cannot start again from byte 0: {}",
-                            e.message()
-                        )),
-                        "GET",
-                        &self.target.url,
-                        n - 1,
-                    ),
-                    None => e,
-                });
+            if let Some((object, name)) = self.renew {
+                if self.target.expires_ms.is_some() && (self.force_renew || self.expired()) {
+                    *self.target = start(object, name).await?;
+                    self.force_renew = false;
+                }
             }
-            self.hasher = Hasher::new();
-            self.written = 0;
-        }
-        Ok(())
+            if self.written > 0 && !self.resumable {
+                if let Err(e) = self.sink.reset().await {
+                    return Err(match self.cause.take() {
+                        Some(cause) => retry::annotate(
+                            cause.with_context(&format!(
+                                "the download cannot start again from byte 0: {}",
+                                e.message()
+                            )),
+                            "GET",
+                            &self.target.url,
+                            n - 1,
+                        ),
+                        None => e,
+                    });
+                }
+                self.hasher = Hasher::new();
+                self.written = 0;
+            }
+            Ok(())
+        })
     }
 
-    fn next(&mut self, error: &Error, n: u32, policy: &RetryPolicy) -> Next {
-        if std::mem::take(&mut self.wrong_offset) {
+    fn next(&mut self, error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
+        let retry = if std::mem::take(&mut self.wrong_offset) {
             // A wrong Content-Range: restart from byte 0 at once, counting the attempt.
-            return if n > policy.retries {
-                Next::GiveUp
-            } else {
-                Next::Now
-            };
-        }
-        if error.status() == Some(403)
+            if n > policy.retries {
+                return Err(error);
+            }
+            Retry::Now
+        } else if error.status() == Some(403)
             && !self.renewed_after_403
             && self.renew.is_some()
             && self.expired()
@@ -251,12 +255,26 @@ impl Attempts for Get<'_> {
             // An expired presigned URL: ask for a fresh one, once.
             self.renewed_after_403 = true;
             self.force_renew = true;
-            return Next::Now;
-        }
-        retry::by_policy(error, n, policy)
+            Retry::Now
+        } else if policy.should_retry(&error, n) {
+            Retry::Backoff
+        } else {
+            return Err(error);
+        };
+        self.cause = Some(error);
+        Ok(retry)
     }
 
-    async fn attempt(&mut self, _n: u32) -> Result<DownloadResult> {
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.output = Some(self.attempt_once().await?);
+            Ok(())
+        })
+    }
+}
+
+impl Get<'_> {
+    async fn attempt_once(&mut self) -> Result<DownloadResult> {
         let Get {
             transport,
             runtime,

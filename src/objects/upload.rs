@@ -13,8 +13,8 @@ use super::calls::ObjectCalls;
 use super::io::{read_all, Source};
 use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress, DATA_INLINE_MAX_SIZE};
-use crate::platform::Runtime;
-use crate::retry::{self, Attempts, Next};
+use crate::platform::{BoxFuture, Runtime};
+use crate::retry::{self, Attempts, Retry};
 use crate::transport::{Body, BodyError};
 use crate::util::time::Timestamp;
 use crate::{Error, Result, RetryPolicy};
@@ -238,8 +238,10 @@ async fn put(
         put_url,
         renew: false,
         renewed_after_403: false,
+        hashes: None,
     };
-    retry::run(&opts.retry.unwrap_or_default(), runtime, &mut job).await
+    retry::run(&opts.retry.unwrap_or_default(), runtime, &mut job).await?;
+    retry::output(job.hashes)
 }
 
 /// The attempts of an upload's PUT: a presigned URL that is about to expire, or that expired
@@ -255,6 +257,8 @@ struct Put<'a> {
     /// Ask for a fresh URL before the next attempt.
     renew: bool,
     renewed_after_403: bool,
+    /// The hashes of the bytes sent, once a PUT succeeded.
+    hashes: Option<Hashes>,
 }
 
 impl Put<'_> {
@@ -266,8 +270,6 @@ impl Put<'_> {
 }
 
 impl Attempts for Put<'_> {
-    type Output = Hashes;
-
     fn request(&self) -> (&str, String) {
         (
             "PUT",
@@ -275,33 +277,33 @@ impl Attempts for Put<'_> {
         )
     }
 
-    async fn prepare(&mut self, _n: u32, _previous: Option<Error>) -> Result<()> {
-        if std::mem::take(&mut self.renew) {
-            self.put_url = renew(self.object, self.opts, self.request).await?;
-        }
-        if self.expiring() {
-            self.put_url = renew(self.object, self.opts, self.request).await?;
-        }
-        Ok(())
+    fn prepare(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            if std::mem::take(&mut self.renew) {
+                self.put_url = renew(self.object, self.opts, self.request).await?;
+            }
+            if self.expiring() {
+                self.put_url = renew(self.object, self.opts, self.request).await?;
+            }
+            Ok(())
+        })
     }
 
-    async fn attempt(&mut self, _n: u32) -> Result<Hashes> {
-        put_once(
-            self.object,
-            self.runtime,
-            self.opts,
-            self.source,
-            &self.put_url,
-        )
-        .await
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let (object, runtime, opts, source) =
+                (self.object, self.runtime, self.opts, self.source);
+            self.hashes = Some(put_once(object, runtime, opts, source, &self.put_url).await?);
+            Ok(())
+        })
     }
 
-    fn next(&mut self, error: &Error, n: u32, policy: &RetryPolicy) -> Next {
+    fn next(&mut self, error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
         if error.status() == Some(403) && !self.renewed_after_403 && self.expiring() {
             // An expired presigned URL: ask for a fresh one, once, and try again at once.
             self.renewed_after_403 = true;
             self.renew = true;
-            return Next::Now;
+            return Ok(Retry::Now);
         }
         retry::by_policy(error, n, policy)
     }
