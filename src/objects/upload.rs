@@ -368,9 +368,7 @@ async fn put_once(
         let allowance = timeout.saturating_add(Duration::from_secs(opts.content_length >> 16));
         let activity = Activity::body_sent();
         let response =
-            watch::exchange(transport.send(request), runtime, &activity, idle, allowance)
-                .await
-                .map_err(|e| e.with_request("PUT", &shown))?;
+            watch::exchange(transport.send(request), runtime, &activity, idle, allowance).await?;
         watch::check_status(response, "PUT", &shown, runtime, idle).await?;
         report(
             &opts.progress,
@@ -436,7 +434,7 @@ async fn put_once(
     if let Some(msg) = length_problem {
         return Err(Error::invalid_input(msg));
     }
-    let response = sent.map_err(|e| e.with_request("PUT", &shown))?;
+    let response = sent?;
     watch::check_status(response, "PUT", &shown, runtime, idle).await?;
     if hasher.len() != want {
         return Err(length_error(hasher.len(), want));
