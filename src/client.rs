@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::{self, hawk};
 use crate::call::{normalize_root_url, Call, ServiceDiscoveryScheme};
-use crate::platform::{Runtime, SystemRuntime};
-use crate::retry::RetryPolicy;
+use crate::platform::{BoxFuture, MaybeSend, Runtime, SystemRuntime};
+use crate::retry::{self, Attempts, RetryPolicy};
 use crate::transport::{default_transport, Body, HttpRequest, Timeout, Transport};
 use crate::{Credentials, Error, Result};
 
@@ -562,41 +562,31 @@ impl Client {
         .await
     }
 
-    /// The retry loop: runs `attempt` with a fresh `Authorization` header (the first one is
-    /// `first_authorization`), retrying as the policy says, and names the request and the
-    /// number of attempts in the final error.
+    /// An API request under the retry loop ([`retry::run`]): runs `attempt` with a fresh
+    /// `Authorization` header each time (the first one is `first_authorization`), retrying
+    /// network errors, timeouts and 5xx as the client's policy says.
     pub(crate) async fn with_retries<T, F>(
         &self,
         method: &http::Method,
         url: &http::Uri,
         first_authorization: Option<String>,
-        mut attempt: impl FnMut(Option<String>) -> F,
+        attempt: impl FnMut(Option<String>) -> F + MaybeSend,
     ) -> Result<T>
     where
-        F: std::future::Future<Output = Result<T>>,
+        F: std::future::Future<Output = Result<T>> + MaybeSend,
+        T: MaybeSend,
     {
-        let policy = self.inner.options.retry;
-        let mut first_authorization = first_authorization;
-        let mut n = 0u32;
-        loop {
-            n += 1;
-            let authorization = match first_authorization.take() {
-                Some(h) => Some(h),
-                None => self.authorization(method.as_str(), url)?,
-            };
-            match attempt(authorization).await {
-                Ok(response) => return Ok(response),
-                Err(e) if policy.should_retry(&e, n) => {
-                    let delay = policy.delay(n, self.inner.runtime.random_unit());
-                    self.inner.runtime.sleep(delay).await;
-                }
-                Err(e) => {
-                    return Err(e
-                        .with_request(method.as_str(), &url.to_string())
-                        .with_attempts(n))
-                }
-            }
-        }
+        let mut job = Signed {
+            client: self,
+            method,
+            url,
+            authorization: first_authorization,
+            attempt,
+            output: None,
+        };
+        let policy = &self.inner.options.retry;
+        retry::run(policy, self.inner.runtime.as_ref(), &mut job).await?;
+        retry::output(job.output)
     }
 
     /// The per-attempt timeout.
@@ -667,6 +657,47 @@ impl Client {
             status: parts.status,
             headers: parts.headers,
             body,
+        })
+    }
+}
+
+/// The attempts of an API request: each one signed afresh.
+struct Signed<'a, A, T> {
+    client: &'a Client,
+    method: &'a http::Method,
+    url: &'a http::Uri,
+    /// The header for the next attempt.
+    authorization: Option<String>,
+    attempt: A,
+    output: Option<T>,
+}
+
+impl<'a, T, F, A> Attempts for Signed<'a, A, T>
+where
+    A: FnMut(Option<String>) -> F + MaybeSend,
+    F: std::future::Future<Output = Result<T>> + MaybeSend + 'a,
+    T: MaybeSend,
+{
+    fn request(&self) -> (&str, String) {
+        (self.method.as_str(), self.url.to_string())
+    }
+
+    fn prepare(&mut self, n: u32) -> BoxFuture<'_, Result<()>> {
+        // The first attempt's header was made before any I/O.
+        let signed = match n {
+            1 => Ok(()),
+            _ => (self.client)
+                .authorization(self.method.as_str(), self.url)
+                .map(|a| self.authorization = a),
+        };
+        Box::pin(std::future::ready(signed))
+    }
+
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        let sent = (self.attempt)(self.authorization.take());
+        Box::pin(async move {
+            self.output = Some(sent.await?);
+            Ok(())
         })
     }
 }

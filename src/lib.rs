@@ -56,7 +56,7 @@ pub use credentials::{
 };
 pub use error::{Error, ErrorBody, ErrorKind, Result};
 pub use generated::*;
-pub use platform::{Runtime, SystemRuntime};
+pub use platform::{ManualRuntime, Runtime, SystemRuntime};
 pub use retry::RetryPolicy;
 pub use util::time::{from_now, from_now_json, Timestamp};
 

@@ -1,9 +1,11 @@
-//! The retry policy: which failures are retried, and how long to wait.
+//! Retries: the policy (which failures are retried, and how long to wait), and the one loop
+//! that API calls, uploads and downloads all run.
 //!
-//! Pure: the client does the sleeping, through its [`Runtime`](crate::Runtime).
+//! The policy is pure; the loop does the sleeping, through a [`Runtime`].
 
 use std::time::Duration;
 
+use crate::platform::{BoxFuture, MaybeSend, Runtime};
 use crate::{Error, Result};
 
 /// How failed attempts are retried. The defaults are the Node client's: 5 retries (6 attempts),
@@ -71,6 +73,85 @@ impl RetryPolicy {
     pub fn should_retry(&self, error: &Error, attempt: u32) -> bool {
         error.is_retryable() && attempt <= self.retries
     }
+}
+
+/// How to try again after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// After the policy's delay.
+    Backoff,
+    /// At once (a fresh URL for an expired one, a restart from byte 0).
+    Now,
+}
+
+/// One use of the retry loop (an API call, an upload's PUT, a download's GET): what each
+/// attempt does, and what differs between uses (what is retried, fresh URLs, resuming), as
+/// inputs to [`run`]. A successful attempt keeps its result in the job, so that one copy of
+/// the loop serves every use (the WebAssembly module has a size budget).
+pub(crate) trait Attempts: MaybeSend {
+    /// The method and URL that the final error names (the URL's query is never shown).
+    fn request(&self) -> (&str, String);
+
+    /// Runs before attempt `n` (from 1): signs afresh, replaces an expired URL, resets a sink.
+    /// An error here ends the loop unchanged.
+    fn prepare(&mut self, n: u32) -> BoxFuture<'_, Result<()>>;
+
+    /// Attempt number `n`; on success, the job keeps what it got.
+    fn attempt(&mut self, n: u32) -> BoxFuture<'_, Result<()>>;
+
+    /// After attempt `n` failed with `error`: how to try again, or the error to give up with.
+    /// The default is the policy's rule ([`by_policy`]).
+    fn next(&mut self, error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
+        by_policy(error, n, policy)
+    }
+}
+
+/// The policy's rule: network errors, timeouts and 5xx are retried after a delay while attempts
+/// remain ([`RetryPolicy::should_retry`]); anything else is final.
+pub(crate) fn by_policy(error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
+    if policy.should_retry(&error, n) {
+        Ok(Retry::Backoff)
+    } else {
+        Err(error)
+    }
+}
+
+/// The retry loop: runs `job`'s attempts until one succeeds or [`Attempts::next`] gives up,
+/// sleeping `policy`'s delays (with `runtime`'s randomness) in between. The final error names
+/// the request and the number of attempts ([`annotate`]).
+pub(crate) async fn run(
+    policy: &RetryPolicy,
+    runtime: &dyn Runtime,
+    job: &mut dyn Attempts,
+) -> Result<()> {
+    let mut n = 0u32;
+    loop {
+        n += 1;
+        job.prepare(n).await?;
+        let error = match job.attempt(n).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        match job.next(error, n, policy) {
+            Ok(Retry::Backoff) => runtime.sleep(policy.delay(n, runtime.random_unit())).await,
+            Ok(Retry::Now) => {}
+            Err(error) => {
+                let (method, url) = job.request();
+                return Err(annotate(error, method, &url, n));
+            }
+        }
+    }
+}
+
+/// What a job's successful attempt kept (the loop ended with `Ok`, so there is one).
+pub(crate) fn output<T>(kept: Option<T>) -> Result<T> {
+    kept.ok_or_else(|| Error::decode("the retry loop ended without a result"))
+}
+
+/// The one way a failed request is described: its method, its URL without the query (which
+/// may hold a bewit or a presigned signature) and the number of attempts made.
+pub(crate) fn annotate(error: Error, method: &str, url: &str, attempts: u32) -> Error {
+    error.with_request(method, url).with_attempts(attempts)
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use taskcluster_wasm::objects::{
-    self, ArtifactOptions, BytesSource, DownloadOptions, FnSource, Source, SourceStream,
-    UploadOptions, VecSink,
+    self, ArtifactOptions, BytesSource, DownloadOptions, FakeRule, FnSource, Operation, Source,
+    SourceStream, UploadOptions, VecSink,
 };
 use taskcluster_wasm::platform::BoxFuture;
 use taskcluster_wasm::transport::RecordingTransport;
@@ -603,7 +603,7 @@ async fn files_as_source_and_sink() {
     let src = dir.join("in.bin");
     let d = data(300_000);
     std::fs::write(&src, &d).unwrap();
-    let source = taskcluster_wasm::platform::FileSource(src);
+    let source = objects::FileSource(src);
     let name = format!("files/{}", slugid::nice());
     objects::upload(
         &object,
@@ -613,7 +613,7 @@ async fn files_as_source_and_sink() {
     .await
     .unwrap();
     let out = dir.join("out.bin");
-    let mut sink = taskcluster_wasm::platform::FileSink::new(&out);
+    let mut sink = objects::FileSink::new(&out);
     objects::download(&object, &name, &mut sink, &fast())
         .await
         .unwrap();
@@ -1454,53 +1454,29 @@ async fn a5_artifact_content_errors_and_retries() {
     assert_eq!(count(&s, "GET", "/__storage/"), 1);
 }
 
-/// Object-service calls scripted by the test (the seam a fake plugs into), pointing every
-/// transfer at `url`.
-struct Scripted {
-    url: String,
-    calls: std::sync::Mutex<Vec<String>>,
-}
-
-impl objects::TransferHost for Scripted {}
-
-impl objects::ObjectCalls for Scripted {
-    fn create_upload<'a>(
-        &'a self,
-        name: &'a str,
-        request: &'a Value,
-    ) -> BoxFuture<'a, taskcluster_wasm::Result<Value>> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push(format!("createUpload {name}"));
-        let len = request["proposedUploadMethods"]["putUrl"]["contentLength"].clone();
-        let r = json!({"uploadId": request["uploadId"], "expires": request["expires"], "uploadMethod": {"putUrl": {
-            "url": self.url, "expires": request["expires"], "headers": {"content-type": "application/x-test", "content-length": len.to_string()}}}});
-        Box::pin(async move { Ok(r) })
-    }
-    fn finish_upload<'a>(
-        &'a self,
-        name: &'a str,
-        _request: &'a Value,
-    ) -> BoxFuture<'a, taskcluster_wasm::Result<()>> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push(format!("finishUpload {name}"));
-        Box::pin(async { Ok(()) })
-    }
-    fn start_download<'a>(
-        &'a self,
-        name: &'a str,
-        _request: &'a Value,
-    ) -> BoxFuture<'a, taskcluster_wasm::Result<Value>> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push(format!("startDownload {name}"));
-        let r = json!({"method": "getUrl", "url": self.url, "hashes": {}, "expires": from_now_json("1 hour").unwrap()});
-        Box::pin(async move { Ok(r) })
-    }
+/// The transfer seam faked, pointing every transfer at `url`: createUpload offers a putUrl
+/// shaped from the request, startDownload a getUrl.
+fn fake_seam(url: &str) -> objects::FakeCalls {
+    let (put, get) = (url.to_owned(), url.to_owned());
+    objects::FakeCalls::new(objects::RuleMode::MatchAny)
+        .rule(
+            FakeRule::on(Operation::CreateUpload)
+                .reply_with(move |c| {
+                    let r = &c.request;
+                    let len = r["proposedUploadMethods"]["putUrl"]["contentLength"].to_string();
+                    Ok(json!({"uploadId": r["uploadId"], "expires": r["expires"], "uploadMethod": {"putUrl": {
+                        "url": put, "expires": r["expires"], "headers": {"content-type": "application/x-test", "content-length": len}}}}))
+                })
+                .always(),
+        )
+        .rule(FakeRule::on(Operation::FinishUpload).always())
+        .rule(
+            FakeRule::on(Operation::StartDownload)
+                .reply_with(move |_| {
+                    Ok(json!({"method": "getUrl", "url": get, "hashes": {}, "expires": from_now_json("1 hour").unwrap()}))
+                })
+                .always(),
+        )
 }
 
 #[tokio::test]
@@ -1515,10 +1491,7 @@ async fn no_transfer_waits_forever_on_a_storage_server_that_never_reads_or_answe
             keep.lock().unwrap().push(socket);
         }
     });
-    let calls = Scripted {
-        url: format!("http://{addr}/blob?signature=secret"),
-        calls: Default::default(),
-    };
+    let calls = fake_seam(&format!("http://{addr}/blob?signature=secret"));
     let limits = RetryPolicy { retries: 1, ..FAST };
     let mut sink = VecSink::default();
     let err = objects::download(
@@ -1574,8 +1547,13 @@ async fn no_transfer_waits_forever_on_a_storage_server_that_never_reads_or_answe
         err.message().contains("did not answer within 300 ms"),
         "{err}"
     );
+    let seen: Vec<String> = calls
+        .calls()
+        .iter()
+        .map(|c| format!("{} {}", c.operation.name(), c.name))
+        .collect();
     assert_eq!(
-        *calls.calls.lock().unwrap(),
+        seen,
         ["startDownload n", "createUpload n", "createUpload small"],
         "the seam was called, and nothing after a failed transfer"
     );

@@ -2,11 +2,12 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 use taskcluster_wasm::auth::{self, hawk};
-use taskcluster_wasm::{Call, Client, Credentials, TemporaryOptions};
+use taskcluster_wasm::{Call, Client, Credentials, ManualRuntime, TemporaryOptions};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -260,7 +261,7 @@ fn taskcluster_requests() {
         let client = Client::builder(s(&i["root_url"]))
             .credentials(creds.clone())
             .authorized_scopes(authorized.clone())
-            .runtime(common::FixedRuntime::at(i["now_ms"].as_u64().unwrap()))
+            .runtime(Arc::new(ManualRuntime::at(i["now_ms"].as_u64().unwrap())))
             .build()
             .unwrap();
         let call = call_for(&svc, &entry, api["args"].as_array().unwrap());
@@ -350,7 +351,7 @@ fn bewits() {
             let client = Client::builder(s(&i["root_url"]))
                 .credentials(credentials(&i["credentials"]))
                 .authorized_scopes(scopes(&i["authorized_scopes"]))
-                .runtime(common::FixedRuntime::at(now_ms))
+                .runtime(Arc::new(ManualRuntime::at(now_ms)))
                 .build()
                 .unwrap();
             let call = call_for(&svc, &entry, api["args"].as_array().unwrap());

@@ -12,7 +12,8 @@ use super::calls::ObjectCalls;
 use super::io::{HostPipe, Sink};
 use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress};
-use crate::platform::Runtime;
+use crate::platform::{BoxFuture, Runtime};
+use crate::retry::{self, Attempts, Retry};
 use crate::transport::{Decoded, HttpRequest, Transport};
 use crate::util::time::Timestamp;
 use crate::{Error, Result, RetryPolicy};
@@ -148,233 +149,296 @@ pub(crate) async fn transfer(
     opts: &DownloadOptions,
     renew: Option<(&dyn ObjectCalls, &str)>,
 ) -> Result<DownloadResult> {
-    let policy = opts.retry.unwrap_or_default();
-    let idle = opts.idle_timeout.unwrap_or(watch::DEFAULT_IDLE);
-    let timeout = opts.timeout.unwrap_or(watch::DEFAULT_TIMEOUT);
-    let mut hasher = Hasher::new();
-    let mut written: u64 = 0;
-    let mut resumable = false;
-    // Set when a resumed response started at the wrong offset: restart from byte 0.
-    let mut wrong_offset = false;
-    let mut renewed_after_403 = false;
-    let mut force_renew = false;
-    let mut attempt = 0u32;
-    // Why the previous attempt failed, for when the sink cannot start again.
-    let mut cause: Option<Error> = None;
-    // Presigned query strings are bearer secrets: keep them out of errors.
-    let shown = |t: &Target| watch::without_query(&t.url);
-    loop {
-        attempt += 1;
-        if attempt > 1 {
-            if let (Some((object, name)), Some(exp)) = (renew, target.expires_ms) {
-                if force_renew || runtime.now_ms() as i64 >= exp {
-                    *target = start(object, name).await?;
-                    force_renew = false;
+    let mut job = Get {
+        transport,
+        runtime: runtime.clone(),
+        target,
+        sink,
+        opts,
+        renew,
+        idle: opts.idle_timeout.unwrap_or(watch::DEFAULT_IDLE),
+        timeout: opts.timeout.unwrap_or(watch::DEFAULT_TIMEOUT),
+        hasher: Hasher::new(),
+        written: 0,
+        resumable: false,
+        wrong_offset: false,
+        renewed_after_403: false,
+        force_renew: false,
+        cause: None,
+        output: None,
+    };
+    retry::run(&opts.retry.unwrap_or_default(), runtime.as_ref(), &mut job).await?;
+    retry::output(job.output)
+}
+
+/// The attempts of a download's GET, and what carries over from one to the next.
+struct Get<'a> {
+    transport: Arc<dyn Transport>,
+    runtime: Arc<dyn Runtime>,
+    target: &'a mut Target,
+    sink: &'a mut dyn Sink,
+    opts: &'a DownloadOptions,
+    renew: Option<(&'a dyn ObjectCalls, &'a str)>,
+    idle: Duration,
+    timeout: Duration,
+    hasher: Hasher,
+    /// Bytes written to the sink so far.
+    written: u64,
+    /// Whether the next attempt may resume at `written` (the body was not content-encoded).
+    resumable: bool,
+    /// Set when a resumed response started at the wrong offset: restart from byte 0.
+    wrong_offset: bool,
+    renewed_after_403: bool,
+    force_renew: bool,
+    /// Why the last attempt failed, for when the sink cannot start again.
+    cause: Option<Error>,
+    output: Option<DownloadResult>,
+}
+
+impl Get<'_> {
+    fn expired(&self) -> bool {
+        let now = self.runtime.now_ms() as i64;
+        self.target.expires_ms.is_some_and(|exp| now >= exp)
+    }
+}
+
+impl Attempts for Get<'_> {
+    fn request(&self) -> (&str, String) {
+        ("GET", self.target.url.clone())
+    }
+
+    fn prepare(&mut self, n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            if n == 1 {
+                return Ok(());
+            }
+            if let Some((object, name)) = self.renew {
+                if self.target.expires_ms.is_some() && (self.force_renew || self.expired()) {
+                    *self.target = start(object, name).await?;
+                    self.force_renew = false;
                 }
             }
-            if written > 0 && !resumable {
-                if let Err(e) = sink.reset().await {
-                    return Err(match cause.take() {
-                        Some(c) => c
-                            .with_context(&format!(
+            if self.written > 0 && !self.resumable {
+                if let Err(e) = self.sink.reset().await {
+                    return Err(match self.cause.take() {
+                        Some(cause) => retry::annotate(
+                            cause.with_context(&format!(
                                 "the download cannot start again from byte 0: {}",
                                 e.message()
-                            ))
-                            .with_request("GET", &shown(target))
-                            .with_attempts(attempt - 1),
+                            )),
+                            "GET",
+                            &self.target.url,
+                            n - 1,
+                        ),
                         None => e,
                     });
                 }
-                hasher = Hasher::new();
-                written = 0;
+                self.hasher = Hasher::new();
+                self.written = 0;
             }
-        }
+            Ok(())
+        })
+    }
+
+    fn next(&mut self, error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
+        let retry = if std::mem::take(&mut self.wrong_offset) {
+            // A wrong Content-Range: restart from byte 0 at once, counting the attempt.
+            if n > policy.retries {
+                return Err(error);
+            }
+            Retry::Now
+        } else if error.status() == Some(403)
+            && !self.renewed_after_403
+            && self.renew.is_some()
+            && self.expired()
+        {
+            // An expired presigned URL: ask for a fresh one, once.
+            self.renewed_after_403 = true;
+            self.force_renew = true;
+            Retry::Now
+        } else if policy.should_retry(&error, n) {
+            Retry::Backoff
+        } else {
+            return Err(error);
+        };
+        self.cause = Some(error);
+        Ok(retry)
+    }
+
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            self.output = Some(self.attempt_once().await?);
+            Ok(())
+        })
+    }
+}
+
+impl Get<'_> {
+    async fn attempt_once(&mut self) -> Result<DownloadResult> {
+        let Get {
+            transport,
+            runtime,
+            target,
+            sink,
+            opts,
+            idle,
+            timeout,
+            hasher,
+            written,
+            resumable,
+            wrong_offset,
+            ..
+        } = self;
+        let (idle, timeout, opts) = (*idle, *timeout, *opts);
+        let (transport, runtime, target) = (&**transport, &**runtime, &**target);
+        // Presigned query strings are bearer secrets: keep them out of errors.
+        let shown = |t: &Target| watch::without_query(&t.url);
         let mut req = http::Request::builder()
             .method(http::Method::GET)
             .uri(target.url.as_str());
-        if written > 0 {
+        if *written > 0 {
             req = req.header(http::header::RANGE, format!("bytes={written}-"));
         }
         let req: HttpRequest = req
             .body(crate::transport::Body::Empty)
             .map_err(|e| Error::invalid_input(format!("cannot build the download request: {e}")))?;
-        let outcome: Result<DownloadResult> = async {
-            let sent = transport.send(req);
-            let response =
-                watch::exchange(sent, runtime.as_ref(), &Activity::body_sent(), idle, timeout)
-                    .await?;
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                let text = watch::read_body(response, runtime.as_ref(), idle)
-                    .await
-                    .map(|(_, b)| b)
-                    .unwrap_or_default();
-                return Err(Error::storage(status, &text, "GET", &shown(target)));
-            }
-            let headers = response.headers().clone();
-            let decoded = response.extensions().get::<Decoded>().is_some();
-            let body = response.into_body();
-            let encoding = headers
-                .get(http::header::CONTENT_ENCODING)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty() && s != "identity");
-            if let (Some(e), false) = (&encoding, decoded) {
-                // The transport passed the encoded bytes through: hashing them would only
-                // report a mismatch that says nothing of the cause.
-                return Err(Error::decode(format!(
-                    "the download is served with Content-Encoding {e}, which cannot be decoded here (gzip and deflate can)"
-                )));
-            }
-            // Resuming a content-encoded body by byte offset would splice two encodings.
-            resumable = encoding.is_none() && !decoded;
-            let mut skip = 0u64;
-            if written > 0 {
-                if status == 206 {
-                    let start = headers
-                        .get(http::header::CONTENT_RANGE)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.strip_prefix("bytes "))
-                        .and_then(|v| v.split('-').next())
-                        .and_then(|v| v.parse::<u64>().ok());
-                    if start != Some(written) {
-                        // Never splice at the wrong place: start again from byte 0.
-                        resumable = false;
-                        wrong_offset = true;
-                        let got = start.map_or_else(|| "none".to_string(), |s| s.to_string());
-                        return Err(Error::decode(format!(
-                            "the server resumed at the wrong offset (asked for byte {written}, \
-                             Content-Range starts at {got})"
-                        )));
-                    }
-                } else {
-                    // The server ignored Range: skip what we already have.
-                    skip = written;
-                }
-            }
-            let total = headers
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok())
-                .filter(|_| encoding.is_none())
-                .map(|n| if status == 206 { n + written } else { n });
-            let content_type = headers
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("application/binary")
-                .to_string();
-            let mut stream = match body.into_host() {
-                Ok(host) => {
-                    let pipe = HostPipe {
-                        body: host,
-                        hasher: &mut hasher,
-                        skip,
-                        idle,
-                        progress: opts.progress.clone().map(|p| (p, written, total)),
-                    };
-                    match sink.pipe_host(pipe) {
-                        Ok(piping) => {
-                            let piped = piping.await;
-                            written += piped.written;
-                            if let Some(e) = piped.error {
-                                return Err(e);
-                            }
-                            crate::transport::ResponseBody::empty().into_stream()
-                        }
-                        Err(pipe) => pipe.body.into_stream(),
-                    }
-                }
-                Err(body) => body.into_stream(),
-            };
-            // One idle timer per quiet period, not one per chunk. Only time spent waiting for
-            // the body counts (a slow sink is not a stalled server): when the timer fires after
-            // chunks came in, it is armed again for what is left of the current wait.
-            let idle_ms = idle.as_millis() as u64;
-            let mut timer = runtime.sleep(idle);
-            let mut waiting_since = runtime.now_ms();
-            let mut armed_at = waiting_since;
-            loop {
-                let item = match select(stream.next(), &mut timer).await {
-                    Either::Left((item, _)) => item,
-                    Either::Right(_) => {
-                        let quiet = runtime.now_ms().saturating_sub(waiting_since);
-                        // (no chunk since the timer was armed: a whole idle period passed)
-                        if quiet >= idle_ms || waiting_since == armed_at {
-                            return Err(Error::from(crate::transport::TransportError::new(
-                                crate::transport::TransportErrorKind::Timeout,
-                                format!("the download stalled for {} s", idle.as_secs()),
-                            )));
-                        }
-                        armed_at = waiting_since;
-                        timer = runtime.sleep(Duration::from_millis(idle_ms - quiet));
-                        continue;
-                    }
-                };
-                let Some(chunk) = item else { break };
-                let mut chunk = chunk.map_err(Error::from)?;
-                if skip > 0 {
-                    let n = skip.min(chunk.len() as u64) as usize;
-                    chunk = chunk.slice(n..);
-                    skip -= n as u64;
-                }
-                if !chunk.is_empty() {
-                    hasher.update(&chunk);
-                    written += chunk.len() as u64;
-                    sink.write(chunk).await?;
-                    report(&opts.progress, written, total);
-                }
-                waiting_since = runtime.now_ms();
-            }
-            if let Some(t) = total {
-                if written != t {
-                    return Err(Error::from(crate::transport::TransportError::new(
-                        crate::transport::TransportErrorKind::Network,
-                        format!("the body ended after {written} of {t} bytes"),
+        let sent = transport.send(req);
+        let response =
+            watch::exchange(sent, runtime, &Activity::body_sent(), idle, timeout).await?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let text = watch::read_body(response, runtime, idle)
+                .await
+                .map(|(_, b)| b)
+                .unwrap_or_default();
+            return Err(Error::storage(status, &text, "GET", &shown(target)));
+        }
+        let headers = response.headers().clone();
+        let decoded = response.extensions().get::<Decoded>().is_some();
+        let body = response.into_body();
+        let encoding = headers
+            .get(http::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty() && s != "identity");
+        if let (Some(e), false) = (&encoding, decoded) {
+            // The transport passed the encoded bytes through: hashing them would only
+            // report a mismatch that says nothing of the cause.
+            return Err(Error::decode(format!(
+                "the download is served with Content-Encoding {e}, which cannot be decoded here (gzip and deflate can)"
+            )));
+        }
+        // Resuming a content-encoded body by byte offset would splice two encodings.
+        *resumable = encoding.is_none() && !decoded;
+        let mut skip = 0u64;
+        if *written > 0 {
+            if status == 206 {
+                let start = headers
+                    .get(http::header::CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("bytes "))
+                    .and_then(|v| v.split('-').next())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if start != Some(*written) {
+                    // Never splice at the wrong place: start again from byte 0.
+                    *resumable = false;
+                    *wrong_offset = true;
+                    let got = start.map_or_else(|| "none".to_string(), |s| s.to_string());
+                    return Err(Error::decode(format!(
+                        "the server resumed at the wrong offset (asked for byte {written}, \
+                         Content-Range starts at {got})"
                     )));
                 }
-            }
-            Ok(DownloadResult {
-                content_type,
-                hashes: Hashes::default(),
-                length: written,
-            })
-        }
-        .await;
-        match outcome {
-            Ok(mut r) => {
-                r.hashes = std::mem::take(&mut hasher).finish();
-                return Ok(r);
-            }
-            Err(e) if std::mem::take(&mut wrong_offset) => {
-                // A wrong Content-Range: restart without counting an attempt against the policy
-                // more than once.
-                if attempt > policy.retries {
-                    return Err(e.with_request("GET", &shown(target)).with_attempts(attempt));
-                }
-                cause = Some(e);
-            }
-            Err(e)
-                if e.status() == Some(403)
-                    && !renewed_after_403
-                    && renew.is_some()
-                    && target
-                        .expires_ms
-                        .is_some_and(|exp| runtime.now_ms() as i64 >= exp) =>
-            {
-                // An expired presigned URL: ask for a fresh one, once.
-                renewed_after_403 = true;
-                force_renew = true;
-                cause = Some(e);
-            }
-            Err(e) => {
-                if !policy.should_retry(&e, attempt) {
-                    return Err(e.with_request("GET", &shown(target)).with_attempts(attempt));
-                }
-                cause = Some(e);
-                runtime
-                    .sleep(policy.delay(attempt, runtime.random_unit()))
-                    .await;
+            } else {
+                // The server ignored Range: skip what we already have.
+                skip = *written;
             }
         }
+        let total = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| encoding.is_none())
+            .map(|n| if status == 206 { n + *written } else { n });
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/binary")
+            .to_string();
+        let mut stream = match body.into_host() {
+            Ok(host) => {
+                let pipe = HostPipe {
+                    body: host,
+                    hasher,
+                    skip,
+                    idle,
+                    progress: opts.progress.clone().map(|p| (p, *written, total)),
+                };
+                match sink.pipe_host(pipe) {
+                    Ok(piping) => {
+                        let piped = piping.await;
+                        *written += piped.written;
+                        if let Some(e) = piped.error {
+                            return Err(e);
+                        }
+                        crate::transport::ResponseBody::empty().into_stream()
+                    }
+                    Err(pipe) => pipe.body.into_stream(),
+                }
+            }
+            Err(body) => body.into_stream(),
+        };
+        // One idle timer per quiet period, not one per chunk. Only time spent waiting for
+        // the body counts (a slow sink is not a stalled server): when the timer fires after
+        // chunks came in, it is armed again for what is left of the current wait.
+        let idle_ms = idle.as_millis() as u64;
+        let mut timer = runtime.sleep(idle);
+        let mut waiting_since = runtime.now_ms();
+        let mut armed_at = waiting_since;
+        loop {
+            let item = match select(stream.next(), &mut timer).await {
+                Either::Left((item, _)) => item,
+                Either::Right(_) => {
+                    let quiet = runtime.now_ms().saturating_sub(waiting_since);
+                    // (no chunk since the timer was armed: a whole idle period passed)
+                    if quiet >= idle_ms || waiting_since == armed_at {
+                        return Err(Error::from(crate::transport::TransportError::new(
+                            crate::transport::TransportErrorKind::Timeout,
+                            format!("the download stalled for {} s", idle.as_secs()),
+                        )));
+                    }
+                    armed_at = waiting_since;
+                    timer = runtime.sleep(Duration::from_millis(idle_ms - quiet));
+                    continue;
+                }
+            };
+            let Some(chunk) = item else { break };
+            let mut chunk = chunk.map_err(Error::from)?;
+            if skip > 0 {
+                let n = skip.min(chunk.len() as u64) as usize;
+                chunk = chunk.slice(n..);
+                skip -= n as u64;
+            }
+            if !chunk.is_empty() {
+                hasher.update(&chunk);
+                *written += chunk.len() as u64;
+                sink.write(chunk).await?;
+                report(&opts.progress, *written, total);
+            }
+            waiting_since = runtime.now_ms();
+        }
+        if let Some(t) = total {
+            if *written != t {
+                return Err(Error::from(crate::transport::TransportError::new(
+                    crate::transport::TransportErrorKind::Network,
+                    format!("the body ended after {written} of {t} bytes"),
+                )));
+            }
+        }
+        Ok(DownloadResult {
+            content_type,
+            hashes: std::mem::take(hasher).finish(),
+            length: *written,
+        })
     }
 }

@@ -17,14 +17,21 @@
 mod artifacts;
 mod calls;
 mod download;
+mod fake;
 mod hashing;
 mod io;
 mod upload;
 mod watch;
 
+crate::platform::native_only! {
+    mod file;
+    pub use file::{FileSink, FileSource};
+}
+
 pub use artifacts::{download_artifact, ArtifactOptions};
 pub use calls::{ArtifactCalls, ObjectCalls, TransferHost};
 pub use download::{download, DownloadOptions, DownloadResult};
+pub use fake::{FakeCalls, FakeRequest, FakeRule, Operation, RuleMode};
 pub use hashing::{Hasher, Hashes};
 pub use io::{BytesSource, FnSource, HostPipe, HostPiped, Sink, Source, SourceStream, VecSink};
 pub use upload::{upload, UploadOptions, UploadResult};

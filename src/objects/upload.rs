@@ -13,7 +13,8 @@ use super::calls::ObjectCalls;
 use super::io::{read_all, Source};
 use super::watch::{self, Activity};
 use super::{report, Hasher, Hashes, Progress, DATA_INLINE_MAX_SIZE};
-use crate::platform::Runtime;
+use crate::platform::{BoxFuture, Runtime};
+use crate::retry::{self, Attempts, Retry};
 use crate::transport::{Body, BodyError};
 use crate::util::time::Timestamp;
 use crate::{Error, Result, RetryPolicy};
@@ -226,37 +227,85 @@ async fn put(
     opts: &UploadOptions,
     source: &dyn Source,
     request: &Value,
-    mut put_url: Value,
+    put_url: Value,
 ) -> Result<Hashes> {
-    let policy = opts.retry.unwrap_or_default();
-    let mut renewed_after_403 = false;
-    let mut attempt = 0u32;
-    loop {
-        attempt += 1;
-        // A presigned URL that is about to expire is replaced before it is used.
-        let now = runtime.now_ms() as i64;
-        if expires_ms(&put_url).is_some_and(|e| now >= e - 60_000) {
-            put_url = renew(object, opts, request).await?;
+    let mut job = Put {
+        object,
+        runtime,
+        opts,
+        source,
+        request,
+        put_url,
+        renew: false,
+        renewed_after_403: false,
+        hashes: None,
+    };
+    retry::run(&opts.retry.unwrap_or_default(), runtime, &mut job).await?;
+    retry::output(job.hashes)
+}
+
+/// The attempts of an upload's PUT: a presigned URL that is about to expire, or that expired
+/// under a 403, is replaced by a fresh one; the source is opened afresh every time.
+struct Put<'a> {
+    object: &'a dyn ObjectCalls,
+    runtime: &'a dyn Runtime,
+    opts: &'a UploadOptions,
+    source: &'a dyn Source,
+    /// The createUpload request, sent again unchanged for a fresh URL.
+    request: &'a Value,
+    put_url: Value,
+    /// Ask for a fresh URL before the next attempt.
+    renew: bool,
+    renewed_after_403: bool,
+    /// The hashes of the bytes sent, once a PUT succeeded.
+    hashes: Option<Hashes>,
+}
+
+impl Put<'_> {
+    /// Whether the URL expires within a minute.
+    fn expiring(&self) -> bool {
+        let now = self.runtime.now_ms() as i64;
+        expires_ms(&self.put_url).is_some_and(|e| now >= e - 60_000)
+    }
+}
+
+impl Attempts for Put<'_> {
+    fn request(&self) -> (&str, String) {
+        (
+            "PUT",
+            self.put_url["url"].as_str().unwrap_or_default().into(),
+        )
+    }
+
+    fn prepare(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            if std::mem::take(&mut self.renew) {
+                self.put_url = renew(self.object, self.opts, self.request).await?;
+            }
+            if self.expiring() {
+                self.put_url = renew(self.object, self.opts, self.request).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn attempt(&mut self, _n: u32) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let (object, runtime, opts, source) =
+                (self.object, self.runtime, self.opts, self.source);
+            self.hashes = Some(put_once(object, runtime, opts, source, &self.put_url).await?);
+            Ok(())
+        })
+    }
+
+    fn next(&mut self, error: Error, n: u32, policy: &RetryPolicy) -> Result<Retry, Error> {
+        if error.status() == Some(403) && !self.renewed_after_403 && self.expiring() {
+            // An expired presigned URL: ask for a fresh one, once, and try again at once.
+            self.renewed_after_403 = true;
+            self.renew = true;
+            return Ok(Retry::Now);
         }
-        let result = put_once(object, runtime, opts, source, &put_url).await;
-        let err = match result {
-            Ok(hashes) => return Ok(hashes),
-            Err(e) => e,
-        };
-        if err.status() == Some(403)
-            && !renewed_after_403
-            && expires_ms(&put_url).is_some_and(|e| runtime.now_ms() as i64 >= e - 60_000)
-        {
-            renewed_after_403 = true;
-            put_url = renew(object, opts, request).await?;
-            continue;
-        }
-        if !policy.should_retry(&err, attempt) {
-            return Err(err.with_attempts(attempt));
-        }
-        runtime
-            .sleep(policy.delay(attempt, runtime.random_unit()))
-            .await;
+        retry::by_policy(error, n, policy)
     }
 }
 
@@ -319,9 +368,7 @@ async fn put_once(
         let allowance = timeout.saturating_add(Duration::from_secs(opts.content_length >> 16));
         let activity = Activity::body_sent();
         let response =
-            watch::exchange(transport.send(request), runtime, &activity, idle, allowance)
-                .await
-                .map_err(|e| e.with_request("PUT", &shown))?;
+            watch::exchange(transport.send(request), runtime, &activity, idle, allowance).await?;
         watch::check_status(response, "PUT", &shown, runtime, idle).await?;
         report(
             &opts.progress,
@@ -387,7 +434,7 @@ async fn put_once(
     if let Some(msg) = length_problem {
         return Err(Error::invalid_input(msg));
     }
-    let response = sent.map_err(|e| e.with_request("PUT", &shown))?;
+    let response = sent?;
     watch::check_status(response, "PUT", &shown, runtime, idle).await?;
     if hasher.len() != want {
         return Err(length_error(hasher.len(), want));

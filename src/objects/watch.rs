@@ -139,7 +139,8 @@ pub(crate) async fn read_body(
 }
 
 /// Reads the answer to a storage request and fails unless it is a 2xx, with the status, its
-/// reason, the method and the query-less URL in the message.
+/// reason, the method and the query-less URL in the message. (The retry loop names the request
+/// in the final error, whatever failed.)
 pub(crate) async fn check_status(
     response: HttpResponse,
     method: &str,
@@ -153,5 +154,5 @@ pub(crate) async fn check_status(
         let body = body.map(|(_, b)| b).unwrap_or_default();
         return Err(Error::storage(status, &body, method, shown));
     }
-    body.map(|_| ()).map_err(|e| e.with_request(method, shown))
+    body.map(|_| ())
 }

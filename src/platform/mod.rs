@@ -21,9 +21,23 @@ use wasm as imp;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 use native as imp;
-/// Files as object sources and sinks (native targets).
+
+mod manual;
+pub use manual::ManualRuntime;
+
+/// Items for native targets only (the file sources and sinks of `objects`), so that the
+/// target decision stays in this file.
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::files::{FileSink, FileSource};
+macro_rules! native_only {
+    ($($item:item)*) => { $($item)* };
+}
+/// Items for native targets only (the file sources and sinks of `objects`), so that the
+/// target decision stays in this file.
+#[cfg(target_arch = "wasm32")]
+macro_rules! native_only {
+    ($($item:item)*) => {};
+}
+pub(crate) use native_only;
 
 /// `Send` on native targets, nothing on wasm32 (where JS values are never `Send`).
 #[cfg(not(target_arch = "wasm32"))]
@@ -65,8 +79,8 @@ pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + 'a>>;
 
 /// The effects the client needs from its host: time, sleeping and randomness.
 ///
-/// Inject your own to make signing and retries deterministic in tests; the default is
-/// [`SystemRuntime`].
+/// Inject your own to make signing and retries deterministic in tests ([`ManualRuntime`] is
+/// one); the default is [`SystemRuntime`].
 pub trait Runtime: MaybeSend + MaybeSync + fmt::Debug {
     /// Milliseconds since the Unix epoch, from the wall clock.
     fn now_ms(&self) -> u64;

@@ -2,48 +2,9 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
-use taskcluster_wasm::platform::BoxFuture;
-use taskcluster_wasm::{Entry, Runtime, Service};
-
-/// A runtime with a fixed clock, counting random bytes, and instant sleeps that are recorded.
-#[derive(Debug, Default)]
-pub struct FixedRuntime {
-    pub now_ms: u64,
-    counter: AtomicU64,
-    pub slept_ms: std::sync::Mutex<Vec<u64>>,
-}
-
-impl FixedRuntime {
-    pub fn at(now_ms: u64) -> Arc<FixedRuntime> {
-        Arc::new(FixedRuntime {
-            now_ms,
-            ..Default::default()
-        })
-    }
-}
-
-impl Runtime for FixedRuntime {
-    fn now_ms(&self) -> u64 {
-        self.now_ms
-    }
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.slept_ms
-            .lock()
-            .unwrap()
-            .push(duration.as_millis() as u64);
-        Box::pin(async {})
-    }
-    fn fill_random(&self, buf: &mut [u8]) {
-        for b in buf {
-            *b = self.counter.fetch_add(1, Ordering::Relaxed) as u8;
-        }
-    }
-}
+use taskcluster_wasm::{Entry, Service};
 
 const REFERENCES: &[(&str, &str)] = &[
     ("auth", include_str!("../../references/auth/v1/api.json")),
