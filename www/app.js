@@ -5,8 +5,9 @@ import * as session from './session.js';
 import * as tasks from './tasks.js';
 import * as objects from './objects.js';
 import * as secrets from './secrets.js';
+import * as viewer from './viewer.js';
 
-const views = ['connect', 'tasks', 'new-task', 'objects', 'secrets'];
+const views = ['connect', 'tasks', 'artifact', 'new-task', 'objects', 'secrets'];
 let localConfig = null;
 
 // ---------------------------------------------------------------------------------------
@@ -27,10 +28,22 @@ setCredentialRejectedHandler((err) => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Routing: #connect, #tasks, #task/<taskId>, #group/<taskGroupId>, #new-task, #objects, #secrets
+// Routing: #connect, #tasks, #task/<taskId>, #group/<taskGroupId>,
+// #artifact/<taskId>/<runId|latest>/<name>[/L<line>], #new-task, #objects, #secrets
 
 function route() {
-  const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
+  const raw = location.hash.replace(/^#/, '');
+  if (raw.startsWith('artifact/')) {
+    for (const v of views) $(`#view-${v}`).hidden = v !== 'artifact';
+    for (const a of document.querySelectorAll('.tabs a')) {
+      if (a.dataset.view === 'tasks') a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    viewer.open(viewer.parseRoute(raw.split('/').slice(1)));
+    return;
+  }
+  viewer.close();
+  const hash = decodeURIComponent(raw);
   const [head, ...rest] = hash.split('/');
   const arg = rest.join('/');
   let view = views.includes(head) ? head : null;
@@ -48,7 +61,8 @@ function route() {
 }
 window.addEventListener('hashchange', () => {
   route();
-  $('#main').focus({ preventScroll: true });
+  // Line links stay where they are; other navigation moves the focus to the new view.
+  if (!/^#artifact\/.*\/L\d+$/.test(location.hash)) $('#main').focus({ preventScroll: true });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -204,6 +218,7 @@ async function start() {
   tasks.init();
   objects.init();
   secrets.init();
+  viewer.init();
 
   localConfig = await configPromise;
   if (localConfig && localConfig.rootUrl) {

@@ -3,9 +3,11 @@
 // and the task creation form.
 import {
   $, h, fill, busy, clear, showError, errorBox, when, badge, facts, safeLink, json, bytes, clock,
-  transfer, saveBlob, readDownload, copyText, baseName,
+  transfer, saveBlob, readDownload, baseName,
 } from './ui.js';
 import * as session from './session.js';
+import { showSignedLink } from './links.js';
+import { artifactHash, hint } from './viewer.js';
 
 const UNRESOLVED = new Set(['unscheduled', 'pending', 'running']);
 const REFRESH_MS = 3000;
@@ -108,6 +110,7 @@ export async function openTask(taskId) {
   fill($('#art-uploads'));
   clear($('#signed-link'));
   $('#artifact-upload').hidden = true;
+  $('#task-log').hidden = true;
   setActionButtons(null);
   try {
     const queue = client('Queue');
@@ -179,6 +182,10 @@ function renderStatus({ reloadArtifacts = false } = {}) {
   fill(sel, h('option', { value: 'latest' }, 'latest'), runs.map((r) => h('option', { value: String(r.runId) }, `run ${r.runId}`)));
   sel.value = [...sel.options].some((o) => o.value === prev) ? prev : 'latest';
 
+  // The log: live.log while the run is running, then the backing log (live.log links to it).
+  const logLink = $('#task-log');
+  logLink.hidden = !runs.length;
+  if (runs.length) logLink.href = artifactHash(inspected.taskId, undefined, 'public/logs/live.log');
   setActionButtons(status);
   renderUploadSection();
   if (reloadArtifacts) loadArtifacts();
@@ -342,13 +349,15 @@ function artifactRow(a, runId) {
   const download = h('button', { type: 'button', class: 'small', 'aria-label': `Download ${a.name}` }, 'Download');
   const link = h('button', { type: 'button', class: 'small quiet', 'aria-label': `Signed link to ${a.name}` }, 'Signed link');
   download.addEventListener('click', () => downloadArtifact(a.name, a.storageType, runId, download));
-  link.addEventListener('click', () => showSignedLink(a.name, runId));
+  link.addEventListener('click', () => showSignedLink($('#signed-link'), inspected.taskId, runId, a.name));
+  hint(inspected.taskId, runId, a.name, a.contentType);
+  const view = h('a', { class: 'button small', href: artifactHash(inspected.taskId, runId, a.name), 'aria-label': `View ${a.name}` }, 'View');
   return h('tr', { 'data-artifact': a.name },
     h('td', {}, h('code', {}, a.name)),
     h('td', {}, h('span', { class: `storage storage-${a.storageType}` }, a.storageType)),
     h('td', {}, a.contentType || '—'),
     h('td', {}, when(a.expires)),
-    h('td', { class: 'row-actions' }, download, link));
+    h('td', { class: 'row-actions' }, view, download, link));
 }
 
 async function downloadArtifact(name, storageType, runId, button) {
@@ -374,57 +383,6 @@ async function downloadArtifact(name, storageType, runId, button) {
   } finally {
     button.disabled = false;
   }
-}
-
-const EXPIRATIONS = [['15 minutes', 15 * 60], ['1 hour', 3600], ['1 day', 86400], ['7 days', 7 * 86400]];
-
-function showSignedLink(name, runId) {
-  const box = $('#signed-link');
-  const { taskId } = inspected;
-  const select = h('select', { id: 'link-expiration' }, EXPIRATIONS.map(([t, s]) => h('option', { value: String(s) }, t)));
-  const input = h('input', { id: 'link-url', class: 'mono', readOnly: true, spellcheck: 'false', 'aria-label': `Signed link to ${name}` });
-  const open = h('a', { id: 'link-open', class: 'button small', target: '_blank', rel: 'noopener noreferrer' }, 'Open');
-  const copied = h('span', { class: 'muted small-text', 'aria-live': 'polite' });
-  const note = h('p', { class: 'hint' });
-  const errors = h('div', { class: 'errors', hidden: true });
-  const build = () => {
-    clear(errors);
-    try {
-      const queue = client('Queue');
-      const expiration = Number(select.value);
-      const args = runId === undefined ? [queue.getLatestArtifact, taskId, name] : [queue.getArtifact, taskId, runId, name];
-      const anonymous = !session.connection().credentials;
-      const url = anonymous ? queue.buildUrl(...args) : queue.buildSignedUrl(...args, { expiration });
-      input.value = url;
-      open.href = url;
-      note.textContent = anonymous
-        ? 'Connected anonymously, so this is a plain link: it works for public artifacts only.'
-        : `Anyone with this link can download the artifact, without credentials, until ${clock(new Date(Date.now() + expiration * 1000))}.`;
-    } catch (err) {
-      input.value = '';
-      open.removeAttribute('href');
-      errors.hidden = false;
-      fill(errors, errorBox(err, 'Building the signed link'));
-    }
-  };
-  select.addEventListener('change', build);
-  const copy = h('button', { type: 'button', class: 'small primary', id: 'link-copy' }, 'Copy');
-  copy.addEventListener('click', async () => {
-    copied.textContent = (await copyText(input.value, input)) ? 'Copied to the clipboard' : 'Selected: press Ctrl+C to copy';
-  });
-  const close = h('button', { type: 'button', class: 'small quiet', 'aria-label': 'Close the signed link' }, 'Close');
-  close.addEventListener('click', () => clear(box));
-  box.hidden = false;
-  fill(box,
-    h('div', { class: 'card-head' },
-      h('h4', {}, 'Signed link to ', h('code', {}, name), runId === undefined ? ' (latest run)' : ` (run ${runId})`),
-      close),
-    h('div', { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'link-expiration' }, 'Valid for'), select),
-      h('div', { class: 'field grow' }, h('label', { for: 'link-url' }, 'Link'), h('div', { class: 'with-button' }, input, copy, open))),
-    note, copied, errors);
-  build();
-  input.focus();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ const root = new URL('../../../', import.meta.url).pathname;
 const shots = join(root, 'target/www');
 const SEEDED_GROUP = 'DemoGrupQ0e0TaskGroupA';
 const SEEDED_TASK = 'DemoTaskQ0e0CompletedA';
+const RUNNING_TASK = 'DemoTaskQ2e00RunningxA';
 const LOAD_BUDGET_MS = 2000;
 const TEMP_SCOPES = [
   'queue:create-task:project:www',
@@ -73,6 +74,8 @@ let page;
 
 /** Runs one step: prints ok / not ok with its time, and saves a screenshot either way. */
 async function step(name, slug, fn, target = () => page) {
+  // WWW_STEPS=<regex> runs only the matching steps (for development; steps may depend on earlier ones).
+  if (process.env.WWW_STEPS && !new RegExp(process.env.WWW_STEPS).test(name)) return true;
   const n = String(++stepNo).padStart(2, '0');
   const t0 = performance.now();
   let error = null;
@@ -131,7 +134,27 @@ try {
     if (!['blob:', 'data:'].includes(u.protocol) && u.origin !== pageOrigin && u.origin !== rootOrigin) foreign.add(u.origin);
   });
   const pageErrors = [];
-  const watch = (p) => p.on('pageerror', (e) => pageErrors.push(scrub(e.message)));
+  const consoleTexts = [];
+  const watch = (p) => {
+    p.on('pageerror', (e) => pageErrors.push(scrub(e.message)));
+    p.on('console', (m) => consoleTexts.push(m.text()));
+  };
+  /** The token is nowhere a page shows or keeps but its tab's sessionStorage. */
+  const noTokenLeak = async (p) => {
+    assert(!p.url().includes(secret), 'the token is in the URL');
+    assert(!(await p.content()).includes(secret), 'the token is in the DOM');
+    const kept = await p.evaluate(() => JSON.stringify({ local: { ...localStorage }, cookie: document.cookie, values: [...document.querySelectorAll('input, textarea')].map((e) => e.value) }));
+    assert(!kept.includes(secret), 'the token is in localStorage, a cookie or a form field');
+    assert(!consoleTexts.some((t) => t.includes(secret)), 'the token was printed to the console');
+  };
+  /** A new tab connected as root from config.json, at `hash`. */
+  const rootTab = async (hash) => {
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${pageUrl}${hash}`);
+    await p.waitForSelector('html[data-ready="true"]', { timeout: 15000 });
+    return p;
+  };
 
   page = await context.newPage();
   watch(page);
@@ -219,7 +242,9 @@ try {
     await page.selectOption('#artifact-limit', '5');
     await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 5 && !document.querySelector('#artifacts-more').hidden);
     await page.click('#artifacts-more');
-    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 7 && document.querySelector('#artifacts-more').hidden);
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 10 && !document.querySelector('#artifacts-more').hidden);
+    await page.click('#artifacts-more');
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 11 && document.querySelector('#artifacts-more').hidden);
     const names = await page.locator('#artifact-table tbody tr td:first-child').allTextContents();
     assert(names.includes('public/hello.txt') && names.includes('public/object.txt'), `artifacts: ${names}`);
     // A seeded object artifact downloads, with hashes checked by the object service.
@@ -231,7 +256,7 @@ try {
     await page.locator('#downloads .transfer[data-artifact="public/object.txt"][data-state="done"]').waitFor();
     const shown = await page.locator('#downloads .transfer[data-artifact="public/object.txt"] [data-hash="sha256"]').textContent();
     assert(shown === sha256(body), 'the shown sha256 differs from the file');
-    return `7 artifacts in pages of 5; public/object.txt downloaded (${body.length} bytes)`;
+    return `11 artifacts in pages of 5; public/object.txt downloaded (${body.length} bytes)`;
   });
 
   let createdTaskId;
@@ -384,6 +409,126 @@ try {
     assert(value.includes('{'), `value: ${value.slice(0, 40)}`);
     return 'revealed on request';
   });
+
+
+  // ------------------------------------------------------------------ the artifact viewer
+  const nodeDownload = async (taskId, name) => {
+    const { stream, result } = taskcluster.downloadArtifactStream({ taskId, name, queue: workerQueue });
+    const buf = Buffer.from(await new Response(stream).arrayBuffer());
+    return [buf, await result];
+  };
+  const lineCount = (p) => p.locator('#log-lines .log-line').count();
+  let vpage = null;
+  await step(`log viewer: ${RUNNING_TASK}'s live log streams in while the task runs (ANSI colours, line numbers, progress)`, 'live-log', async () => {
+    vpage = await rootTab(`#task/${RUNNING_TASK}`);
+    await vpage.locator('#task-log').click();
+    await vpage.waitForFunction(() => location.hash.startsWith('#artifact/') && document.querySelector('#viewer').dataset.state === 'streaming', null, { timeout: 10000 });
+    assert(vpage.url().endsWith(`#artifact/${RUNNING_TASK}/latest/public%2Flogs%2Flive.log`), `viewer URL ${vpage.url()}`);
+    await vpage.waitForFunction(() => document.querySelectorAll('#log-lines .log-line').length >= 3, null, { timeout: 10000 });
+    const n1 = await lineCount(vpage);
+    const t0 = performance.now();
+    // The worker's view: the task is still running while its log grows.
+    assert((await workerQueue.status(RUNNING_TASK)).status.state === 'running', 'the task is not running');
+    await vpage.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line').length >= n + 3, n1, { timeout: 10000 });
+    const n2 = await lineCount(vpage);
+    const dt = Math.round(performance.now() - t0);
+    assert((await vpage.getAttribute('#viewer', 'data-state')) === 'streaming', 'the log stopped streaming');
+    const first = await vpage.locator('#L1 .lt').textContent();
+    assert(first.startsWith('[taskcluster]') && !first.includes('\u001b') && !first.includes('[1;36m'), `line 1 reads ${JSON.stringify(first)}`);
+    assert(await vpage.locator('#L1 .lt span.fg-6.ansi-bold').count() === 1, 'no bold cyan [taskcluster]');
+    assert(await vpage.locator('#log-lines .fg-4').count() > 0, 'no blue info lines');
+    assert((await vpage.locator('#L2 .ln').textContent()) === '2', 'no line numbers');
+    assert(/lines/.test(await vpage.textContent('#viewer-amount')), 'no progress');
+    await noTokenLeak(vpage);
+    return `${n1} → ${n2} lines in ${dt} ms while the task ran`;
+  }, () => vpage);
+
+  await step('log viewer: follow, pause, search and line links (#L5) on the live log', 'live-log-tools', async () => {
+    const p = vpage;
+    assert((await p.getAttribute('#log-follow', 'aria-pressed')) === 'true', 'not following');
+    await p.waitForFunction(() => { const l = document.querySelector('#log-lines'); return l.scrollHeight > l.clientHeight; }, null, { timeout: 20000 });
+    await p.waitForTimeout(400);
+    assert(await p.evaluate(() => { const l = document.querySelector('#log-lines'); return l.scrollTop + l.clientHeight >= l.scrollHeight - 40; }), 'following does not keep the end in view');
+    // Pause: the view stops growing while the lines keep arriving.
+    await p.click('#log-pause');
+    const c1 = await lineCount(p);
+    await p.waitForFunction(() => /new lines? held/.test(document.querySelector('#log-held').textContent), null, { timeout: 5000 });
+    await p.waitForTimeout(600);
+    assert((await lineCount(p)) === c1, 'lines were added while paused');
+    const held = await p.textContent('#log-held');
+    await p.click('#log-pause');
+    await p.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line').length > n, c1);
+    // Search.
+    await p.fill('#log-search', 'ERROR');
+    await p.waitForFunction(() => Number(document.querySelector('#log-matches').dataset.count) > 0);
+    const matches = await p.locator('#log-lines .log-line.match').count();
+    const marks = await p.locator('#log-lines .log-line.match mark').count();
+    assert(marks >= matches, `${marks} marks for ${matches} matching lines`);
+    const shown = await p.locator('#log-lines .log-line.match .lt').allTextContents();
+    assert(shown.every((t) => /error/i.test(t)), 'a line without the term matched');
+    await p.press('#log-search', 'Enter');
+    await p.locator('#log-lines .log-line.current').waitFor();
+    // A line link: the URL names the line; opened in a new tab, the line is marked.
+    await p.click('#L5 .ln');
+    await p.waitForFunction(() => location.hash.endsWith('/L5'));
+    assert(await p.locator('#L5.target').count() === 1, 'line 5 not marked');
+    assert((await p.getAttribute('#log-follow', 'aria-pressed')) === 'false', 'still following after a line link');
+    const lineUrl = p.url();
+    const q = await rootTab(lineUrl.slice(pageUrl.length));
+    await q.locator('#L5.target').waitFor({ timeout: 10000 });
+    await q.close();
+    await noTokenLeak(p);
+    return `paused at ${c1} lines (${held}); ${matches} lines match "ERROR"; ${lineUrl.slice(lineUrl.indexOf('#'))}`;
+  }, () => vpage);
+  if (vpage) await vpage.close();
+  vpage = null;
+
+  await step(`viewer: ${SEEDED_TASK}'s finished log, JSON and image inline, with download and signed link`, 'viewer-finished', async () => {
+    const [log] = await nodeDownload(SEEDED_TASK, 'public/logs/live.log');
+    const want = log.toString('utf8').split('\n').filter((l, i, a) => l || i < a.length - 1).length;
+    vpage = await rootTab(`#task/${SEEDED_TASK}`);
+    await vpage.locator('tr[data-artifact="public/logs/live.log"]').waitFor();
+    await vpage.click('#task-log');
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete', null, { timeout: 10000 });
+    const got = await lineCount(vpage);
+    assert(got === want, `${got} lines shown, the log has ${want}`);
+    await vpage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-viewer-finished-log.png`) });
+    // JSON, formatted.
+    const [json] = await nodeDownload(SEEDED_TASK, 'public/data.json');
+    await vpage.goto(`${pageUrl}#task/${SEEDED_TASK}`);
+    await vpage.click('tr[data-artifact="public/data.json"] a:has-text("View")');
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    const shownJson = await vpage.textContent('#viewer-json');
+    assert(shownJson === JSON.stringify(JSON.parse(json.toString('utf8')), null, 2), 'JSON shown differs');
+    await vpage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-viewer-json.png`) });
+    // An image, inline, at its own size.
+    const [png] = await nodeDownload(SEEDED_TASK, 'public/image.png');
+    await vpage.goto(`${pageUrl}#artifact/${SEEDED_TASK}/latest/public%2Fimage.png`);
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    await vpage.waitForFunction(() => document.querySelector('#viewer-image').complete);
+    const natural = await vpage.evaluate(() => [document.querySelector('#viewer-image').naturalWidth, document.querySelector('#viewer-image').naturalHeight]);
+    assert(natural[0] === png.readUInt32BE(16) && natural[1] === png.readUInt32BE(20), `image shown at ${natural}`);
+    // Download from the viewer: the same bytes.
+    const [download] = await Promise.all([vpage.waitForEvent('download'), vpage.click('#viewer-download')]);
+    const body = await readFile(await download.path());
+    assert(sha256(body) === sha256(png), 'downloaded image differs');
+    // A signed link from the viewer, for the private artifact, works without credentials.
+    await vpage.goto(`${pageUrl}#artifact/${SEEDED_TASK}/0/private%2Fsecret.txt`);
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    const secretText = await vpage.textContent('#L1 .lt');
+    await vpage.click('#viewer-signed');
+    const url = await vpage.inputValue('#link-url');
+    assert(url.includes('bewit='), 'not a signed URL');
+    const anon = await browser.newContext();
+    const res = await anon.request.get(url);
+    const fetched = await res.text();
+    await anon.close();
+    assert(res.ok() && fetched.startsWith(secretText), `signed link answered ${res.status()}`);
+    await noTokenLeak(vpage);
+    return `${got} log lines, JSON ${json.length} bytes, image ${natural.join('×')}, signed link ok`;
+  }, () => vpage);
+  if (vpage) await vpage.close();
+  vpage = null;
 
   await step('serve-www: content types, config.json, and nothing outside www/ and pkg/', 'serve', async () => {
     const get = (path) => fetch(new URL(path, pageUrl));
