@@ -1,6 +1,6 @@
 // The dashboard: loads the package from /pkg/, connects (from this tab's session, or the
 // deployment named by an optional config.json), and routes between the views by URL hash.
-import { $, h, fill, busy, clear, showError, errorBox, clock, setCredentialRejectedHandler } from './ui.js';
+import { $, h, fill, busy, clear, showError, errorBox, clock, setCredentialRejectedHandler, setSuccessHandler } from './ui.js';
 import * as session from './session.js';
 import * as tasks from './tasks.js';
 import * as objects from './objects.js';
@@ -14,8 +14,9 @@ let localConfig = null;
 // Nothing fails silently: anything unexpected ends up in the banner.
 
 const banner = $('#banner');
-function raise(node) {
+function raise(node, kind = 'error') {
   banner.hidden = false;
+  banner.dataset.kind = kind;
   fill(banner, node, h('button', { type: 'button', class: 'small quiet banner-close', onclick: () => clear(banner) }, 'Dismiss'));
 }
 window.addEventListener('unhandledrejection', (ev) => raise(errorBox(ev.reason, 'A background operation')));
@@ -24,7 +25,11 @@ window.addEventListener('error', (ev) => raise(errorBox(ev.error || ev.message, 
 setCredentialRejectedHandler((err) => {
   raise(h('div', {},
     h('p', { class: 'error-title' }, `Your credentials were rejected: ${String(err.message).split('\n')[0]}`),
-    h('p', {}, 'They may have expired or been revoked. ', h('a', { href: '#connect' }, 'Connect again'), '.')));
+    h('p', {}, 'They may have expired or been revoked. ', h('a', { href: '#connect' }, 'Connect again'), '.')), 'credentials');
+});
+// The credentials banner belongs to the failure that raised it: the next success clears it.
+setSuccessHandler(() => {
+  if (banner.dataset.kind === 'credentials') clear(banner);
 });
 
 // ---------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // artifacts with pagination, downloads, signed links, artifact uploads, cancel and rerun),
 // and the task creation form.
 import {
-  $, h, fill, busy, clear, showError, errorBox, when, badge, facts, safeLink, json, bytes, clock,
+  $, h, fill, busy, clear, showError, succeeded, when, badge, facts, safeLink, json, bytes, clock,
   transfer, saveBlob, readDownload, baseName,
 } from './ui.js';
 import * as session from './session.js';
@@ -77,6 +77,7 @@ export async function openGroup(taskGroupId) {
     more.addEventListener('click', () => busy(more, errors, 'Loading more tasks', next));
     await next();
     if (my !== groupGen) return;
+    succeeded();
     fill(body, tbody.children.length ? table : h('p', { class: 'muted' }, 'This group has no tasks.'), h('div', { class: 'actions' }, count, more));
   } catch (err) {
     if (my !== groupGen) return;
@@ -111,19 +112,25 @@ export async function openTask(taskId) {
   clear($('#signed-link'));
   $('#artifact-upload').hidden = true;
   $('#task-log').hidden = true;
+  $('#refresh-note').textContent = '';
+  $('#task-details').hidden = true;
   setActionButtons(null);
   try {
     const queue = client('Queue');
     const [task, { status }] = await Promise.all([queue.task(taskId), queue.status(taskId)]);
     if (my !== taskGen) return;
     inspected = { taskId, task, status };
+    $('#task-details').hidden = false;
+    succeeded();
     renderTask();
     renderStatus({ reloadArtifacts: true });
     scheduleRefresh(my);
   } catch (err) {
     if (my !== taskGen) return;
     inspected = null;
+    // Nothing else to show: no runs, artifacts or auto-refresh for a task that did not load.
     fill($('#task-body'));
+    fill($('#h-task'), 'Task ', h('code', {}, taskId));
     showError(errors, err, `Opening task ${taskId}`);
   }
 }

@@ -530,6 +530,82 @@ try {
   if (vpage) await vpage.close();
   vpage = null;
 
+
+  // ------------------------------------------------------------------ errors
+  const PENDING_TASK = 'DemoTaskQ1e00PendingxA';
+  const fault = async (f) => {
+    const res = await fetch(`${deployment.rootUrl}/__devserver/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+    assert(res.ok, `fault: ${res.status}`);
+  };
+  const clearFaults = () => fetch(`${deployment.rootUrl}/__devserver/faults`, { method: 'DELETE' });
+  let epage = null;
+  await step('errors: a missing task shows only its panel (no auto-refresh, no empty sections), and why there is no request id', 'error-missing-task', async () => {
+    epage = await rootTab('#task/NoSuchTxQ0e0xxxxxxxxxA');
+    const panel = epage.locator('#task-errors .error');
+    await panel.waitFor({ timeout: 10000 });
+    const text = await panel.textContent();
+    for (const want of ['Opening task NoSuchTxQ0e0xxxxxxxxxA failed', '404', 'ResourceNotFound', 'Access-Control-Expose-Headers']) {
+      assert(text.includes(want), `the panel lacks "${want}": ${text.slice(0, 300)}`);
+    }
+    assert(!(await epage.textContent('#inspector')).includes('Auto-refresh'), 'says Auto-refresh');
+    assert(await epage.locator('#task-details').isHidden(), 'runs and artifacts sections shown');
+    assert(await epage.locator('#task-log').isHidden(), 'a log link for a missing task');
+    await noTokenLeak(epage);
+    return 'ResourceNotFound, sections hidden';
+  }, () => epage);
+
+  await step('errors: the request id appears when the deployment exposes x-for-request-id; the panel clears with the next success', 'error-request-id', async () => {
+    const id = `www-${randomBytes(6).toString('hex')}`;
+    await fault({ method: 'GET', pathPrefix: `/api/queue/v1/task/${PENDING_TASK}/status`, times: 1,
+      action: { kind: 'status', status: 409, headers: { 'x-for-request-id': id, 'access-control-expose-headers': 'x-for-request-id' } } });
+    await epage.fill('#task-id', PENDING_TASK);
+    await epage.click('#open-task-form button[type="submit"]');
+    await epage.locator('#task-errors [data-request-id]').waitFor({ timeout: 10000 });
+    const shown = await epage.getAttribute('#task-errors [data-request-id]', 'data-request-id');
+    assert(shown === id, `request id shown: ${shown}`);
+    await epage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-error-request-id-panel.png`), fullPage: true });
+    await epage.click('#task-refresh').catch(() => {});
+    await epage.click('#open-task-form button[type="submit"]');
+    await epage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'pending' && document.querySelector('#task-errors').hidden, null, { timeout: 10000 });
+    assert(await epage.locator('#task-details').isVisible(), 'sections still hidden');
+    return `request id ${id} shown, then cleared by the next open`;
+  }, () => epage);
+
+  await step('errors: a network failure says what failed, where, and after how many attempts', 'error-network', async () => {
+    await fault({ method: 'GET', pathPrefix: `/api/queue/v1/task/${PENDING_TASK}/status`, times: 20, action: { kind: 'reset' } });
+    const t0 = performance.now();
+    await epage.click('#task-refresh');
+    const title = epage.locator('#task-errors .error-title');
+    await title.waitFor({ timeout: 30000 });
+    const ms = Math.round(performance.now() - t0);
+    await clearFaults();
+    const text = await title.textContent();
+    const host = new URL(deployment.rootUrl).host;
+    assert(new RegExp(`^Refreshing the task failed: could not reach ${host.replace(/\./g, '\\.')} after \\d+ attempts$`).test(text), `title: ${text}`);
+    const facts = await epage.textContent('#task-errors .error-facts');
+    assert(facts.includes('no response came back'), `facts: ${facts.slice(0, 300)}`);
+    await epage.click('#task-refresh');
+    await epage.waitForFunction(() => document.querySelector('#task-errors').hidden, null, { timeout: 10000 });
+    await noTokenLeak(epage);
+    return `"${text}" after ${ms} ms; cleared by the next refresh`;
+  }, () => epage);
+
+  await step('errors: the credentials banner clears with the next success', 'error-banner', async () => {
+    await epage.evaluate(() => { location.hash = '#connect'; });
+    await epage.fill('#root-url', deployment.rootUrl);
+    await epage.fill('#client-id', deployment.clientId);
+    await epage.fill('#access-token', `${'y'.repeat(43)}B`);
+    await epage.click('#connect-btn');
+    await epage.locator('#banner[data-kind="credentials"]').waitFor();
+    await epage.fill('#access-token', '');
+    await epage.click('#scopes-refresh');
+    await epage.waitForFunction(() => document.querySelector('#banner').hidden, null, { timeout: 10000 });
+    await noTokenLeak(epage);
+    return 'banner gone after the scopes were read again';
+  }, () => epage);
+  if (epage) await epage.close();
+  epage = null;
+
   await step('serve-www: content types, config.json, and nothing outside www/ and pkg/', 'serve', async () => {
     const get = (path) => fetch(new URL(path, pageUrl));
     const type = async (path) => (await get(path)).headers.get('content-type');
