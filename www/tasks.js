@@ -57,6 +57,9 @@ export async function openGroup(taskGroupId) {
       h('thead', {}, h('tr', {}, ['State', 'Name', 'Task ID', 'Task queue'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody);
     const count = h('p', { class: 'muted small-text', 'aria-live': 'polite' });
+    const states = {};
+    const summary = h('p', { class: 'group-summary', id: 'group-summary', 'aria-label': 'Tasks by state' });
+    const summarize = () => fill(summary, Object.keys(states).sort().map((st) => h('span', { class: 'summary-item', 'data-state': st }, badge(st), ` ${states[st]}`)));
     const next = async () => {
       const { value, done } = await pages.next();
       if (my !== groupGen) return;
@@ -65,6 +68,7 @@ export async function openGroup(taskGroupId) {
         return;
       }
       for (const { task, status } of value.tasks || []) {
+        states[status.state] = (states[status.state] || 0) + 1;
         tbody.append(h('tr', { 'data-task-id': status.taskId },
           h('td', {}, badge(status.state)),
           h('td', {}, h('a', { href: `#task/${encodeURIComponent(status.taskId)}` }, task.metadata ? task.metadata.name : status.taskId)),
@@ -73,12 +77,13 @@ export async function openGroup(taskGroupId) {
       }
       count.textContent = `${tbody.children.length} task${tbody.children.length === 1 ? '' : 's'}${value.continuationToken ? ' so far' : ''}`;
       more.hidden = !value.continuationToken;
+      summarize();
     };
     more.addEventListener('click', () => busy(more, errors, 'Loading more tasks', next));
     await next();
     if (my !== groupGen) return;
     succeeded();
-    fill(body, tbody.children.length ? table : h('p', { class: 'muted' }, 'This group has no tasks.'), h('div', { class: 'actions' }, count, more));
+    fill(body, summary, tbody.children.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, 'This group has no tasks.'), h('div', { class: 'actions' }, count, more));
   } catch (err) {
     if (my !== groupGen) return;
     fill(body);
@@ -171,7 +176,7 @@ function renderStatus({ reloadArtifacts = false } = {}) {
 
   const runs = status.runs || [];
   fill($('#runs'), runs.length
-    ? h('table', { class: 'table', 'aria-labelledby': 'h-runs' },
+    ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'aria-labelledby': 'h-runs' },
       h('thead', {}, h('tr', {}, ['Run', 'State', 'Reason created', 'Reason resolved', 'Worker', 'Started', 'Resolved'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, runs.map((r) => h('tr', {},
         h('td', {}, String(r.runId)),
@@ -180,7 +185,7 @@ function renderStatus({ reloadArtifacts = false } = {}) {
         h('td', {}, r.reasonResolved || '—'),
         h('td', {}, r.workerGroup ? h('code', {}, `${r.workerGroup}/${r.workerId}`) : '—'),
         h('td', {}, when(r.started)),
-        h('td', {}, when(r.resolved))))))
+        h('td', {}, when(r.resolved)))))))
     : h('p', { class: 'muted' }, 'No runs yet.'));
 
   // The run selector: latest, then each run.
@@ -213,6 +218,11 @@ function rerunScopes() {
   return { AnyOf: [`queue:rerun-task:${c.schedulerId}/${c.taskGroupId}/${c.taskId}`, `queue:rerun-task-in-project:${c.projectId}`, { AllOf: ['queue:rerun-task', `assume:scheduler-id:${c.schedulerId}/${c.taskGroupId}`] }] };
 }
 
+function scheduleScopes() {
+  const c = scopeContext();
+  return { AnyOf: [`queue:schedule-task:${c.schedulerId}/${c.taskGroupId}/${c.taskId}`, `queue:schedule-task-in-project:${c.projectId}`, { AllOf: ['queue:schedule-task', `assume:scheduler-id:${c.schedulerId}/${c.taskGroupId}`] }] };
+}
+
 function setActionButtons(status) {
   const cancel = $('#task-cancel');
   const rerun = $('#task-rerun');
@@ -221,13 +231,20 @@ function setActionButtons(status) {
   if (!status || !inspected) {
     cancel.disabled = true;
     rerun.disabled = true;
+    $('#task-schedule').hidden = true;
+    $('#task-clone').disabled = true;
     hint.hidden = true;
     return;
   }
   const unresolved = UNRESOLVED.has(status.state);
+  const schedule = $('#task-schedule');
+  schedule.hidden = status.state !== 'unscheduled';
+  schedule.disabled = !session.allows(scheduleScopes());
   const missing = [];
+  if (!schedule.hidden && schedule.disabled) missing.push(`Scheduling needs ${session.describe(scheduleScopes())}.`);
   const canCancel = session.allows(cancelScopes());
   const canRerun = session.allows(rerunScopes());
+  $('#task-clone').disabled = false;
   cancel.hidden = !unresolved;
   rerun.hidden = unresolved;
   cancel.disabled = !canCancel;
@@ -343,7 +360,7 @@ async function loadArtifacts() {
     await next();
     if (my !== artGen) return;
     fill(box, tbody.children.length
-      ? [table, h('div', { class: 'actions' }, count, more)]
+      ? [h('div', { class: 'table-wrap' }, table), h('div', { class: 'actions' }, count, more)]
       : h('p', { class: 'muted' }, 'No artifacts in this run.'));
   } catch (err) {
     if (my !== artGen) return;
@@ -610,6 +627,27 @@ export function init() {
       scheduleRefresh(my);
     });
   });
+  $('#task-schedule').addEventListener('click', (ev) => {
+    const my = taskGen;
+    busy(ev.currentTarget, $('#task-errors'), 'Scheduling the task', async () => {
+      const { status } = await client('Queue').scheduleTask(inspected.taskId);
+      if (my !== taskGen) return;
+      applyStatus(status);
+      scheduleRefresh(my);
+    });
+  });
+  $('#task-clone').addEventListener('click', () => {
+    if (!inspected) return;
+    // The definition, less what createTask sets anew, as the template of a new task.
+    const def = { ...inspected.task };
+    for (const k of ['created', 'deadline', 'expires']) delete def[k];
+    $('#template').value = json(def);
+    $('#new-task-id').value = tc().slugid();
+    const from = $('#new-from');
+    from.hidden = false;
+    fill(from, 'From the definition of task ', h('a', { href: `#task/${encodeURIComponent(inspected.taskId)}` }, h('code', {}, inspected.taskId)), '. Edit it, then create.');
+    location.hash = '#new-task';
+  });
   $('#task-rerun').addEventListener('click', (ev) => {
     const my = taskGen;
     busy(ev.currentTarget, $('#task-errors'), 'Rerunning the task', async () => {
@@ -636,6 +674,7 @@ export function init() {
   $('#template').addEventListener('input', updateCreateHint);
   $('#template-reset').addEventListener('click', () => {
     $('#template').value = json(defaultTemplate());
+    $('#new-from').hidden = true;
     updateCreateHint();
   });
   $('#create-form').addEventListener('submit', (ev) => {

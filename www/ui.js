@@ -119,10 +119,8 @@ function requestIdOf(err) {
   const body = err && typeof err.body === 'object' && err.body ? err.body : {};
   const id = err.requestId || body.requestId || (body.requestInfo && body.requestInfo.requestId);
   if (id) return h('code', { 'data-request-id': id }, id);
-  const why = err.statusCode
-    ? 'not readable by this page: the deployment does not list x-for-request-id in Access-Control-Expose-Headers'
-    : 'none: no response came back';
-  return h('span', { class: 'muted' }, why);
+  if (err.statusCode) return h('span', { class: 'muted' }, 'not readable by this page: the deployment does not list x-for-request-id in Access-Control-Expose-Headers');
+  return isNetwork(err) ? h('span', { class: 'muted' }, 'none: no response came back') : null;
 }
 
 const isNetwork = (e) => !e.statusCode && (e.kind === 'network' || e.kind === 'timeout');
@@ -173,7 +171,7 @@ export function errorBox(err, what) {
     ['Status', status ? `${status} ${STATUS_TEXT[status] || ''}`.trim() : h('span', { class: 'muted' }, e.kind ? `no HTTP status (${e.kind})` : 'no HTTP status')],
     ['Code', e.code || e.name || 'Error'],
     ['Message', h('p', { class: 'error-message' }, mainMessage(e))],
-    ['Request id', requestIdOf(e)],
+    (e.statusCode || isNetwork(e)) && ['Request id', requestIdOf(e)],
     (e.method || e.url) && ['Request', h('code', {}, `${(e.method || '').toUpperCase()} ${e.url || ''}`.trim())],
     info && ['Request info', h('code', {}, `${info.method || '?'} at ${info.time || '?'}`)],
     e.reason && ['Reason', e.reason],

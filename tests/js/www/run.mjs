@@ -2,7 +2,12 @@
 // connect, a rejected credential, the first load listing a seeded task within 2 s, narrowed
 // temporary credentials, the seeded task and its artifact pages, creating a task, a 5 MiB
 // artifact upload and download with equal sha256, a signed link in a fresh context without
-// credentials, cancel and rerun, an object round trip, and a 403 shown in the page.
+// credentials, cancel and rerun, an object round trip, and a 403 shown in the page; the artifact
+// viewer (a live log seen growing while its task runs, follow/pause/search/line links, finished
+// log, JSON, image), error panels (request id, network failures, clearing), schedule and
+// edit-as-new, a group's states, no overflow at 390 px and keyboard focus. Every new step checks
+// that the token is not in the DOM, URL, localStorage, form fields or console.
+// WWW_STEPS=<regex> runs only the matching steps.
 // Starts the deployment and scripts/serve-www.mjs itself, stops both, and saves a screenshot
 // of each step under target/www/. Never prints the access token.
 import { spawn } from 'node:child_process';
@@ -605,6 +610,119 @@ try {
   }, () => epage);
   if (epage) await epage.close();
   epage = null;
+
+
+  // ------------------------------------------------------------------ task actions and groups
+  let apage = null;
+  await step('task actions: schedule an unscheduled task, and create a new task from an edited definition', 'task-actions', async () => {
+    const waiting = taskcluster.slugid();
+    const now = Date.now();
+    await workerQueue.createTask(waiting, {
+      taskQueueId: 'proj-www/actions', schedulerId: 'www', projectId: 'www', priority: 'lowest',
+      created: new Date(now).toJSON(), deadline: new Date(now + 3600e3).toJSON(), expires: new Date(now + 86400e3).toJSON(),
+      dependencies: ['DemoTaskQ1e00PendingxA'], payload: {}, metadata: { name: 'waits for the pending demo task', description: '', owner: 'www@example.com', source: 'https://example.com/' },
+    });
+    apage = await rootTab(`#task/${waiting}`);
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'unscheduled', null, { timeout: 10000 });
+    assert(await apage.locator('#task-schedule').isEnabled(), 'schedule is not offered');
+    await apage.click('#task-schedule');
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'pending', null, { timeout: 10000 });
+    assert((await workerQueue.status(waiting)).status.state === 'pending', 'the queue does not say pending');
+    // Edit as new task: the seeded task's definition in the form, edited, created.
+    await apage.evaluate((id) => { location.hash = `#task/${id}`; }, SEEDED_TASK);
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'completed');
+    await apage.click('#task-clone');
+    await apage.waitForFunction(() => location.hash === '#new-task');
+    const def = JSON.parse(await apage.inputValue('#template'));
+    assert(def.metadata.name === 'demo: completed' && !('created' in def), `template: ${JSON.stringify(def).slice(0, 120)}`);
+    def.metadata.name = 'demo: edited copy';
+    await apage.fill('#template', JSON.stringify(def, null, 2));
+    const newId = await apage.inputValue('#new-task-id');
+    await apage.click('#create-btn');
+    await apage.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state === 'pending', newId, { timeout: 10000 });
+    const created = await workerQueue.task(newId);
+    assert(created.metadata.name === 'demo: edited copy' && created.taskGroupId === def.taskGroupId, 'the created definition differs');
+    await noTokenLeak(apage);
+    return `${waiting} unscheduled → pending; ${newId} created from the edited definition`;
+  }, () => apage);
+
+  await step(`task group: ${SEEDED_GROUP}'s states at a glance`, 'group-summary', async () => {
+    await apage.evaluate((id) => { location.hash = `#group/${id}`; }, SEEDED_GROUP);
+    await apage.locator('#group-summary .summary-item').first().waitFor();
+    const want = {};
+    for await (const page of workerQueue.paginate(workerQueue.listTaskGroup, SEEDED_GROUP, {})) {
+      for (const t of page.tasks) want[t.status.state] = (want[t.status.state] || 0) + 1;
+    }
+    const got = {};
+    for (const item of await apage.locator('#group-summary .summary-item').all()) {
+      got[await item.getAttribute('data-state')] = Number((await item.textContent()).replace(/^\D+/, ''));
+    }
+    assert(JSON.stringify(got) === JSON.stringify(Object.fromEntries(Object.entries(want).sort())), `shown ${JSON.stringify(got)}, the queue says ${JSON.stringify(want)}`);
+    return JSON.stringify(got);
+  }, () => apage);
+  if (apage) await apage.close();
+  apage = null;
+
+  // ------------------------------------------------------------------ layout and keyboard
+  let lpage = null;
+  await step('layout: no horizontal overflow at 390 px on every screen; screenshots at 390 and 1280 px', 'layout', async () => {
+    lpage = await rootTab('#connect');
+    const screens = [
+      ['connect', '#connect'], ['group', `#group/${SEEDED_GROUP}`], ['task', `#task/${SEEDED_TASK}`],
+      ['log', `#artifact/${SEEDED_TASK}/latest/public%2Flogs%2Flive.log`], ['new-task', '#new-task'], ['objects', '#objects'], ['secrets', '#secrets'],
+    ];
+    const ready = {
+      group: '#group-table', task: '#artifact-table', log: '#viewer[data-state="complete"]', secrets: '#secret-names',
+    };
+    const widths = [];
+    for (const width of [390, 1280]) {
+      await lpage.setViewportSize({ width, height: 900 });
+      for (const [name, hash] of screens) {
+        await lpage.evaluate((h) => { location.hash = h; }, hash);
+        if (ready[name]) await lpage.locator(ready[name]).first().waitFor({ timeout: 10000 });
+        await lpage.waitForTimeout(100);
+        const sw = await lpage.evaluate(() => document.documentElement.scrollWidth);
+        await lpage.screenshot({ path: join(shots, `layout-${width}-${name}.png`), fullPage: true });
+        if (width === 390) widths.push(`${name} ${sw}`);
+        assert(sw <= width, `${name} at ${width} px: the page is ${sw} px wide`);
+      }
+    }
+    await noTokenLeak(lpage);
+    return `page widths at 390 px: ${widths.join(', ')}`;
+  }, () => lpage);
+
+  await step('keyboard: skip link, tabs and artifact actions reachable by Tab, with a visible focus ring', 'keyboard', async () => {
+    if (!lpage) lpage = await rootTab('#connect');
+    await lpage.setViewportSize({ width: 1280, height: 900 });
+    await lpage.goto('about:blank');
+    await lpage.goto(`${pageUrl}#task/${SEEDED_TASK}`);
+    await lpage.locator('#artifact-table').waitFor({ timeout: 10000 });
+    await lpage.keyboard.press('Tab');
+    const focused = () => lpage.evaluate(() => {
+      const e = document.activeElement;
+      const cs = getComputedStyle(e);
+      return { tag: e.tagName, text: (e.textContent || '').trim().slice(0, 40), id: e.id, outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2 };
+    });
+    let f = await focused();
+    assert(f.text === 'Skip to content' && f.outline, `first Tab: ${JSON.stringify(f)}`);
+    const seen = [];
+    let viewLink = null;
+    for (let i = 0; i < 60 && !viewLink; i++) {
+      await lpage.keyboard.press('Tab');
+      f = await focused();
+      assert(f.outline, `no visible focus on ${JSON.stringify(f)}`);
+      seen.push(f.text || f.id || f.tag);
+      if (f.text === 'View') viewLink = f;
+    }
+    assert(seen.includes('Tasks') && seen.includes('Secrets'), `tabs not reached: ${seen.slice(0, 12)}`);
+    assert(viewLink, `no artifact View link within 60 Tabs: ${seen.join(' | ')}`);
+    await lpage.keyboard.press('Enter');
+    await lpage.waitForFunction(() => location.hash.startsWith('#artifact/'));
+    await lpage.locator('#viewer[data-state="complete"]').waitFor({ timeout: 10000 });
+    return `${seen.length} Tabs to the first View link, Enter opened the viewer`;
+  }, () => lpage);
+  if (lpage) await lpage.close();
+  lpage = null;
 
   await step('serve-www: content types, config.json, and nothing outside www/ and pkg/', 'serve', async () => {
     const get = (path) => fetch(new URL(path, pageUrl));
