@@ -25,13 +25,13 @@ pub(crate) fn line(n: u64) -> String {
             "\u{1b}[1;36m[taskcluster]\u{1b}[0m {step} Task running on worker demo-group/demo-worker (tc-devserver demo log)\n"
         );
     }
-    if n % 13 == 0 {
+    if n.is_multiple_of(13) {
         format!(
             "\u{1b}[1;31merror\u{1b}[0m {step} step {n}: test case demo::case_{n} failed (expected, this is a demo)\n"
         )
-    } else if n % 7 == 0 {
+    } else if n.is_multiple_of(7) {
         format!("\u{1b}[33mwarning\u{1b}[0m {step} step {n}: module_{n} is deprecated\n")
-    } else if n % 5 == 0 {
+    } else if n.is_multiple_of(5) {
         format!("\u{1b}[32m   ok\u{1b}[0m {step} step {n}: \u{1b}[1mdemo::case_{n}\u{1b}[22m passed{RESET}\n")
     } else {
         format!("\u{1b}[34m info\u{1b}[0m {step} step {n}: compiling module_{n}\n")
