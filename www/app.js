@@ -1,20 +1,22 @@
 // The dashboard: loads the package from /pkg/, connects (from this tab's session, or the
 // deployment named by an optional config.json), and routes between the views by URL hash.
-import { $, h, fill, busy, clear, showError, errorBox, clock, setCredentialRejectedHandler } from './ui.js';
+import { $, h, fill, busy, clear, showError, errorBox, clock, setCredentialRejectedHandler, setSuccessHandler } from './ui.js';
 import * as session from './session.js';
 import * as tasks from './tasks.js';
 import * as objects from './objects.js';
 import * as secrets from './secrets.js';
+import * as viewer from './viewer.js';
 
-const views = ['connect', 'tasks', 'new-task', 'objects', 'secrets'];
+const views = ['connect', 'tasks', 'artifact', 'new-task', 'objects', 'secrets'];
 let localConfig = null;
 
 // ---------------------------------------------------------------------------------------
 // Nothing fails silently: anything unexpected ends up in the banner.
 
 const banner = $('#banner');
-function raise(node) {
+function raise(node, kind = 'error') {
   banner.hidden = false;
+  banner.dataset.kind = kind;
   fill(banner, node, h('button', { type: 'button', class: 'small quiet banner-close', onclick: () => clear(banner) }, 'Dismiss'));
 }
 window.addEventListener('unhandledrejection', (ev) => raise(errorBox(ev.reason, 'A background operation')));
@@ -23,14 +25,30 @@ window.addEventListener('error', (ev) => raise(errorBox(ev.error || ev.message, 
 setCredentialRejectedHandler((err) => {
   raise(h('div', {},
     h('p', { class: 'error-title' }, `Your credentials were rejected: ${String(err.message).split('\n')[0]}`),
-    h('p', {}, 'They may have expired or been revoked. ', h('a', { href: '#connect' }, 'Connect again'), '.')));
+    h('p', {}, 'They may have expired or been revoked. ', h('a', { href: '#connect' }, 'Connect again'), '.')), 'credentials');
+});
+// The credentials banner belongs to the failure that raised it: the next success clears it.
+setSuccessHandler(() => {
+  if (banner.dataset.kind === 'credentials') clear(banner);
 });
 
 // ---------------------------------------------------------------------------------------
-// Routing: #connect, #tasks, #task/<taskId>, #group/<taskGroupId>, #new-task, #objects, #secrets
+// Routing: #connect, #tasks, #task/<taskId>, #group/<taskGroupId>,
+// #artifact/<taskId>/<runId|latest>/<name>[/L<line>], #new-task, #objects, #secrets
 
 function route() {
-  const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
+  const raw = location.hash.replace(/^#/, '');
+  if (raw.startsWith('artifact/')) {
+    for (const v of views) $(`#view-${v}`).hidden = v !== 'artifact';
+    for (const a of document.querySelectorAll('.tabs a')) {
+      if (a.dataset.view === 'tasks') a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    viewer.open(viewer.parseRoute(raw.split('/').slice(1)));
+    return;
+  }
+  viewer.close();
+  const hash = decodeURIComponent(raw);
   const [head, ...rest] = hash.split('/');
   const arg = rest.join('/');
   let view = views.includes(head) ? head : null;
@@ -48,7 +66,8 @@ function route() {
 }
 window.addEventListener('hashchange', () => {
   route();
-  $('#main').focus({ preventScroll: true });
+  // Line links stay where they are; other navigation moves the focus to the new view.
+  if (!/^#artifact\/.*\/L\d+$/.test(location.hash)) $('#main').focus({ preventScroll: true });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -204,6 +223,7 @@ async function start() {
   tasks.init();
   objects.init();
   secrets.init();
+  viewer.init();
 
   localConfig = await configPromise;
   if (localConfig && localConfig.rootUrl) {

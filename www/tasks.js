@@ -2,10 +2,12 @@
 // artifacts with pagination, downloads, signed links, artifact uploads, cancel and rerun),
 // and the task creation form.
 import {
-  $, h, fill, busy, clear, showError, errorBox, when, badge, facts, safeLink, json, bytes, clock,
-  transfer, saveBlob, readDownload, copyText, baseName,
+  $, h, fill, busy, clear, showError, succeeded, when, badge, facts, safeLink, json, bytes, clock,
+  transfer, saveBlob, readDownload, baseName,
 } from './ui.js';
 import * as session from './session.js';
+import { showSignedLink } from './links.js';
+import { artifactHash, hint } from './viewer.js';
 
 const UNRESOLVED = new Set(['unscheduled', 'pending', 'running']);
 const REFRESH_MS = 3000;
@@ -55,6 +57,9 @@ export async function openGroup(taskGroupId) {
       h('thead', {}, h('tr', {}, ['State', 'Name', 'Task ID', 'Task queue'].map((t) => h('th', { scope: 'col' }, t)))),
       tbody);
     const count = h('p', { class: 'muted small-text', 'aria-live': 'polite' });
+    const states = {};
+    const summary = h('p', { class: 'group-summary', id: 'group-summary', 'aria-label': 'Tasks by state' });
+    const summarize = () => fill(summary, Object.keys(states).sort().map((st) => h('span', { class: 'summary-item', 'data-state': st }, badge(st), ` ${states[st]}`)));
     const next = async () => {
       const { value, done } = await pages.next();
       if (my !== groupGen) return;
@@ -63,6 +68,7 @@ export async function openGroup(taskGroupId) {
         return;
       }
       for (const { task, status } of value.tasks || []) {
+        states[status.state] = (states[status.state] || 0) + 1;
         tbody.append(h('tr', { 'data-task-id': status.taskId },
           h('td', {}, badge(status.state)),
           h('td', {}, h('a', { href: `#task/${encodeURIComponent(status.taskId)}` }, task.metadata ? task.metadata.name : status.taskId)),
@@ -71,11 +77,13 @@ export async function openGroup(taskGroupId) {
       }
       count.textContent = `${tbody.children.length} task${tbody.children.length === 1 ? '' : 's'}${value.continuationToken ? ' so far' : ''}`;
       more.hidden = !value.continuationToken;
+      summarize();
     };
     more.addEventListener('click', () => busy(more, errors, 'Loading more tasks', next));
     await next();
     if (my !== groupGen) return;
-    fill(body, tbody.children.length ? table : h('p', { class: 'muted' }, 'This group has no tasks.'), h('div', { class: 'actions' }, count, more));
+    succeeded();
+    fill(body, summary, tbody.children.length ? h('div', { class: 'table-wrap' }, table) : h('p', { class: 'muted' }, 'This group has no tasks.'), h('div', { class: 'actions' }, count, more));
   } catch (err) {
     if (my !== groupGen) return;
     fill(body);
@@ -108,19 +116,26 @@ export async function openTask(taskId) {
   fill($('#art-uploads'));
   clear($('#signed-link'));
   $('#artifact-upload').hidden = true;
+  $('#task-log').hidden = true;
+  $('#refresh-note').textContent = '';
+  $('#task-details').hidden = true;
   setActionButtons(null);
   try {
     const queue = client('Queue');
     const [task, { status }] = await Promise.all([queue.task(taskId), queue.status(taskId)]);
     if (my !== taskGen) return;
     inspected = { taskId, task, status };
+    $('#task-details').hidden = false;
+    succeeded();
     renderTask();
     renderStatus({ reloadArtifacts: true });
     scheduleRefresh(my);
   } catch (err) {
     if (my !== taskGen) return;
     inspected = null;
+    // Nothing else to show: no runs, artifacts or auto-refresh for a task that did not load.
     fill($('#task-body'));
+    fill($('#h-task'), 'Task ', h('code', {}, taskId));
     showError(errors, err, `Opening task ${taskId}`);
   }
 }
@@ -161,7 +176,7 @@ function renderStatus({ reloadArtifacts = false } = {}) {
 
   const runs = status.runs || [];
   fill($('#runs'), runs.length
-    ? h('table', { class: 'table', 'aria-labelledby': 'h-runs' },
+    ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'aria-labelledby': 'h-runs' },
       h('thead', {}, h('tr', {}, ['Run', 'State', 'Reason created', 'Reason resolved', 'Worker', 'Started', 'Resolved'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, runs.map((r) => h('tr', {},
         h('td', {}, String(r.runId)),
@@ -170,7 +185,7 @@ function renderStatus({ reloadArtifacts = false } = {}) {
         h('td', {}, r.reasonResolved || '—'),
         h('td', {}, r.workerGroup ? h('code', {}, `${r.workerGroup}/${r.workerId}`) : '—'),
         h('td', {}, when(r.started)),
-        h('td', {}, when(r.resolved))))))
+        h('td', {}, when(r.resolved)))))))
     : h('p', { class: 'muted' }, 'No runs yet.'));
 
   // The run selector: latest, then each run.
@@ -179,6 +194,10 @@ function renderStatus({ reloadArtifacts = false } = {}) {
   fill(sel, h('option', { value: 'latest' }, 'latest'), runs.map((r) => h('option', { value: String(r.runId) }, `run ${r.runId}`)));
   sel.value = [...sel.options].some((o) => o.value === prev) ? prev : 'latest';
 
+  // The log: live.log while the run is running, then the backing log (live.log links to it).
+  const logLink = $('#task-log');
+  logLink.hidden = !runs.length;
+  if (runs.length) logLink.href = artifactHash(inspected.taskId, undefined, 'public/logs/live.log');
   setActionButtons(status);
   renderUploadSection();
   if (reloadArtifacts) loadArtifacts();
@@ -199,6 +218,11 @@ function rerunScopes() {
   return { AnyOf: [`queue:rerun-task:${c.schedulerId}/${c.taskGroupId}/${c.taskId}`, `queue:rerun-task-in-project:${c.projectId}`, { AllOf: ['queue:rerun-task', `assume:scheduler-id:${c.schedulerId}/${c.taskGroupId}`] }] };
 }
 
+function scheduleScopes() {
+  const c = scopeContext();
+  return { AnyOf: [`queue:schedule-task:${c.schedulerId}/${c.taskGroupId}/${c.taskId}`, `queue:schedule-task-in-project:${c.projectId}`, { AllOf: ['queue:schedule-task', `assume:scheduler-id:${c.schedulerId}/${c.taskGroupId}`] }] };
+}
+
 function setActionButtons(status) {
   const cancel = $('#task-cancel');
   const rerun = $('#task-rerun');
@@ -207,13 +231,20 @@ function setActionButtons(status) {
   if (!status || !inspected) {
     cancel.disabled = true;
     rerun.disabled = true;
+    $('#task-schedule').hidden = true;
+    $('#task-clone').disabled = true;
     hint.hidden = true;
     return;
   }
   const unresolved = UNRESOLVED.has(status.state);
+  const schedule = $('#task-schedule');
+  schedule.hidden = status.state !== 'unscheduled';
+  schedule.disabled = !session.allows(scheduleScopes());
   const missing = [];
+  if (!schedule.hidden && schedule.disabled) missing.push(`Scheduling needs ${session.describe(scheduleScopes())}.`);
   const canCancel = session.allows(cancelScopes());
   const canRerun = session.allows(rerunScopes());
+  $('#task-clone').disabled = false;
   cancel.hidden = !unresolved;
   rerun.hidden = unresolved;
   cancel.disabled = !canCancel;
@@ -329,7 +360,7 @@ async function loadArtifacts() {
     await next();
     if (my !== artGen) return;
     fill(box, tbody.children.length
-      ? [table, h('div', { class: 'actions' }, count, more)]
+      ? [h('div', { class: 'table-wrap' }, table), h('div', { class: 'actions' }, count, more)]
       : h('p', { class: 'muted' }, 'No artifacts in this run.'));
   } catch (err) {
     if (my !== artGen) return;
@@ -342,13 +373,15 @@ function artifactRow(a, runId) {
   const download = h('button', { type: 'button', class: 'small', 'aria-label': `Download ${a.name}` }, 'Download');
   const link = h('button', { type: 'button', class: 'small quiet', 'aria-label': `Signed link to ${a.name}` }, 'Signed link');
   download.addEventListener('click', () => downloadArtifact(a.name, a.storageType, runId, download));
-  link.addEventListener('click', () => showSignedLink(a.name, runId));
+  link.addEventListener('click', () => showSignedLink($('#signed-link'), inspected.taskId, runId, a.name));
+  hint(inspected.taskId, runId, a.name, a.contentType);
+  const view = h('a', { class: 'button small', href: artifactHash(inspected.taskId, runId, a.name), 'aria-label': `View ${a.name}` }, 'View');
   return h('tr', { 'data-artifact': a.name },
     h('td', {}, h('code', {}, a.name)),
     h('td', {}, h('span', { class: `storage storage-${a.storageType}` }, a.storageType)),
     h('td', {}, a.contentType || '—'),
     h('td', {}, when(a.expires)),
-    h('td', { class: 'row-actions' }, download, link));
+    h('td', { class: 'row-actions' }, view, download, link));
 }
 
 async function downloadArtifact(name, storageType, runId, button) {
@@ -374,57 +407,6 @@ async function downloadArtifact(name, storageType, runId, button) {
   } finally {
     button.disabled = false;
   }
-}
-
-const EXPIRATIONS = [['15 minutes', 15 * 60], ['1 hour', 3600], ['1 day', 86400], ['7 days', 7 * 86400]];
-
-function showSignedLink(name, runId) {
-  const box = $('#signed-link');
-  const { taskId } = inspected;
-  const select = h('select', { id: 'link-expiration' }, EXPIRATIONS.map(([t, s]) => h('option', { value: String(s) }, t)));
-  const input = h('input', { id: 'link-url', class: 'mono', readOnly: true, spellcheck: 'false', 'aria-label': `Signed link to ${name}` });
-  const open = h('a', { id: 'link-open', class: 'button small', target: '_blank', rel: 'noopener noreferrer' }, 'Open');
-  const copied = h('span', { class: 'muted small-text', 'aria-live': 'polite' });
-  const note = h('p', { class: 'hint' });
-  const errors = h('div', { class: 'errors', hidden: true });
-  const build = () => {
-    clear(errors);
-    try {
-      const queue = client('Queue');
-      const expiration = Number(select.value);
-      const args = runId === undefined ? [queue.getLatestArtifact, taskId, name] : [queue.getArtifact, taskId, runId, name];
-      const anonymous = !session.connection().credentials;
-      const url = anonymous ? queue.buildUrl(...args) : queue.buildSignedUrl(...args, { expiration });
-      input.value = url;
-      open.href = url;
-      note.textContent = anonymous
-        ? 'Connected anonymously, so this is a plain link: it works for public artifacts only.'
-        : `Anyone with this link can download the artifact, without credentials, until ${clock(new Date(Date.now() + expiration * 1000))}.`;
-    } catch (err) {
-      input.value = '';
-      open.removeAttribute('href');
-      errors.hidden = false;
-      fill(errors, errorBox(err, 'Building the signed link'));
-    }
-  };
-  select.addEventListener('change', build);
-  const copy = h('button', { type: 'button', class: 'small primary', id: 'link-copy' }, 'Copy');
-  copy.addEventListener('click', async () => {
-    copied.textContent = (await copyText(input.value, input)) ? 'Copied to the clipboard' : 'Selected: press Ctrl+C to copy';
-  });
-  const close = h('button', { type: 'button', class: 'small quiet', 'aria-label': 'Close the signed link' }, 'Close');
-  close.addEventListener('click', () => clear(box));
-  box.hidden = false;
-  fill(box,
-    h('div', { class: 'card-head' },
-      h('h4', {}, 'Signed link to ', h('code', {}, name), runId === undefined ? ' (latest run)' : ` (run ${runId})`),
-      close),
-    h('div', { class: 'row' },
-      h('div', { class: 'field' }, h('label', { for: 'link-expiration' }, 'Valid for'), select),
-      h('div', { class: 'field grow' }, h('label', { for: 'link-url' }, 'Link'), h('div', { class: 'with-button' }, input, copy, open))),
-    note, copied, errors);
-  build();
-  input.focus();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -645,6 +627,27 @@ export function init() {
       scheduleRefresh(my);
     });
   });
+  $('#task-schedule').addEventListener('click', (ev) => {
+    const my = taskGen;
+    busy(ev.currentTarget, $('#task-errors'), 'Scheduling the task', async () => {
+      const { status } = await client('Queue').scheduleTask(inspected.taskId);
+      if (my !== taskGen) return;
+      applyStatus(status);
+      scheduleRefresh(my);
+    });
+  });
+  $('#task-clone').addEventListener('click', () => {
+    if (!inspected) return;
+    // The definition, less what createTask sets anew, as the template of a new task.
+    const def = { ...inspected.task };
+    for (const k of ['created', 'deadline', 'expires']) delete def[k];
+    $('#template').value = json(def);
+    $('#new-task-id').value = tc().slugid();
+    const from = $('#new-from');
+    from.hidden = false;
+    fill(from, 'From the definition of task ', h('a', { href: `#task/${encodeURIComponent(inspected.taskId)}` }, h('code', {}, inspected.taskId)), '. Edit it, then create.');
+    location.hash = '#new-task';
+  });
   $('#task-rerun').addEventListener('click', (ev) => {
     const my = taskGen;
     busy(ev.currentTarget, $('#task-errors'), 'Rerunning the task', async () => {
@@ -671,6 +674,7 @@ export function init() {
   $('#template').addEventListener('input', updateCreateHint);
   $('#template-reset').addEventListener('click', () => {
     $('#template').value = json(defaultTemplate());
+    $('#new-from').hidden = true;
     updateCreateHint();
   });
   $('#create-form').addEventListener('submit', (ev) => {

@@ -111,10 +111,26 @@ function mainMessage(err) {
     .trim();
 }
 
-/** The request id, when the error carries one (browsers cannot read the x-for-request-id header). */
+/**
+ * The request id (`x-for-request-id`), when the page could read it; otherwise why not: a browser
+ * reads only the response headers the deployment exposes through CORS.
+ */
 function requestIdOf(err) {
   const body = err && typeof err.body === 'object' && err.body ? err.body : {};
-  return err.requestId || body.requestId || (body.requestInfo && body.requestInfo.requestId) || null;
+  const id = err.requestId || body.requestId || (body.requestInfo && body.requestInfo.requestId);
+  if (id) return h('code', { 'data-request-id': id }, id);
+  if (err.statusCode) return h('span', { class: 'muted' }, 'not readable by this page: the deployment does not list x-for-request-id in Access-Control-Expose-Headers');
+  return isNetwork(err) ? h('span', { class: 'muted' }, 'none: no response came back') : null;
+}
+
+const isNetwork = (e) => !e.statusCode && (e.kind === 'network' || e.kind === 'timeout');
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
 }
 
 /** The title line of an error: what failed, or the credential rejection in plain words. */
@@ -122,7 +138,22 @@ export function errorTitle(err, what) {
   if (isCredentialRejection(err)) return `Your credentials were rejected: ${mainMessage(err).split('\n')[0]}`;
   const base = what ? `${what} failed` : 'Something failed';
   if (err && err.code === 'InsufficientScopes') return `${base}: your scopes do not allow it`;
+  if (err && isNetwork(err)) {
+    const host = hostOf(err.url);
+    const tries = err.attempts > 1 ? ` after ${err.attempts} attempts` : '';
+    const how = err.kind === 'timeout' ? 'no answer in time from' : 'could not reach';
+    return `${base}: ${how} ${host || 'the deployment'}${tries}`;
+  }
   return base;
+}
+
+let onSuccess = () => {};
+/** Called after every action that succeeded (the page clears a stale credentials banner). */
+export function setSuccessHandler(fn) {
+  onSuccess = fn;
+}
+export function succeeded() {
+  onSuccess();
 }
 
 let onCredentialRejected = () => {};
@@ -140,11 +171,12 @@ export function errorBox(err, what) {
     ['Status', status ? `${status} ${STATUS_TEXT[status] || ''}`.trim() : h('span', { class: 'muted' }, e.kind ? `no HTTP status (${e.kind})` : 'no HTTP status')],
     ['Code', e.code || e.name || 'Error'],
     ['Message', h('p', { class: 'error-message' }, mainMessage(e))],
-    ['Request id', requestIdOf(e) || h('span', { class: 'muted' }, 'not given to the page')],
+    (e.statusCode || isNetwork(e)) && ['Request id', requestIdOf(e)],
     (e.method || e.url) && ['Request', h('code', {}, `${(e.method || '').toUpperCase()} ${e.url || ''}`.trim())],
     info && ['Request info', h('code', {}, `${info.method || '?'} at ${info.time || '?'}`)],
     e.reason && ['Reason', e.reason],
     e.attempts && ['Attempts', String(e.attempts)],
+    isNetwork(e) && ['What it means', 'The browser gives no detail: the deployment may be down or unreachable, or it refused the request (CORS).'],
   ];
   const details = e.body !== undefined
     ? h('details', {}, h('summary', {}, 'Response body'), h('pre', {}, typeof e.body === 'string' ? e.body : json(e.body)))
@@ -176,7 +208,9 @@ export async function busy(button, errors, what, fn) {
   const buttons = Array.isArray(button) ? button : [button];
   for (const b of buttons) if (b) { b.disabled = true; b.setAttribute('aria-busy', 'true'); }
   try {
-    return await fn();
+    const out = await fn();
+    onSuccess();
+    return out;
   } catch (err) {
     if (!errors) throw err;
     showError(errors, err, what);

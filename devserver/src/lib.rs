@@ -50,6 +50,7 @@ mod clock;
 mod errors;
 mod faults;
 mod hawkauth;
+mod livelog;
 mod references;
 mod scopes;
 mod server;
@@ -340,11 +341,14 @@ pub const DEMO_TASK_GROUP_ID: &str = "DemoGrupQ0e0TaskGroupA";
 /// taskId of the seeded completed demo task: artifacts `public/hello.txt` (s3, text/plain),
 /// `public/hello-gzip.txt` (s3, served with `Content-Encoding: gzip`), `private/secret.txt`
 /// (s3), `public/object.txt` (object), `public/reference`, `public/link` (→
-/// `public/hello.txt`) and `public/error`.
+/// `public/hello.txt`), `public/error`, and for dashboards `public/logs/live_backing.log`
+/// (s3, a finished log with ANSI colours), `public/logs/live.log` (link to it),
+/// `public/data.json` (s3, JSON) and `public/image.png` (s3, PNG).
 pub const DEMO_COMPLETED_TASK_ID: &str = "DemoTaskQ0e0CompletedA";
 /// taskId of the seeded pending demo task.
 pub const DEMO_PENDING_TASK_ID: &str = "DemoTaskQ1e00PendingxA";
-/// taskId of the seeded running demo task.
+/// taskId of the seeded running demo task: its `public/logs/live.log` is a `reference`
+/// artifact to `/__devserver/live-log`, a log that grows by a line every 250 ms.
 pub const DEMO_RUNNING_TASK_ID: &str = "DemoTaskQ2e00RunningxA";
 /// Index path of the seeded index entry (pointing at the completed demo task).
 pub const DEMO_INDEX_PATH: &str = "project.devserver.demo.latest";
@@ -491,6 +495,55 @@ async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {
             json!({"storageType": "error", "expires": expires, "reason": "file-missing-on-worker", "message": "demo error artifact: the file was not found"}),
         ),
     ];
+    let finished_log = livelog::text(80);
+    let data_json = serde_json::to_vec_pretty(&json!({
+        "demo": true,
+        "task": done,
+        "results": {"passed": 12, "failed": 1, "names": ["alpha", "beta", "<gamma>"]},
+    }))
+    .unwrap_or_default();
+    let png = livelog::demo_png();
+    let viewable: [(&str, &str, &[u8]); 3] = [
+        (
+            "public/logs/live_backing.log",
+            "text/plain; charset=utf-8",
+            finished_log.as_bytes(),
+        ),
+        ("public/data.json", "application/json", &data_json),
+        ("public/image.png", "image/png", &png),
+    ];
+    for (name, content_type, bytes) in viewable {
+        let req = json!({"storageType": "s3", "expires": expires, "contentType": content_type});
+        let key = {
+            let mut db = lock(&state.db);
+            queue::put_artifact(state, &mut db, done, 0, name, &req, &[]).map_err(|e| e.message)?;
+            match &db.queue.artifacts[&(done.to_string(), 0, name.to_string())].details {
+                state::queue::Details::S3 { key } => key.clone(),
+                _ => return Err(format!("{name} is not an s3 artifact")),
+            }
+        };
+        storage::store_bytes(state, &key, bytes, Some(content_type), None)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    {
+        let link = json!({"storageType": "link", "expires": expires, "artifact": "public/logs/live_backing.log", "contentType": "text/plain; charset=utf-8"});
+        let live = json!({"storageType": "reference", "expires": expires, "contentType": "text/plain; charset=utf-8",
+            "url": format!("{}/__devserver/live-log?lines=120&intervalMs=250", state.root_url)});
+        let mut db = lock(&state.db);
+        queue::put_artifact(state, &mut db, done, 0, "public/logs/live.log", &link, &[])
+            .map_err(|e| e.message)?;
+        queue::put_artifact(
+            state,
+            &mut db,
+            DEMO_RUNNING_TASK_ID,
+            0,
+            "public/logs/live.log",
+            &live,
+            &[],
+        )
+        .map_err(|e| e.message)?;
+    }
     for (name, req) in &artifacts {
         let key = {
             let mut db = lock(&state.db);

@@ -628,6 +628,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/__devserver/objects", post(put_object).get(get_object))
         .route("/__devserver/clock", get(get_clock).put(set_clock))
         .route("/__devserver/clients", post(add_clients))
+        .route("/__devserver/live-log", get(crate::livelog::serve))
         .route(
             "/__devserver/ping",
             any(|| async { Json(serde_json::json!({"alive": true})) }),

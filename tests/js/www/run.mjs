@@ -2,7 +2,12 @@
 // connect, a rejected credential, the first load listing a seeded task within 2 s, narrowed
 // temporary credentials, the seeded task and its artifact pages, creating a task, a 5 MiB
 // artifact upload and download with equal sha256, a signed link in a fresh context without
-// credentials, cancel and rerun, an object round trip, and a 403 shown in the page.
+// credentials, cancel and rerun, an object round trip, and a 403 shown in the page; the artifact
+// viewer (a live log seen growing while its task runs, follow/pause/search/line links, finished
+// log, JSON, image), error panels (request id, network failures, clearing), schedule and
+// edit-as-new, a group's states, no overflow at 390 px and keyboard focus. Every new step checks
+// that the token is not in the DOM, URL, localStorage, form fields or console.
+// WWW_STEPS=<regex> runs only the matching steps.
 // Starts the deployment and scripts/serve-www.mjs itself, stops both, and saves a screenshot
 // of each step under target/www/. Never prints the access token.
 import { spawn } from 'node:child_process';
@@ -17,6 +22,7 @@ const root = new URL('../../../', import.meta.url).pathname;
 const shots = join(root, 'target/www');
 const SEEDED_GROUP = 'DemoGrupQ0e0TaskGroupA';
 const SEEDED_TASK = 'DemoTaskQ0e0CompletedA';
+const RUNNING_TASK = 'DemoTaskQ2e00RunningxA';
 const LOAD_BUDGET_MS = 2000;
 const TEMP_SCOPES = [
   'queue:create-task:project:www',
@@ -73,6 +79,8 @@ let page;
 
 /** Runs one step: prints ok / not ok with its time, and saves a screenshot either way. */
 async function step(name, slug, fn, target = () => page) {
+  // WWW_STEPS=<regex> runs only the matching steps (for development; steps may depend on earlier ones).
+  if (process.env.WWW_STEPS && !new RegExp(process.env.WWW_STEPS).test(name)) return true;
   const n = String(++stepNo).padStart(2, '0');
   const t0 = performance.now();
   let error = null;
@@ -131,7 +139,27 @@ try {
     if (!['blob:', 'data:'].includes(u.protocol) && u.origin !== pageOrigin && u.origin !== rootOrigin) foreign.add(u.origin);
   });
   const pageErrors = [];
-  const watch = (p) => p.on('pageerror', (e) => pageErrors.push(scrub(e.message)));
+  const consoleTexts = [];
+  const watch = (p) => {
+    p.on('pageerror', (e) => pageErrors.push(scrub(e.message)));
+    p.on('console', (m) => consoleTexts.push(m.text()));
+  };
+  /** The token is nowhere a page shows or keeps but its tab's sessionStorage. */
+  const noTokenLeak = async (p) => {
+    assert(!p.url().includes(secret), 'the token is in the URL');
+    assert(!(await p.content()).includes(secret), 'the token is in the DOM');
+    const kept = await p.evaluate(() => JSON.stringify({ local: { ...localStorage }, cookie: document.cookie, values: [...document.querySelectorAll('input, textarea')].map((e) => e.value) }));
+    assert(!kept.includes(secret), 'the token is in localStorage, a cookie or a form field');
+    assert(!consoleTexts.some((t) => t.includes(secret)), 'the token was printed to the console');
+  };
+  /** A new tab connected as root from config.json, at `hash`. */
+  const rootTab = async (hash) => {
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${pageUrl}${hash}`);
+    await p.waitForSelector('html[data-ready="true"]', { timeout: 15000 });
+    return p;
+  };
 
   page = await context.newPage();
   watch(page);
@@ -219,7 +247,9 @@ try {
     await page.selectOption('#artifact-limit', '5');
     await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 5 && !document.querySelector('#artifacts-more').hidden);
     await page.click('#artifacts-more');
-    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 7 && document.querySelector('#artifacts-more').hidden);
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 10 && !document.querySelector('#artifacts-more').hidden);
+    await page.click('#artifacts-more');
+    await page.waitForFunction(() => document.querySelectorAll('#artifact-table tbody tr').length === 11 && document.querySelector('#artifacts-more').hidden);
     const names = await page.locator('#artifact-table tbody tr td:first-child').allTextContents();
     assert(names.includes('public/hello.txt') && names.includes('public/object.txt'), `artifacts: ${names}`);
     // A seeded object artifact downloads, with hashes checked by the object service.
@@ -231,7 +261,7 @@ try {
     await page.locator('#downloads .transfer[data-artifact="public/object.txt"][data-state="done"]').waitFor();
     const shown = await page.locator('#downloads .transfer[data-artifact="public/object.txt"] [data-hash="sha256"]').textContent();
     assert(shown === sha256(body), 'the shown sha256 differs from the file');
-    return `7 artifacts in pages of 5; public/object.txt downloaded (${body.length} bytes)`;
+    return `11 artifacts in pages of 5; public/object.txt downloaded (${body.length} bytes)`;
   });
 
   let createdTaskId;
@@ -384,6 +414,315 @@ try {
     assert(value.includes('{'), `value: ${value.slice(0, 40)}`);
     return 'revealed on request';
   });
+
+
+  // ------------------------------------------------------------------ the artifact viewer
+  const nodeDownload = async (taskId, name) => {
+    const { stream, result } = taskcluster.downloadArtifactStream({ taskId, name, queue: workerQueue });
+    const buf = Buffer.from(await new Response(stream).arrayBuffer());
+    return [buf, await result];
+  };
+  const lineCount = (p) => p.locator('#log-lines .log-line').count();
+  let vpage = null;
+  await step(`log viewer: ${RUNNING_TASK}'s live log streams in while the task runs (ANSI colours, line numbers, progress)`, 'live-log', async () => {
+    vpage = await rootTab(`#task/${RUNNING_TASK}`);
+    await vpage.locator('#task-log').click();
+    await vpage.waitForFunction(() => location.hash.startsWith('#artifact/') && document.querySelector('#viewer').dataset.state === 'streaming', null, { timeout: 10000 });
+    assert(vpage.url().endsWith(`#artifact/${RUNNING_TASK}/latest/public%2Flogs%2Flive.log`), `viewer URL ${vpage.url()}`);
+    await vpage.waitForFunction(() => document.querySelectorAll('#log-lines .log-line').length >= 3, null, { timeout: 10000 });
+    const n1 = await lineCount(vpage);
+    const t0 = performance.now();
+    // The worker's view: the task is still running while its log grows.
+    assert((await workerQueue.status(RUNNING_TASK)).status.state === 'running', 'the task is not running');
+    await vpage.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line').length >= n + 3, n1, { timeout: 10000 });
+    const n2 = await lineCount(vpage);
+    const dt = Math.round(performance.now() - t0);
+    assert((await vpage.getAttribute('#viewer', 'data-state')) === 'streaming', 'the log stopped streaming');
+    const first = await vpage.locator('#L1 .lt').textContent();
+    assert(first.startsWith('[taskcluster]') && !first.includes('\u001b') && !first.includes('[1;36m'), `line 1 reads ${JSON.stringify(first)}`);
+    assert(await vpage.locator('#L1 .lt span.fg-6.ansi-bold').count() === 1, 'no bold cyan [taskcluster]');
+    assert(await vpage.locator('#log-lines .fg-4').count() > 0, 'no blue info lines');
+    assert((await vpage.locator('#L2 .ln').textContent()) === '2', 'no line numbers');
+    assert(/lines/.test(await vpage.textContent('#viewer-amount')), 'no progress');
+    await noTokenLeak(vpage);
+    return `${n1} → ${n2} lines in ${dt} ms while the task ran`;
+  }, () => vpage);
+
+  await step('log viewer: follow, pause, search and line links (#L5) on the live log', 'live-log-tools', async () => {
+    const p = vpage;
+    assert((await p.getAttribute('#log-follow', 'aria-pressed')) === 'true', 'not following');
+    await p.waitForFunction(() => { const l = document.querySelector('#log-lines'); return l.scrollHeight > l.clientHeight; }, null, { timeout: 20000 });
+    await p.waitForTimeout(400);
+    assert(await p.evaluate(() => { const l = document.querySelector('#log-lines'); return l.scrollTop + l.clientHeight >= l.scrollHeight - 40; }), 'following does not keep the end in view');
+    // Pause: the view stops growing while the lines keep arriving.
+    await p.click('#log-pause');
+    const c1 = await lineCount(p);
+    await p.waitForFunction(() => /new lines? held/.test(document.querySelector('#log-held').textContent), null, { timeout: 5000 });
+    await p.waitForTimeout(600);
+    assert((await lineCount(p)) === c1, 'lines were added while paused');
+    const held = await p.textContent('#log-held');
+    await p.click('#log-pause');
+    await p.waitForFunction((n) => document.querySelectorAll('#log-lines .log-line').length > n, c1);
+    // Search.
+    await p.fill('#log-search', 'ERROR');
+    await p.waitForFunction(() => Number(document.querySelector('#log-matches').dataset.count) > 0);
+    const matches = await p.locator('#log-lines .log-line.match').count();
+    const marks = await p.locator('#log-lines .log-line.match mark').count();
+    assert(marks >= matches, `${marks} marks for ${matches} matching lines`);
+    const shown = await p.locator('#log-lines .log-line.match .lt').allTextContents();
+    assert(shown.every((t) => /error/i.test(t)), 'a line without the term matched');
+    await p.press('#log-search', 'Enter');
+    await p.locator('#log-lines .log-line.current').waitFor();
+    // A line link: the URL names the line; opened in a new tab, the line is marked.
+    await p.click('#L5 .ln');
+    await p.waitForFunction(() => location.hash.endsWith('/L5'));
+    assert(await p.locator('#L5.target').count() === 1, 'line 5 not marked');
+    assert((await p.getAttribute('#log-follow', 'aria-pressed')) === 'false', 'still following after a line link');
+    const lineUrl = p.url();
+    const q = await rootTab(lineUrl.slice(pageUrl.length));
+    await q.locator('#L5.target').waitFor({ timeout: 10000 });
+    await q.close();
+    await noTokenLeak(p);
+    return `paused at ${c1} lines (${held}); ${matches} lines match "ERROR"; ${lineUrl.slice(lineUrl.indexOf('#'))}`;
+  }, () => vpage);
+  if (vpage) await vpage.close();
+  vpage = null;
+
+  await step(`viewer: ${SEEDED_TASK}'s finished log, JSON and image inline, with download and signed link`, 'viewer-finished', async () => {
+    const [log] = await nodeDownload(SEEDED_TASK, 'public/logs/live.log');
+    const want = log.toString('utf8').split('\n').filter((l, i, a) => l || i < a.length - 1).length;
+    vpage = await rootTab(`#task/${SEEDED_TASK}`);
+    await vpage.locator('tr[data-artifact="public/logs/live.log"]').waitFor();
+    await vpage.click('#task-log');
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete', null, { timeout: 10000 });
+    const got = await lineCount(vpage);
+    assert(got === want, `${got} lines shown, the log has ${want}`);
+    await vpage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-viewer-finished-log.png`) });
+    // JSON, formatted.
+    const [json] = await nodeDownload(SEEDED_TASK, 'public/data.json');
+    await vpage.goto(`${pageUrl}#task/${SEEDED_TASK}`);
+    await vpage.click('tr[data-artifact="public/data.json"] a:has-text("View")');
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    const shownJson = await vpage.textContent('#viewer-json');
+    assert(shownJson === JSON.stringify(JSON.parse(json.toString('utf8')), null, 2), 'JSON shown differs');
+    await vpage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-viewer-json.png`) });
+    // An image, inline, at its own size.
+    const [png] = await nodeDownload(SEEDED_TASK, 'public/image.png');
+    await vpage.goto(`${pageUrl}#artifact/${SEEDED_TASK}/latest/public%2Fimage.png`);
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    await vpage.waitForFunction(() => document.querySelector('#viewer-image').complete);
+    const natural = await vpage.evaluate(() => [document.querySelector('#viewer-image').naturalWidth, document.querySelector('#viewer-image').naturalHeight]);
+    assert(natural[0] === png.readUInt32BE(16) && natural[1] === png.readUInt32BE(20), `image shown at ${natural}`);
+    // Download from the viewer: the same bytes.
+    const [download] = await Promise.all([vpage.waitForEvent('download'), vpage.click('#viewer-download')]);
+    const body = await readFile(await download.path());
+    assert(sha256(body) === sha256(png), 'downloaded image differs');
+    // A signed link from the viewer, for the private artifact, works without credentials.
+    await vpage.goto(`${pageUrl}#artifact/${SEEDED_TASK}/0/private%2Fsecret.txt`);
+    await vpage.waitForFunction(() => document.querySelector('#viewer').dataset.state === 'complete');
+    const secretText = await vpage.textContent('#L1 .lt');
+    await vpage.click('#viewer-signed');
+    const url = await vpage.inputValue('#link-url');
+    assert(url.includes('bewit='), 'not a signed URL');
+    const anon = await browser.newContext();
+    const res = await anon.request.get(url);
+    const fetched = await res.text();
+    await anon.close();
+    assert(res.ok() && fetched.startsWith(secretText), `signed link answered ${res.status()}`);
+    await noTokenLeak(vpage);
+    return `${got} log lines, JSON ${json.length} bytes, image ${natural.join('×')}, signed link ok`;
+  }, () => vpage);
+  if (vpage) await vpage.close();
+  vpage = null;
+
+
+  // ------------------------------------------------------------------ errors
+  const PENDING_TASK = 'DemoTaskQ1e00PendingxA';
+  const fault = async (f) => {
+    const res = await fetch(`${deployment.rootUrl}/__devserver/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(f) });
+    assert(res.ok, `fault: ${res.status}`);
+  };
+  const clearFaults = () => fetch(`${deployment.rootUrl}/__devserver/faults`, { method: 'DELETE' });
+  let epage = null;
+  await step('errors: a missing task shows only its panel (no auto-refresh, no empty sections), and why there is no request id', 'error-missing-task', async () => {
+    epage = await rootTab('#task/NoSuchTxQ0e0xxxxxxxxxA');
+    const panel = epage.locator('#task-errors .error');
+    await panel.waitFor({ timeout: 10000 });
+    const text = await panel.textContent();
+    for (const want of ['Opening task NoSuchTxQ0e0xxxxxxxxxA failed', '404', 'ResourceNotFound', 'Access-Control-Expose-Headers']) {
+      assert(text.includes(want), `the panel lacks "${want}": ${text.slice(0, 300)}`);
+    }
+    assert(!(await epage.textContent('#inspector')).includes('Auto-refresh'), 'says Auto-refresh');
+    assert(await epage.locator('#task-details').isHidden(), 'runs and artifacts sections shown');
+    assert(await epage.locator('#task-log').isHidden(), 'a log link for a missing task');
+    await noTokenLeak(epage);
+    return 'ResourceNotFound, sections hidden';
+  }, () => epage);
+
+  await step('errors: the request id appears when the deployment exposes x-for-request-id; the panel clears with the next success', 'error-request-id', async () => {
+    const id = `www-${randomBytes(6).toString('hex')}`;
+    await fault({ method: 'GET', pathPrefix: `/api/queue/v1/task/${PENDING_TASK}/status`, times: 1,
+      action: { kind: 'status', status: 409, headers: { 'x-for-request-id': id, 'access-control-expose-headers': 'x-for-request-id' } } });
+    await epage.fill('#task-id', PENDING_TASK);
+    await epage.click('#open-task-form button[type="submit"]');
+    await epage.locator('#task-errors [data-request-id]').waitFor({ timeout: 10000 });
+    const shown = await epage.getAttribute('#task-errors [data-request-id]', 'data-request-id');
+    assert(shown === id, `request id shown: ${shown}`);
+    await epage.screenshot({ path: join(shots, `${String(stepNo).padStart(2, '0')}-error-request-id-panel.png`), fullPage: true });
+    await epage.click('#task-refresh').catch(() => {});
+    await epage.click('#open-task-form button[type="submit"]');
+    await epage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'pending' && document.querySelector('#task-errors').hidden, null, { timeout: 10000 });
+    assert(await epage.locator('#task-details').isVisible(), 'sections still hidden');
+    return `request id ${id} shown, then cleared by the next open`;
+  }, () => epage);
+
+  await step('errors: a network failure says what failed, where, and after how many attempts', 'error-network', async () => {
+    await fault({ method: 'GET', pathPrefix: `/api/queue/v1/task/${PENDING_TASK}/status`, times: 20, action: { kind: 'reset' } });
+    const t0 = performance.now();
+    await epage.click('#task-refresh');
+    const title = epage.locator('#task-errors .error-title');
+    await title.waitFor({ timeout: 30000 });
+    const ms = Math.round(performance.now() - t0);
+    await clearFaults();
+    const text = await title.textContent();
+    const host = new URL(deployment.rootUrl).host;
+    assert(new RegExp(`^Refreshing the task failed: could not reach ${host.replace(/\./g, '\\.')} after \\d+ attempts$`).test(text), `title: ${text}`);
+    const facts = await epage.textContent('#task-errors .error-facts');
+    assert(facts.includes('no response came back'), `facts: ${facts.slice(0, 300)}`);
+    await epage.click('#task-refresh');
+    await epage.waitForFunction(() => document.querySelector('#task-errors').hidden, null, { timeout: 10000 });
+    await noTokenLeak(epage);
+    return `"${text}" after ${ms} ms; cleared by the next refresh`;
+  }, () => epage);
+
+  await step('errors: the credentials banner clears with the next success', 'error-banner', async () => {
+    await epage.evaluate(() => { location.hash = '#connect'; });
+    await epage.fill('#root-url', deployment.rootUrl);
+    await epage.fill('#client-id', deployment.clientId);
+    await epage.fill('#access-token', `${'y'.repeat(43)}B`);
+    await epage.click('#connect-btn');
+    await epage.locator('#banner[data-kind="credentials"]').waitFor();
+    await epage.fill('#access-token', '');
+    await epage.click('#scopes-refresh');
+    await epage.waitForFunction(() => document.querySelector('#banner').hidden, null, { timeout: 10000 });
+    await noTokenLeak(epage);
+    return 'banner gone after the scopes were read again';
+  }, () => epage);
+  if (epage) await epage.close();
+  epage = null;
+
+
+  // ------------------------------------------------------------------ task actions and groups
+  let apage = null;
+  await step('task actions: schedule an unscheduled task, and create a new task from an edited definition', 'task-actions', async () => {
+    const waiting = taskcluster.slugid();
+    const now = Date.now();
+    await workerQueue.createTask(waiting, {
+      taskQueueId: 'proj-www/actions', schedulerId: 'www', projectId: 'www', priority: 'lowest',
+      created: new Date(now).toJSON(), deadline: new Date(now + 3600e3).toJSON(), expires: new Date(now + 86400e3).toJSON(),
+      dependencies: ['DemoTaskQ1e00PendingxA'], payload: {}, metadata: { name: 'waits for the pending demo task', description: '', owner: 'www@example.com', source: 'https://example.com/' },
+    });
+    apage = await rootTab(`#task/${waiting}`);
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'unscheduled', null, { timeout: 10000 });
+    assert(await apage.locator('#task-schedule').isEnabled(), 'schedule is not offered');
+    await apage.click('#task-schedule');
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'pending', null, { timeout: 10000 });
+    assert((await workerQueue.status(waiting)).status.state === 'pending', 'the queue does not say pending');
+    // Edit as new task: the seeded task's definition in the form, edited, created.
+    await apage.evaluate((id) => { location.hash = `#task/${id}`; }, SEEDED_TASK);
+    await apage.waitForFunction(() => document.querySelector('#inspector').dataset.state === 'completed');
+    await apage.click('#task-clone');
+    await apage.waitForFunction(() => location.hash === '#new-task');
+    const def = JSON.parse(await apage.inputValue('#template'));
+    assert(def.metadata.name === 'demo: completed' && !('created' in def), `template: ${JSON.stringify(def).slice(0, 120)}`);
+    def.metadata.name = 'demo: edited copy';
+    await apage.fill('#template', JSON.stringify(def, null, 2));
+    const newId = await apage.inputValue('#new-task-id');
+    await apage.click('#create-btn');
+    await apage.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state === 'pending', newId, { timeout: 10000 });
+    const created = await workerQueue.task(newId);
+    assert(created.metadata.name === 'demo: edited copy' && created.taskGroupId === def.taskGroupId, 'the created definition differs');
+    await noTokenLeak(apage);
+    return `${waiting} unscheduled → pending; ${newId} created from the edited definition`;
+  }, () => apage);
+
+  await step(`task group: ${SEEDED_GROUP}'s states at a glance`, 'group-summary', async () => {
+    await apage.evaluate((id) => { location.hash = `#group/${id}`; }, SEEDED_GROUP);
+    await apage.locator('#group-summary .summary-item').first().waitFor();
+    const want = {};
+    for await (const page of workerQueue.paginate(workerQueue.listTaskGroup, SEEDED_GROUP, {})) {
+      for (const t of page.tasks) want[t.status.state] = (want[t.status.state] || 0) + 1;
+    }
+    const got = {};
+    for (const item of await apage.locator('#group-summary .summary-item').all()) {
+      got[await item.getAttribute('data-state')] = Number((await item.textContent()).replace(/^\D+/, ''));
+    }
+    assert(JSON.stringify(got) === JSON.stringify(Object.fromEntries(Object.entries(want).sort())), `shown ${JSON.stringify(got)}, the queue says ${JSON.stringify(want)}`);
+    return JSON.stringify(got);
+  }, () => apage);
+  if (apage) await apage.close();
+  apage = null;
+
+  // ------------------------------------------------------------------ layout and keyboard
+  let lpage = null;
+  await step('layout: no horizontal overflow at 390 px on every screen; screenshots at 390 and 1280 px', 'layout', async () => {
+    lpage = await rootTab('#connect');
+    const screens = [
+      ['connect', '#connect'], ['group', `#group/${SEEDED_GROUP}`], ['task', `#task/${SEEDED_TASK}`],
+      ['log', `#artifact/${SEEDED_TASK}/latest/public%2Flogs%2Flive.log`], ['new-task', '#new-task'], ['objects', '#objects'], ['secrets', '#secrets'],
+    ];
+    const ready = {
+      group: '#group-table', task: '#artifact-table', log: '#viewer[data-state="complete"]', secrets: '#secret-names',
+    };
+    const widths = [];
+    for (const width of [390, 1280]) {
+      await lpage.setViewportSize({ width, height: 900 });
+      for (const [name, hash] of screens) {
+        await lpage.evaluate((h) => { location.hash = h; }, hash);
+        if (ready[name]) await lpage.locator(ready[name]).first().waitFor({ timeout: 10000 });
+        await lpage.waitForTimeout(100);
+        const sw = await lpage.evaluate(() => document.documentElement.scrollWidth);
+        await lpage.screenshot({ path: join(shots, `layout-${width}-${name}.png`), fullPage: true });
+        if (width === 390) widths.push(`${name} ${sw}`);
+        assert(sw <= width, `${name} at ${width} px: the page is ${sw} px wide`);
+      }
+    }
+    await noTokenLeak(lpage);
+    return `page widths at 390 px: ${widths.join(', ')}`;
+  }, () => lpage);
+
+  await step('keyboard: skip link, tabs and artifact actions reachable by Tab, with a visible focus ring', 'keyboard', async () => {
+    if (!lpage) lpage = await rootTab('#connect');
+    await lpage.setViewportSize({ width: 1280, height: 900 });
+    await lpage.goto('about:blank');
+    await lpage.goto(`${pageUrl}#task/${SEEDED_TASK}`);
+    await lpage.locator('#artifact-table').waitFor({ timeout: 10000 });
+    await lpage.keyboard.press('Tab');
+    const focused = () => lpage.evaluate(() => {
+      const e = document.activeElement;
+      const cs = getComputedStyle(e);
+      return { tag: e.tagName, text: (e.textContent || '').trim().slice(0, 40), id: e.id, outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2 };
+    });
+    let f = await focused();
+    assert(f.text === 'Skip to content' && f.outline, `first Tab: ${JSON.stringify(f)}`);
+    const seen = [];
+    let viewLink = null;
+    for (let i = 0; i < 60 && !viewLink; i++) {
+      await lpage.keyboard.press('Tab');
+      f = await focused();
+      assert(f.outline, `no visible focus on ${JSON.stringify(f)}`);
+      seen.push(f.text || f.id || f.tag);
+      if (f.text === 'View') viewLink = f;
+    }
+    assert(seen.includes('Tasks') && seen.includes('Secrets'), `tabs not reached: ${seen.slice(0, 12)}`);
+    assert(viewLink, `no artifact View link within 60 Tabs: ${seen.join(' | ')}`);
+    await lpage.keyboard.press('Enter');
+    await lpage.waitForFunction(() => location.hash.startsWith('#artifact/'));
+    await lpage.locator('#viewer[data-state="complete"]').waitFor({ timeout: 10000 });
+    return `${seen.length} Tabs to the first View link, Enter opened the viewer`;
+  }, () => lpage);
+  if (lpage) await lpage.close();
+  lpage = null;
 
   await step('serve-www: content types, config.json, and nothing outside www/ and pkg/', 'serve', async () => {
     const get = (path) => fetch(new URL(path, pageUrl));
