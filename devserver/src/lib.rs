@@ -51,6 +51,7 @@ mod errors;
 mod faults;
 mod hawkauth;
 mod references;
+mod schema;
 mod scopes;
 mod server;
 mod services;
