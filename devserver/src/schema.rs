@@ -149,7 +149,7 @@ pub(crate) fn check(name: &str, value: &Value) -> Result<(), Vec<String>> {
     let v = validator(name);
     let mut lines: Vec<(Vec<Key>, String)> = Vec::new();
     for e in v.iter_errors(value) {
-        collect(name, &e, value, &mut lines);
+        collect(name, &e, &mut lines);
     }
     if lines.is_empty() {
         return Ok(());
@@ -288,12 +288,7 @@ fn resolve(doc: &str, reference: &str) -> (String, String) {
 }
 
 /// Add the ajv lines of one validator error (and of the branches of an `anyOf`/`oneOf`).
-fn collect(
-    root: &str,
-    e: &ValidationError<'_>,
-    instance: &Value,
-    out: &mut Vec<(Vec<Key>, String)>,
-) {
+fn collect(root: &str, e: &ValidationError<'_>, out: &mut Vec<(Vec<Key>, String)>) {
     let s = schemas();
     let segs: Vec<String> = e
         .evaluation_path()
@@ -410,7 +405,7 @@ fn collect(
         | ValidationErrorKind::OneOfMultipleValid { context } => {
             for branch in context {
                 for sub in branch {
-                    collect(root, sub, instance, out);
+                    collect(root, sub, out);
                 }
             }
             let mut k = key.clone();
@@ -639,6 +634,51 @@ mod tests {
             &json!({"secret": {}, "expires": "2030-01-01T00:00:00.000Z"})
         )
         .is_ok());
+    }
+
+    #[test]
+    fn replies_are_checked_against_output_schemas() {
+        // the reply tc-devserver gave before it carried the group's expires
+        let group =
+            json!({"taskGroupId": "dSlITZ4yQgmvxxAi4A8fHQ", "schedulerId": "-", "tasks": []});
+        assert_eq!(
+            lines("queue/v1/list-task-group-response.json", group),
+            ["data must have required property 'expires'"]
+        );
+        assert_eq!(
+            output_schema("queue", "listTaskGroup"),
+            Some("queue/v1/list-task-group-response.json")
+        );
+        assert_eq!(
+            input_schema("secrets", "set"),
+            Some("secrets/v1/secret.json")
+        );
+        assert_eq!(input_schema("secrets", "get"), None);
+    }
+
+    #[test]
+    fn nested_errors_through_refs_and_arrays() {
+        let scopes = lines(
+            "auth/v1/scopeset.json",
+            json!({"scopes": ["ok", 7, "a\nb"]}),
+        );
+        assert_eq!(
+            scopes,
+            [
+                "data/scopes/1 must be string",
+                "data/scopes/2 must match pattern \"^[ -~]*$\""
+            ]
+        );
+        let e = input_error(
+            "http://h",
+            "secrets/v1/secret.json",
+            &["data must be object".into()],
+        );
+        assert_eq!(e.code, "InputValidationError");
+        assert_eq!(
+            e.message,
+            "\nSchema Validation Failed!\nRejecting Schema: http://h/schemas/secrets/v1/secret.json#\nErrors:\n  * data must be object"
+        );
     }
 
     #[test]
