@@ -547,7 +547,8 @@ pub(crate) async fn dispatch(
             );
             return error_response(&TcError::new("MalformedPayload", msg), &info);
         }
-        if let Err(lines) = crate::schema::check(schema, &call.payload) {
+        let text = std::str::from_utf8(&call.raw_body).ok();
+        if let Err(lines) = crate::schema::check_text(schema, &call.payload, text) {
             let e = crate::schema::input_error(&state.root_url, schema, &lines);
             return error_response(&e, &info);
         }

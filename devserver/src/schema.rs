@@ -146,10 +146,15 @@ fn validator(name: &str) -> Arc<Validator> {
 /// Validate `value` against the schema `name`: `Err` holds ajv's lines
 /// (`data/secret must be object`), in ajv's order.
 pub(crate) fn check(name: &str, value: &Value) -> Result<(), Vec<String>> {
+    check_text(name, value, None)
+}
+
+/// [`check`] of a payload parsed from `raw`, whose key order ajv follows.
+pub(crate) fn check_text(name: &str, value: &Value, raw: Option<&str>) -> Result<(), Vec<String>> {
     let v = validator(name);
     let mut lines: Vec<(Vec<Key>, String)> = Vec::new();
     for e in v.iter_errors(value) {
-        collect(name, &e, &mut lines);
+        collect(name, &e, raw, &mut lines);
     }
     if lines.is_empty() {
         return Ok(());
@@ -288,7 +293,12 @@ fn resolve(doc: &str, reference: &str) -> (String, String) {
 }
 
 /// Add the ajv lines of one validator error (and of the branches of an `anyOf`/`oneOf`).
-fn collect(root: &str, e: &ValidationError<'_>, out: &mut Vec<(Vec<Key>, String)>) {
+fn collect(
+    root: &str,
+    e: &ValidationError<'_>,
+    raw: Option<&str>,
+    out: &mut Vec<(Vec<Key>, String)>,
+) {
     let s = schemas();
     let segs: Vec<String> = e
         .evaluation_path()
@@ -392,6 +402,12 @@ fn collect(root: &str, e: &ValidationError<'_>, out: &mut Vec<(Vec<Key>, String)
     let mut add = |k: Vec<Key>, l: String| out.push((k, l));
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
+            // ajv walks the object's keys in the order of the payload, which the parsed value
+            // lost: their first position in the payload's text stands in for it
+            let mut unexpected: Vec<&String> = unexpected.iter().collect();
+            if let Some(text) = raw {
+                unexpected.sort_by_key(|p| key_position(text, p));
+            }
             for p in unexpected {
                 let name = serde_json::to_string(p).unwrap_or_default();
                 add(
@@ -405,7 +421,7 @@ fn collect(root: &str, e: &ValidationError<'_>, out: &mut Vec<(Vec<Key>, String)
         | ValidationErrorKind::OneOfMultipleValid { context } => {
             for branch in context {
                 for sub in branch {
-                    collect(root, sub, out);
+                    collect(root, sub, raw, out);
                 }
             }
             let mut k = key.clone();
@@ -419,6 +435,20 @@ fn collect(root: &str, e: &ValidationError<'_>, out: &mut Vec<(Vec<Key>, String)
         }
         kind => add(key, line(message(kind, node, e.instance()))),
     }
+}
+
+/// Where `"key":` first appears in a JSON text (its end when absent).
+fn key_position(text: &str, key: &str) -> usize {
+    let quoted = serde_json::to_string(key).unwrap_or_default();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&quoted) {
+        let end = from + i + quoted.len();
+        if text[end..].trim_start().starts_with(':') {
+            return from + i;
+        }
+        from = end;
+    }
+    usize::MAX
 }
 
 /// ajv v8's English message for one error.
@@ -678,6 +708,19 @@ mod tests {
         assert_eq!(
             e.message,
             "\nSchema Validation Failed!\nRejecting Schema: http://h/schemas/secrets/v1/secret.json#\nErrors:\n  * data must be object"
+        );
+    }
+
+    #[test]
+    fn additional_properties_in_payload_order() {
+        let text = r#"{"secret": {}, "expires": "2030-01-01T00:00:00Z", "zeta": 1, "alpha": 2}"#;
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            check_text("secrets/v1/secret.json", &v, Some(text)).unwrap_err(),
+            [
+                "data must NOT have additional properties: \"zeta\"",
+                "data must NOT have additional properties: \"alpha\""
+            ]
         );
     }
 
