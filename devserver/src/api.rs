@@ -12,7 +12,7 @@ use crate::util::lock;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -538,6 +538,22 @@ pub(crate) async fn dispatch(
         call.authorized = true;
     }
 
+    // the method's input schema, after authentication and the parameters (lib-api's validateSchemas)
+    if let Some(schema) = crate::schema::input_schema(service, ep.name) {
+        if media != "application/json" {
+            let got = content_type.as_deref().unwrap_or("null");
+            let msg = format!(
+                "Payload must be JSON with content-type: application/json got content-type: {got}"
+            );
+            return error_response(&TcError::new("MalformedPayload", msg), &info);
+        }
+        let text = std::str::from_utf8(&call.raw_body).ok();
+        if let Err(lines) = crate::schema::check_text(schema, &call.payload, text) {
+            let e = crate::schema::input_error(&state.root_url, schema, &lines);
+            return error_response(&e, &info);
+        }
+    }
+
     let result = match common(ep) {
         Some(reply) => reply,
         None => (svc.handle)(&mut call).await,
@@ -551,7 +567,12 @@ pub(crate) async fn dispatch(
             ),
             &call.info(),
         ),
-        Ok(r) => r,
+        Ok(r) => match crate::schema::output_schema(service, ep.name) {
+            Some(schema) if r.status() == StatusCode::OK => {
+                check_output(r, schema, &state.root_url, &call.info()).await
+            }
+            _ => r,
+        },
         Err(e) => error_response(&e, &call.info()),
     };
     if method == Method::HEAD {
@@ -568,4 +589,22 @@ pub(crate) async fn dispatch(
         HeaderValue::from_str(&crate::util::random_token(22)).expect("ascii"),
     );
     resp
+}
+
+/// A reply of a method with an output schema is checked against it, as lib-api's `res.reply`
+/// does: one that does not conform is a server bug, answered with a 500 that names the errors.
+async fn check_output(resp: Response, schema: &str, root_url: &str, info: &ReqInfo) -> Response {
+    let (parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return error_response(
+            &TcError::new("InternalServerError", "reply body unreadable"),
+            info,
+        );
+    };
+    if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+        if let Err(lines) = crate::schema::check(schema, &v) {
+            return error_response(&crate::schema::output_error(root_url, schema, &lines), info);
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -52,6 +52,7 @@ mod faults;
 mod hawkauth;
 mod livelog;
 mod references;
+mod schema;
 mod scopes;
 mod server;
 mod services;

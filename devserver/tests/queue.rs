@@ -494,7 +494,7 @@ async fn artifacts_of_every_storage_type() {
     for (name, body) in [
         (
             "public/ref",
-            json!({"storageType": "reference", "expires": exp, "url": "https://example.com/x"}),
+            json!({"storageType": "reference", "expires": exp, "url": "https://example.com/x", "contentType": "text/plain"}),
         ),
         (
             "public/link",
@@ -525,7 +525,7 @@ async fn artifacts_of_every_storage_type() {
         &creds,
         "POST",
         &art("public/err"),
-        Some(&json!({"storageType": "s3", "expires": exp})),
+        Some(&json!({"storageType": "s3", "expires": exp, "contentType": "text/plain"})),
     )
     .await;
     assert_eq!(r.0, 409);
@@ -708,7 +708,7 @@ async fn artifacts_of_every_storage_type() {
         &creds,
         "POST",
         &art("public/late"),
-        Some(&json!({"storageType": "reference", "expires": exp, "url": "https://example.com"})),
+        Some(&json!({"storageType": "reference", "expires": exp, "url": "https://example.com", "contentType": "text/plain"})),
     )
     .await;
     assert_eq!(r.0, 409);

@@ -116,10 +116,10 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             }
         }
         "findTasksAtIndex" => {
+            // the body is `{indexes: [...]}` (list-tasks-at-index.json; `[]` by default), and
+            // the scope expression names them `indexPaths`
             let body = v::object(&call.payload, "data")?.clone();
-            v::only(&body, &["indexPaths"], "data")?;
-            let paths = v::opt_str_list(&body, "indexPaths", "data")?
-                .ok_or_else(|| v::fail("data must have required property 'indexPaths'"))?;
+            let paths = v::opt_str_list(&body, "indexes", "data")?.unwrap_or_default();
             call.authorize(json!({ "indexPaths": paths }))?;
             let db = lock(&state.db);
             let tasks: Vec<Value> = paths

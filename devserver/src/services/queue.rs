@@ -588,10 +588,19 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let after = after_key(call)?;
             let limit = limit(call, 1000, 1000);
             let db = lock(&state.db);
-            if !db.queue.groups.contains_key(&group) {
+            let Some(g) = db.queue.groups.get(&group) else {
                 return Err(TcError::not_found(format!(
                     "No task-group with taskGroupId: `{group}`"
                 )));
+            };
+            // list-task-group-response.json: the group's schedulerId, expires and sealed too
+            let mut head = json!({
+                "taskGroupId": group,
+                "schedulerId": g.scheduler_id,
+                "expires": iso(g.expires_ms),
+            });
+            if let Some(s) = g.sealed_ms {
+                head["sealed"] = json!(iso(s));
             }
             let items = db
                 .queue
@@ -601,7 +610,8 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                 .map(|(id, t)| (id.clone(), json!({"status": t.status(id), "task": t.def})))
                 .collect();
             let (page, token) = paginate(items, after, limit);
-            let mut out = json!({"taskGroupId": group, "tasks": page});
+            let mut out = head;
+            out["tasks"] = json!(page);
             if let Some(t) = token {
                 out["continuationToken"] = json!(t);
             }
