@@ -134,7 +134,7 @@ impl HostHashers for wasm::NodeHashers {
         wasm::NodeHashers::update(self, bytes)
     }
     fn finish(self: Box<Self>) -> (String, String) {
-        wasm::NodeHashers::finish(*self)
+        wasm::NodeHashers::finish(&self)
     }
     fn host_value(&self) -> &dyn std::any::Any {
         wasm::NodeHashers::host_value(self)

@@ -40,7 +40,7 @@ impl NodeHashers {
         &self.0
     }
     /// The sha256 and sha512, lowercase hex.
-    pub(super) fn finish(self) -> (String, String) {
+    pub(super) fn finish(&self) -> (String, String) {
         let out = Reflect::get(&self.0, &"digest".into())
             .and_then(|f| f.dyn_into::<Function>())
             .and_then(|f| f.call0(&self.0))
