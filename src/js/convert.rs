@@ -5,7 +5,7 @@ use std::time::Duration;
 use js_sys::{Array, Date, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{input_error, to_js_error, JsResult};
+use super::error::{input_error, to_js_error, JsResult};
 use crate::{Credentials, RetryPolicy};
 
 /// A property, or `None` when it is `undefined` or `null`.

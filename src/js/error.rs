@@ -5,6 +5,14 @@ use wasm_bindgen::JsValue;
 
 use crate::{Error, ErrorBody, ErrorKind};
 
+/// What the exports return: a JS value, or the JS `Error` they throw.
+pub(super) type JsResult<T> = Result<T, JsValue>;
+
+/// The JS `Error` for bad input: an [`Error::invalid_input`] with `message`.
+pub(super) fn input_error(message: impl Into<String>) -> JsValue {
+    to_js_error(&Error::invalid_input(message))
+}
+
 fn set(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }

@@ -21,12 +21,7 @@ use crate::util::{env::EnvVars, slugid, time};
 use crate::{Client, RetryPolicy, TemporaryOptions};
 use convert::{get, get_string, js_type};
 pub use error::to_js_error;
-
-type JsResult<T> = Result<T, JsValue>;
-
-fn input_error(message: impl Into<String>) -> JsValue {
-    to_js_error(&crate::Error::invalid_input(message))
-}
+use error::{input_error, JsResult};
 
 /// Builds a core client from Node-client options (already merged with `config()` defaults).
 fn client_from_options(options: &JsValue) -> JsResult<Client> {

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::convert::{
     credentials_to_js, duration_field, get, get_string, number_field, retry_policy,
 };
-use super::{input_error, to_js_error, JsResult};
+use super::error::{input_error, to_js_error, JsResult};
 use crate::objects::{
     self, ArtifactCalls, ArtifactOptions, DownloadOptions, Hashes, HostPipe, HostPiped,
     ObjectCalls, Progress, Sink, Source, SourceStream, TransferHost, UploadOptions,

@@ -108,7 +108,7 @@ impl Runtime for SystemRuntime {
         imp::now_ms()
     }
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        imp::sleep(duration)
+        Box::pin(imp::sleep(duration))
     }
     fn fill_random(&self, buf: &mut [u8]) {
         getrandom::fill(buf).expect("the host has no secure random source");
@@ -127,9 +127,27 @@ pub(crate) trait HostHashers: MaybeSend {
     fn host_value(&self) -> &dyn std::any::Any;
 }
 
-/// The host's hashers, if it has faster ones.
+/// Node's `node:crypto` hashers, through the wasm32 platform module.
+#[cfg(target_arch = "wasm32")]
+impl HostHashers for wasm::NodeHashers {
+    fn update(&mut self, bytes: &[u8]) {
+        wasm::NodeHashers::update(self, bytes)
+    }
+    fn finish(self: Box<Self>) -> (String, String) {
+        wasm::NodeHashers::finish(&self)
+    }
+    fn host_value(&self) -> &dyn std::any::Any {
+        wasm::NodeHashers::host_value(self)
+    }
+}
+
+/// The host's hashers, if it has faster ones: Node's under WebAssembly; none natively, where
+/// sha2 is as fast as it gets.
 pub(crate) fn host_hashers() -> Option<Box<dyn HostHashers>> {
-    imp::host_hashers()
+    #[cfg(target_arch = "wasm32")]
+    return wasm::host_hashers().map(|h| Box::new(h) as Box<dyn HostHashers>);
+    #[cfg(not(target_arch = "wasm32"))]
+    None
 }
 
 /// Reads an environment variable of the host: the process environment natively, and

@@ -2,8 +2,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::BoxFuture;
-
 pub(super) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -13,13 +11,8 @@ pub(super) fn now_ms() -> u64 {
 
 /// Native sleeping uses tokio's timer, so the native client runs inside a tokio runtime (as
 /// reqwest does).
-pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    Box::pin(tokio::time::sleep(duration))
-}
-
-/// Natively, sha2 is as fast as it gets.
-pub(super) fn host_hashers() -> Option<Box<dyn super::HostHashers>> {
-    None
+pub(super) fn sleep(duration: Duration) -> tokio::time::Sleep {
+    tokio::time::sleep(duration)
 }
 
 pub(super) fn env_var(name: &str) -> Option<String> {

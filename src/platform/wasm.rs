@@ -19,11 +19,12 @@ extern "C" {
     fn node_hashers() -> JsValue;
 }
 
-/// sha256 + sha512 through Node's crypto module.
-struct NodeHashers(JsValue);
+/// sha256 + sha512 through Node's crypto module (the platform's `HostHashers` on Node).
+pub(super) struct NodeHashers(JsValue);
 
-impl super::HostHashers for NodeHashers {
-    fn update(&mut self, bytes: &[u8]) {
+impl NodeHashers {
+    /// Adds bytes.
+    pub(super) fn update(&mut self, bytes: &[u8]) {
         if let Ok(f) =
             Reflect::get(&self.0, &"update".into()).and_then(|f| f.dyn_into::<Function>())
         {
@@ -34,10 +35,12 @@ impl super::HostHashers for NodeHashers {
             let _ = f.call1(&self.0, &view);
         }
     }
-    fn host_value(&self) -> &dyn std::any::Any {
+    /// The `node:crypto` hasher object.
+    pub(super) fn host_value(&self) -> &dyn std::any::Any {
         &self.0
     }
-    fn finish(self: Box<Self>) -> (String, String) {
+    /// The sha256 and sha512, lowercase hex.
+    pub(super) fn finish(&self) -> (String, String) {
         let out = Reflect::get(&self.0, &"digest".into())
             .and_then(|f| f.dyn_into::<Function>())
             .and_then(|f| f.call0(&self.0))
@@ -50,13 +53,11 @@ impl super::HostHashers for NodeHashers {
     }
 }
 
-pub(super) fn host_hashers() -> Option<Box<dyn super::HostHashers>> {
+/// Node's hashers, when the host is Node.
+pub(super) fn host_hashers() -> Option<NodeHashers> {
     let h = node_hashers();
-    (!h.is_null() && !h.is_undefined())
-        .then(|| Box::new(NodeHashers(h)) as Box<dyn super::HostHashers>)
+    (!h.is_null() && !h.is_undefined()).then_some(NodeHashers(h))
 }
-
-use super::BoxFuture;
 
 pub(super) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -68,9 +69,9 @@ const MAX_TIMER_MS: u128 = (1 << 31) - 1;
 
 /// Sleeps for `duration` in whole milliseconds, clamped to [`MAX_TIMER_MS`] (24.8 days): a
 /// longer wait waits that long, rather than not at all as one oversized timer would.
-pub(super) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+pub(super) fn sleep(duration: Duration) -> gloo_timers::future::TimeoutFuture {
     let ms = duration.as_millis().min(MAX_TIMER_MS) as u32;
-    Box::pin(gloo_timers::future::TimeoutFuture::new(ms))
+    gloo_timers::future::TimeoutFuture::new(ms)
 }
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
-use super::{
+use super::types::{
     Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportErrorKind,
     TransportFuture,
 };
@@ -86,7 +86,7 @@ impl JsBody {
     }
 }
 
-impl super::HostBody for JsBody {
+impl super::types::HostBody for JsBody {
     fn len(&self) -> u64 {
         self.len
     }
@@ -300,7 +300,7 @@ fn request_parts(
 /// The [`RawHeaders`](super::RawHeaders) a request carries, as text.
 fn raw_headers(extensions: &http::Extensions) -> impl Iterator<Item = (&str, &str)> {
     extensions
-        .get::<super::RawHeaders>()
+        .get::<super::types::RawHeaders>()
         .into_iter()
         .flat_map(|r| r.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
@@ -319,7 +319,7 @@ impl ReceivedHeaders {
         let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
             return;
         };
-        match super::known_header(&name) {
+        match super::headers::known_header(&name) {
             Some(known) => {
                 if let Ok(value) = http::HeaderValue::from_str(&value) {
                     self.map.append(known, value);
@@ -329,12 +329,12 @@ impl ReceivedHeaders {
         }
     }
 
-    fn install(self, response: &mut super::HttpResponse) {
+    fn install(self, response: &mut super::types::HttpResponse) {
         *response.headers_mut() = self.map;
         if !self.raw.is_empty() {
             response
                 .extensions_mut()
-                .insert(super::RawHeaders(self.raw));
+                .insert(super::types::RawHeaders(self.raw));
         }
     }
 }
@@ -420,7 +420,7 @@ impl JsResponseBody {
     }
 }
 
-impl super::HostResponseBody for JsResponseBody {
+impl super::types::HostResponseBody for JsResponseBody {
     fn into_stream(
         self: Box<Self>,
     ) -> crate::platform::BoxStream<'static, Result<Bytes, TransportError>> {
@@ -506,7 +506,7 @@ impl Transport for FetchTransport {
             received.install(&mut out);
             if encoded {
                 // fetch has already decoded the body.
-                out.extensions_mut().insert(super::Decoded);
+                out.extensions_mut().insert(super::types::Decoded);
             }
             Ok(out)
         })

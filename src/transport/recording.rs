@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use futures_util::StreamExt;
 
-use super::{Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportFuture};
+use super::types::{
+    Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportFuture,
+};
 
 /// One request as the [`RecordingTransport`] received it.
 #[derive(Debug, Clone)]
@@ -92,7 +94,7 @@ impl Transport for RecordingTransport {
                 Body::Bytes(b) => Some(b),
                 Body::Host(h) => {
                     return Err(TransportError::new(
-                        super::TransportErrorKind::Request,
+                        super::types::TransportErrorKind::Request,
                         format!("the recording transport cannot read {h:?}"),
                     ))
                 }
@@ -100,7 +102,10 @@ impl Transport for RecordingTransport {
                     let mut all = Vec::new();
                     while let Some(chunk) = stream.next().await {
                         let chunk = chunk.map_err(|e| {
-                            TransportError::new(super::TransportErrorKind::Request, e.to_string())
+                            TransportError::new(
+                                super::types::TransportErrorKind::Request,
+                                e.to_string(),
+                            )
                         })?;
                         all.extend_from_slice(&chunk);
                     }
@@ -115,7 +120,7 @@ impl Transport for RecordingTransport {
                     headers: parts.headers,
                     raw_headers: parts
                         .extensions
-                        .get::<super::RawHeaders>()
+                        .get::<super::types::RawHeaders>()
                         .map(|r| r.0.clone())
                         .unwrap_or_default(),
                     body,
@@ -131,9 +136,9 @@ impl Transport for RecordingTransport {
             for (k, v) in headers {
                 response = response.header(k, v);
             }
-            response
-                .body(ResponseBody::from_bytes(body))
-                .map_err(|e| TransportError::new(super::TransportErrorKind::Request, e.to_string()))
+            response.body(ResponseBody::from_bytes(body)).map_err(|e| {
+                TransportError::new(super::types::TransportErrorKind::Request, e.to_string())
+            })
         }) as TransportFuture<'_>
     }
 }

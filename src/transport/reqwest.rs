@@ -5,7 +5,7 @@ use std::error::Error as _;
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{
+use super::types::{
     Body, HttpRequest, ResponseBody, Timeout, Transport, TransportError, TransportErrorKind,
     TransportFuture,
 };
@@ -91,7 +91,7 @@ impl Transport for ReqwestTransport {
             let mut headers = parts.headers;
             for (k, v) in parts
                 .extensions
-                .get::<super::RawHeaders>()
+                .get::<super::types::RawHeaders>()
                 .map_or(&[][..], |r| &r.0)
             {
                 let bad = || {
@@ -147,7 +147,7 @@ impl Transport for ReqwestTransport {
             *out.status_mut() = status;
             *out.headers_mut() = headers;
             if encoding.is_some() {
-                out.extensions_mut().insert(super::Decoded);
+                out.extensions_mut().insert(super::types::Decoded);
             }
             Ok(out)
         })
