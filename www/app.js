@@ -6,8 +6,11 @@ import * as tasks from './tasks.js';
 import * as objects from './objects.js';
 import * as secrets from './secrets.js';
 import * as viewer from './viewer.js';
+import * as namespaces from './namespaces.js';
+import * as hooks from './hooks.js';
+import * as auth from './auth.js';
 
-const views = ['connect', 'tasks', 'artifact', 'new-task', 'objects', 'secrets'];
+const views = ['connect', 'tasks', 'artifact', 'new-task', 'objects', 'secrets', 'index', 'hooks', 'auth'];
 let localConfig = null;
 
 // ---------------------------------------------------------------------------------------
@@ -34,7 +37,8 @@ setSuccessHandler(() => {
 
 // ---------------------------------------------------------------------------------------
 // Routing: #connect, #tasks, #task/<taskId>, #group/<taskGroupId>,
-// #artifact/<taskId>/<runId|latest>/<name>[/L<line>], #new-task, #objects, #secrets
+// #artifact/<taskId>/<runId|latest>/<name>[/L<line>], #new-task, #objects, #secrets,
+// #index[/<namespace>], #hooks[/<hookGroupId>[/<hookId>]], #auth[/role|client/<id>]
 
 function route() {
   const raw = location.hash.replace(/^#/, '');
@@ -62,6 +66,9 @@ function route() {
   if (head === 'task' && arg) tasks.openTask(arg);
   else if (head === 'group' && arg) tasks.openGroup(arg);
   if (view === 'secrets') secrets.show();
+  if (view === 'index') namespaces.show(arg);
+  if (view === 'hooks') hooks.show(arg);
+  if (view === 'auth') auth.show(arg);
   if (view === 'new-task') tasks.showCreate();
 }
 window.addEventListener('hashchange', () => {
@@ -184,6 +191,11 @@ function renderConnection(c) {
   tasks.connectionChanged(c);
   secrets.connectionChanged(c);
   objects.connectionChanged(c);
+  namespaces.connectionChanged(c);
+  hooks.connectionChanged(c);
+  auth.connectionChanged(c);
+  // the open screen loads again for the new connection
+  if (c && ['index', 'hooks', 'auth'].some((v) => !$(`#view-${v}`).hidden)) route();
 }
 session.onChange(renderConnection);
 
@@ -224,6 +236,9 @@ async function start() {
   objects.init();
   secrets.init();
   viewer.init();
+  namespaces.init();
+  hooks.init();
+  auth.init();
 
   localConfig = await configPromise;
   if (localConfig && localConfig.rootUrl) {

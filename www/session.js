@@ -49,6 +49,12 @@ export function client(name, options) {
   return new Class({ rootUrl: current.rootUrl, credentials: current.credentials || undefined, ...options });
 }
 
+/** The client options of the current connection, for the package's low-level `request`. */
+export function clientOptions() {
+  if (!current) throw new Error('Not connected: open the Connection page and connect first.');
+  return { rootUrl: current.rootUrl, credentials: current.credentials || undefined };
+}
+
 export function normalizeRootUrl(value) {
   const raw = String(value || '').trim();
   if (!raw) throw new Error('The root URL is required, for example https://tc.example.com');

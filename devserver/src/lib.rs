@@ -69,7 +69,7 @@ pub use faults::{Fault, FaultAction, HawkInfo, RequestRecord};
 pub use support::ClientSeed;
 
 use admin::{add_client, stored_object};
-use services::{index, object, queue};
+use services::{hooks, index, object, queue};
 use state::{Client, Db, State};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -89,8 +89,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Seed demo data: a secret, a role, an `anonymous` role with [`ANONYMOUS_SCOPES`] when
     /// `anonymous_scopes` is empty, a task group with a completed task (one artifact of
-    /// every storage type), a pending and a running task, and an index entry; see
-    /// [`DEMO_TASK_GROUP_ID`] and friends.
+    /// every storage type), a pending and a running task, index entries, demo hooks with
+    /// their role, and a client; see [`DEMO_TASK_GROUP_ID`] and friends.
     pub seed_demo_data: bool,
     /// Directory holding `manifest.json` and the service references (served under
     /// `/references/`); `None` = not served (404).
@@ -353,6 +353,23 @@ pub const DEMO_PENDING_TASK_ID: &str = "DemoTaskQ1e00PendingxA";
 pub const DEMO_RUNNING_TASK_ID: &str = "DemoTaskQ2e00RunningxA";
 /// Index path of the seeded index entry (pointing at the completed demo task).
 pub const DEMO_INDEX_PATH: &str = "project.devserver.demo.latest";
+/// Index paths seeded besides [`DEMO_INDEX_PATH`] (for browsing the index), with the tasks
+/// they point at.
+pub const DEMO_INDEX_ENTRIES: &[(&str, &str)] = &[
+    ("project.devserver.demo.pending", DEMO_PENDING_TASK_ID),
+    ("project.devserver.demo.running", DEMO_RUNNING_TASK_ID),
+    ("project.devserver.builds.v1.linux", DEMO_COMPLETED_TASK_ID),
+    ("project.devserver.builds.v1.windows", DEMO_PENDING_TASK_ID),
+    ("project.devserver.builds.v2.linux", DEMO_RUNNING_TASK_ID),
+];
+/// Hook group of the seeded demo hooks: `hello` (a `message` in the trigger payload is
+/// echoed by the task; its role `hook-id:project-devserver/*` may create it) and
+/// `nightly/build` (a schedule, which the devserver never fires).
+pub const DEMO_HOOK_GROUP_ID: &str = "project-devserver";
+/// A seeded hook whose role has no scopes: triggering it fails with `InsufficientScopes`.
+pub const DEMO_HOOK_WITHOUT_SCOPES: (&str, &str) = ("other-team", "no-scopes");
+/// A seeded client with a role among its scopes (for showing expanded scopes).
+pub const DEMO_CLIENT_ID: &str = "project/devserver/ci";
 
 /// The `anonymous` role of the CLI (and of demo data): like real deployments, public reads work
 /// without credentials (task definitions and status, public artifacts, the index, client and
@@ -417,6 +434,111 @@ async fn seed_demo(state: &Arc<State>) {
     if let Err(e) = seed_tasks(state).await {
         eprintln!("tc-devserver: seeding demo tasks failed: {e}");
     }
+    if let Err(e) = seed_hooks(state) {
+        eprintln!("tc-devserver: seeding demo hooks failed: {e}");
+    }
+}
+
+/// Demo hooks, the role their tasks are created with, more index entries and a client.
+fn seed_hooks(state: &Arc<State>) -> Result<(), String> {
+    use serde_json::json;
+    let now = clock::now_ms();
+    let mut db = lock(&state.db);
+    let hook_scopes = [
+        "queue:create-task:project:devserver",
+        "queue:scheduler-id:-",
+        "queue:create-task:lowest:proj-devserver/*",
+    ];
+    db.roles.insert(
+        format!("hook-id:{DEMO_HOOK_GROUP_ID}/*"),
+        state::Role {
+            scopes: hook_scopes.iter().map(|s| s.to_string()).collect(),
+            description: "what the demo hooks' tasks may do".to_string(),
+            created_ms: now,
+            last_modified_ms: now,
+        },
+    );
+    let template = |name: &str| {
+        json!({
+            "taskQueueId": "proj-devserver/demo",
+            "schedulerId": "-",
+            "projectId": "devserver",
+            "payload": {
+                "command": ["echo", {"$eval": "payload.message"}],
+                "firedBy": "${firedBy}",
+            },
+            "metadata": {
+                "name": format!("{name} (${{firedBy}})"),
+                "description": "created by a tc-devserver demo hook",
+                "owner": "devserver@example.com",
+                "source": "https://github.com/taskcluster/taskcluster",
+            },
+            "tags": {"kind": "hook"},
+        })
+    };
+    let message_schema = json!({
+        "type": "object",
+        "properties": {"message": {"type": "string", "description": "echoed by the task"}},
+        "required": ["message"],
+        "additionalProperties": false,
+    });
+    let hooks = [
+        (
+            DEMO_HOOK_GROUP_ID,
+            "hello",
+            json!({
+                "metadata": {"name": "Hello", "description": "Echoes the `message` of the trigger payload.", "owner": "devserver@example.com", "emailOnError": false},
+                "task": template("demo hook: hello"),
+                "triggerSchema": message_schema,
+            }),
+        ),
+        (
+            DEMO_HOOK_GROUP_ID,
+            "nightly/build",
+            json!({
+                "metadata": {"name": "Nightly build", "description": "A scheduled hook (the devserver does not run schedules; trigger it by hand).", "owner": "devserver@example.com"},
+                "schedule": ["0 0 3 * * *"],
+                "task": template("demo hook: nightly build"),
+                "triggerSchema": message_schema,
+            }),
+        ),
+        (
+            DEMO_HOOK_WITHOUT_SCOPES.0,
+            DEMO_HOOK_WITHOUT_SCOPES.1,
+            json!({
+                "metadata": {"name": "Without scopes", "description": "Its role grants nothing, so triggering it fails.", "owner": "devserver@example.com"},
+                "task": template("demo hook: no scopes"),
+                "triggerSchema": message_schema,
+            }),
+        ),
+    ];
+    for (group, id, def) in hooks {
+        hooks::put_hook(&mut db, group, id, &def).map_err(|e| e.message)?;
+    }
+    for (path, task_id) in DEMO_INDEX_ENTRIES {
+        index::insert(
+            &mut db.index,
+            path,
+            state::index::Entry {
+                task_id: task_id.to_string(),
+                rank: 0.0,
+                data: json!({"demo": true}),
+                expires_ms: now + 30 * 24 * 3600 * 1000,
+            },
+        );
+    }
+    let mut client = Client::new(
+        DEMO_CLIENT_ID,
+        &util::random_token(44),
+        vec![
+            "assume:project:devserver:demo".to_string(),
+            format!("assume:hook-id:{DEMO_HOOK_GROUP_ID}/*"),
+            "hooks:trigger-hook:project-devserver/*".to_string(),
+        ],
+    );
+    client.description = "a demo CI client: roles expand into its scopes".to_string();
+    db.clients.insert(DEMO_CLIENT_ID.to_string(), client);
+    Ok(())
 }
 
 async fn seed_tasks(state: &Arc<State>) -> Result<(), String> {

@@ -8,7 +8,7 @@ use crate::call::{not_found, FaultFlag, Service};
 use crate::clock::{now_ms, with_clock, Clock, ClockCell};
 use crate::errors::{error_body, json_response, ReqInfo};
 use crate::faults::{Fault, FaultAction, HawkInfo, RequestRecord};
-use crate::services::{auth, index, object, queue, secrets};
+use crate::services::{auth, hooks, index, object, queue, secrets};
 use crate::state::AppState;
 use crate::support::ClientSeed;
 use crate::util::lock;
@@ -45,6 +45,7 @@ static SERVICES: &[Service] = &[
     queue::SERVICE,
     object::SERVICE,
     index::SERVICE,
+    hooks::SERVICE,
 ];
 
 /// Maximum request body accepted (bytes).

@@ -3,6 +3,7 @@
 //! settings. Handlers reach it through [`crate::call::Call`]; nothing here knows a handler.
 
 pub(crate) mod blobs;
+pub(crate) mod hooks;
 pub(crate) mod index;
 pub(crate) mod object;
 pub(crate) mod queue;
@@ -100,6 +101,7 @@ pub(crate) struct Db {
     pub(crate) queue: queue::QueueDb,
     pub(crate) objects: object::ObjectDb,
     pub(crate) index: index::IndexDb,
+    pub(crate) hooks: hooks::HooksDb,
     /// Blob-store metadata by key (bytes are on disk).
     pub(crate) blobs: BTreeMap<String, blobs::Blob>,
 }

@@ -5,7 +5,10 @@
 // credentials, cancel and rerun, an object round trip, and a 403 shown in the page; the artifact
 // viewer (a live log seen growing while its task runs, follow/pause/search/line links, finished
 // log, JSON, image), error panels (request id, network failures, clearing), schedule and
-// edit-as-new, a group's states, no overflow at 390 px and keyboard focus. Every new step checks
+// edit-as-new, a group's states; secrets created, edited and deleted (confirmed), the index
+// browsed to a task, hooks listed, viewed and triggered (the created task linked), roles and
+// clients with expanded scopes, each checked through the API; no overflow at 390 px and
+// keyboard focus. Every new step checks
 // that the token is not in the DOM, URL, localStorage, form fields or console.
 // WWW_STEPS=<regex> runs only the matching steps.
 // Starts the deployment and scripts/serve-www.mjs itself, stops both, and saves a screenshot
@@ -663,6 +666,223 @@ try {
   if (apage) await apage.close();
   apage = null;
 
+  // ------------------------------------------------------------------ secrets, index, hooks, roles and clients
+  const logged = async (method, prefix) => {
+    const res = await fetch(`${deployment.rootUrl}/__devserver/requests?pathPrefix=${encodeURIComponent(prefix)}`);
+    return (await res.json()).filter((r) => r.method === method).length;
+  };
+  const api = (name) => new taskcluster[name]({ rootUrl: deployment.rootUrl, credentials: rootCredentials });
+  let mpage = null;
+  const mtab = async (hash) => {
+    if (!mpage) mpage = await rootTab(hash);
+    else await mpage.evaluate((h) => { location.hash = h; }, hash);
+    return mpage;
+  };
+
+  await step('secrets: create, edit, and delete with confirmation (checked through the API)', 'secret-edit', async () => {
+    const p = await mtab('#secrets');
+    const secretsApi = api('Secrets');
+    const name = `www/test/${randomBytes(4).toString('hex')}`;
+    const path = `/api/secrets/v1/secret/${encodeURIComponent(name)}`;
+    await p.click('#secret-new');
+    await p.fill('#secret-name', name);
+    // bad input is refused on the page, before any request
+    await p.fill('#secret-input', '{"a": 1,');
+    await p.click('#secret-save');
+    await p.locator('#secret-form-errors .error').waitFor();
+    assert((await p.textContent('#secret-form-errors')).includes('The value is not JSON'), 'no JSON error shown');
+    await p.fill('#secret-input', '["not", "an object"]');
+    await p.click('#secret-save');
+    await p.waitForFunction(() => document.querySelector('#secret-form-errors').textContent.includes('must be a JSON object'));
+    assert((await logged('PUT', path)) === 0, 'a request was made for invalid input');
+    // create
+    await p.fill('#secret-input', '{"a": 1, "who": "www"}');
+    await p.fill('#secret-expires', '2 days');
+    await p.click('#secret-save');
+    await p.locator('#secret-saved').waitFor();
+    assert(await p.locator(`#secret-names button[data-secret="${name}"]`).count(), 'the new secret is not listed');
+    let got = await secretsApi.get(name);
+    assert(JSON.stringify(got.secret) === '{"a":1,"who":"www"}', `stored ${JSON.stringify(got.secret)}`);
+    const days = (new Date(got.expires) - Date.now()) / 86400e3;
+    assert(days > 1.9 && days < 2.1, `expires in ${days} days`);
+    // edit: the form holds the current value and expiry
+    await p.click('#secret-edit');
+    assert(JSON.parse(await p.inputValue('#secret-input')).who === 'www', 'the form does not hold the value');
+    assert(await p.locator('#secret-name').evaluate((e) => e.readOnly), 'the name can be changed while editing');
+    await p.fill('#secret-input', '{"a": 2}');
+    await p.click('#secret-save');
+    await p.locator('#secret-saved').waitFor();
+    got = await secretsApi.get(name);
+    assert(JSON.stringify(got.secret) === '{"a":2}', `after edit: ${JSON.stringify(got.secret)}`);
+    assert(Math.abs(new Date(got.expires) - Date.now() - 2 * 86400e3) < 60e3, 'editing changed the expiry');
+    // delete: "Keep it" keeps it; confirming deletes it
+    await p.click('#secret-delete');
+    await p.locator('#secret-delete-keep').click();
+    assert((await logged('DELETE', path)) === 0, 'deleted without confirmation');
+    assert((await secretsApi.get(name)).secret.a === 2, 'the secret is gone after "Keep it"');
+    await p.click('#secret-delete');
+    await p.locator('#secret-delete-confirm').click();
+    await p.locator('#secret-deleted').waitFor();
+    await p.waitForFunction((n) => !document.querySelector(`#secret-names button[data-secret="${n}"]`), name);
+    const gone = await secretsApi.get(name).then(() => null, (e) => e);
+    assert(gone && gone.statusCode === 404, `after delete the API says ${gone ? gone.statusCode : 'it exists'}`);
+    await noTokenLeak(p);
+    return `${name}: created, edited, kept once, deleted`;
+  }, () => mpage);
+
+  await step('index: browse namespaces down to indexed tasks and open one', 'index', async () => {
+    const p = await mtab('#index/');
+    const indexApi = api('Index');
+    await p.locator('#index-namespaces a', { hasText: 'project' }).click();
+    await p.waitForFunction(() => location.hash === '#index/project');
+    await p.locator('#index-namespaces a', { hasText: 'devserver' }).click();
+    await p.locator('#index-namespaces a', { hasText: 'builds' }).click();
+    await p.locator('#index-namespaces a', { hasText: 'v1' }).click();
+    await p.locator('#index-tasks li[data-index-path]').first().waitFor();
+    const shown = (await p.locator('#index-tasks li[data-index-path]').evaluateAll((lis) => lis.map((li) => `${li.dataset.indexPath}=${li.querySelector('[data-task]').dataset.task}`))).sort();
+    const want = (await indexApi.listTasks('project.devserver.builds.v1', {})).tasks.map((t) => `${t.namespace}=${t.taskId}`).sort();
+    assert(JSON.stringify(shown) === JSON.stringify(want), `shown ${shown}, the index says ${want}`);
+    const crumbs = await p.locator('#index-crumbs').textContent();
+    assert(crumbs.replace(/\s+/g, '') === 'root›project›devserver›builds›v1', `crumbs: ${crumbs}`);
+    const nsWant = (await indexApi.listNamespaces('project.devserver', {})).namespaces.map((n) => n.name);
+    await p.locator('#index-crumbs a', { hasText: 'devserver' }).click();
+    await p.waitForFunction((n) => document.querySelectorAll('#index-namespaces li').length === n, nsWant.length);
+    const link = p.locator('#index-namespaces a', { hasText: 'builds' });
+    await link.click();
+    await p.locator('#index-namespaces a', { hasText: 'v1' }).click();
+    const first = p.locator('#index-tasks [data-task]').first();
+    await first.waitFor();
+    const taskId = await first.getAttribute('data-task');
+    await first.click();
+    await p.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state, taskId, { timeout: 10000 });
+    await noTokenLeak(p);
+    return `${shown.length} task(s) under project.devserver.builds.v1 as the API lists them; ${taskId} opened`;
+  }, () => mpage);
+
+  await step('hooks: groups and hooks listed, a hook viewed and triggered; the created task is linked (checked through the API)', 'hooks', async () => {
+    const p = await mtab('#hooks');
+    const hooksApi = api('Hooks');
+    const { groups } = await hooksApi.listHookGroups();
+    for (const g of groups) {
+      for (const hk of (await hooksApi.listHooks(g)).hooks) {
+        await p.locator(`#hooks-list a[data-hook="${g}/${hk.hookId}"]`).waitFor({ timeout: 10000 });
+      }
+    }
+    await p.click('#hooks-list a[data-hook="project-devserver/hello"]');
+    await p.locator('#hook-trigger-form:not([hidden])').waitFor();
+    const def = await hooksApi.hook('project-devserver', 'hello');
+    assert(JSON.parse(await p.textContent('#hook-task')).payload.command[0] === def.task.payload.command[0], 'task template differs');
+    assert(JSON.parse(await p.inputValue('#hook-payload')).message === '', 'no example payload from the trigger schema');
+    const triggerPath = '/api/hooks/v1/hooks/project-devserver/hello/trigger';
+    const before = await logged('POST', triggerPath);
+    await p.fill('#hook-payload', '{"message": ');
+    await p.click('#hook-trigger');
+    await p.waitForFunction(() => document.querySelector('#hook-trigger-errors').textContent.includes('The payload is not JSON'));
+    assert((await logged('POST', triggerPath)) === before, 'a request was made for an invalid payload');
+    await p.fill('#hook-payload', '{"message": "from the dashboard"}');
+    await p.click('#hook-trigger');
+    const created = p.locator('#hook-created-task');
+    await created.waitFor({ timeout: 10000 });
+    const taskId = await created.textContent();
+    const task = await workerQueue.task(taskId);
+    assert(JSON.stringify(task.payload.command) === '["echo","from the dashboard"]', `the task's command: ${JSON.stringify(task.payload.command)}`);
+    const fires = (await hooksApi.listLastFires('project-devserver', 'hello', {})).lastFires;
+    assert(fires[0].taskId === taskId && fires[0].result === 'success', 'the fire is not recorded');
+    await p.locator(`#hook-fires li[data-fire="${taskId}"]`).waitFor();
+    await p.waitForFunction((id) => document.querySelector('#hook-status').textContent.includes(id), taskId);
+    // a hook whose role may not create the task: the reason is shown
+    await p.evaluate(() => { location.hash = '#hooks/other-team/no-scopes'; });
+    await p.locator('#hook-trigger-form:not([hidden])').waitFor();
+    await p.fill('#hook-payload', '{"message": "x"}');
+    await p.click('#hook-trigger');
+    await p.locator('#hook-trigger-errors .error').waitFor();
+    const err = await p.textContent('#hook-trigger-errors');
+    assert(err.includes('InsufficientScopes') && err.includes('hook-id:other-team/no-scopes'), `error: ${err.slice(0, 200)}`);
+    await p.locator('#hook-fires li[data-fire]').first().waitFor();
+    // the created task's link opens it
+    await p.evaluate(() => { location.hash = '#hooks/project-devserver/hello'; });
+    await p.locator(`#hook-fires a[href="#task/${taskId}"]`).click();
+    await p.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state === 'pending', taskId, { timeout: 10000 });
+    await noTokenLeak(p);
+    return `${groups.length} group(s); hello triggered → ${taskId} (pending); no-scopes refused`;
+  }, () => mpage);
+
+  await step('roles and clients: both lists, and a client\'s and a role\'s expanded scopes (checked through the API)', 'auth', async () => {
+    const p = await mtab('#auth');
+    const authApi = api('Auth');
+    await p.locator('#role-ids li').first().waitFor({ timeout: 10000 });
+    await p.locator('#client-ids li').first().waitFor();
+    const roles = await p.locator('#role-ids a').evaluateAll((as) => as.map((a) => a.textContent));
+    const clients = await p.locator('#client-ids a').evaluateAll((as) => as.map((a) => a.textContent));
+    const roleWant = (await authApi.listRoles()).map((r) => r.roleId);
+    const clientWant = (await authApi.listClients({})).clients.map((c) => c.clientId);
+    assert(JSON.stringify(roles) === JSON.stringify(roleWant), `roles: ${roles} vs ${roleWant}`);
+    assert(JSON.stringify(clients) === JSON.stringify(clientWant), `clients: ${clients} vs ${clientWant}`);
+    const id = 'project/devserver/ci';
+    await p.click(`#client-ids a[data-item="client/${id}"]`);
+    await p.locator('#auth-expanded').waitFor();
+    const shown = await p.locator('#auth-expanded li').allTextContents();
+    const client = await authApi.client(id);
+    const expanded = (await authApi.expandScopes({ scopes: client.scopes })).scopes;
+    assert(JSON.stringify(shown) === JSON.stringify([...expanded].sort()), `shown ${shown}; expandScopes says ${expanded}`);
+    assert(shown.includes('secrets:get:project/devserver/*'), 'the role\'s scope is not among the expanded ones');
+    await p.click('#role-ids a[data-item="role/project:devserver:demo"]');
+    await p.waitForFunction(() => document.querySelector('#h-auth-item').textContent.includes('project:devserver:demo'));
+    await p.locator('#auth-expanded').waitFor();
+    const role = await authApi.role('project:devserver:demo');
+    const roleShown = await p.locator('#auth-expanded li').allTextContents();
+    assert(JSON.stringify(roleShown) === JSON.stringify([...role.expandedScopes].sort()), `role expanded: ${roleShown}`);
+    await noTokenLeak(p);
+    return `${roles.length} roles, ${clients.length} clients; ${id}: ${shown.length} expanded scopes`;
+  }, () => mpage);
+
+  await step('keyboard: index, hooks and roles reachable by Tab and opened with Enter, with a visible focus ring', 'keyboard-admin', async () => {
+    const p = await mtab('#hooks');
+    await p.setViewportSize({ width: 1280, height: 900 });
+    const focused = () => p.evaluate(() => {
+      const e = document.activeElement;
+      const cs = getComputedStyle(e);
+      return { id: e.id, item: e.dataset.hook || e.dataset.item || e.dataset.namespace || '', text: (e.textContent || '').trim().slice(0, 40), outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2 };
+    });
+    const tabTo = async (want, what) => {
+      for (let i = 0; i < 80; i++) {
+        await p.keyboard.press('Tab');
+        const f = await focused();
+        assert(f.outline, `no visible focus on ${JSON.stringify(f)}`);
+        if (want(f)) return i + 1;
+      }
+      throw new Error(`${what} not reached within 80 Tabs`);
+    };
+    const start = async (hash) => {
+      await p.evaluate((h) => { location.hash = h; }, hash);
+      await p.locator('#main').focus();
+    };
+    await start('#hooks');
+    await p.locator('#hooks-list a[data-hook]').first().waitFor();
+    const n1 = await tabTo((f) => f.item === 'project-devserver/hello', 'the hello hook');
+    await p.keyboard.press('Enter');
+    await p.locator('#hook-trigger-form:not([hidden])').waitFor();
+    await p.locator('#hook-payload').focus();
+    await p.keyboard.press('Control+A');
+    await p.keyboard.type('{"message": "keyboard"}');
+    await tabTo((f) => f.id === 'hook-trigger', 'the trigger button');
+    await p.keyboard.press('Enter');
+    await p.locator('#hook-created-task').waitFor({ timeout: 10000 });
+    await start('#auth');
+    await p.locator('#client-ids a').first().waitFor();
+    const n2 = await tabTo((f) => f.item === 'client/project/devserver/ci', 'the demo client');
+    await p.keyboard.press('Enter');
+    await p.locator('#auth-expanded').waitFor();
+    await start('#index/project.devserver');
+    await p.locator('#index-namespaces a').first().waitFor();
+    const n3 = await tabTo((f) => f.text === 'builds', 'the builds namespace');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => location.hash === '#index/project.devserver.builds');
+    return `Tabs: hook ${n1}, client ${n2}, namespace ${n3}; a hook triggered by keyboard`;
+  }, () => mpage);
+  if (mpage) await mpage.close();
+  mpage = null;
+
   // ------------------------------------------------------------------ layout and keyboard
   let lpage = null;
   await step('layout: no horizontal overflow at 390 px on every screen; screenshots at 390 and 1280 px', 'layout', async () => {
@@ -670,9 +890,11 @@ try {
     const screens = [
       ['connect', '#connect'], ['group', `#group/${SEEDED_GROUP}`], ['task', `#task/${SEEDED_TASK}`],
       ['log', `#artifact/${SEEDED_TASK}/latest/public%2Flogs%2Flive.log`], ['new-task', '#new-task'], ['objects', '#objects'], ['secrets', '#secrets'],
+      ['index', '#index/project.devserver.builds.v1'], ['hooks', '#hooks/project-devserver/hello'], ['auth', '#auth/client/project%2Fdevserver%2Fci'],
     ];
     const ready = {
       group: '#group-table', task: '#artifact-table', log: '#viewer[data-state="complete"]', secrets: '#secret-names',
+      index: '#index-tasks li', hooks: '#hook-fires li, #hook-trigger-form:not([hidden])', auth: '#auth-expanded',
     };
     const widths = [];
     for (const width of [390, 1280]) {
