@@ -9,6 +9,7 @@
 
 mod codegen;
 mod schemas;
+mod schemas_rust;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
