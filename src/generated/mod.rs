@@ -16,6 +16,7 @@ pub mod object;
 pub mod purge_cache;
 pub mod queue;
 pub mod queue_events;
+pub mod schemas;
 pub mod secrets;
 pub mod web_server;
 pub mod worker_manager;

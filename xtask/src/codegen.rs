@@ -482,6 +482,7 @@ fn gen_rust_mod(refs: &[Reference]) -> String {
     for r in refs {
         writeln!(s, "pub mod {};", module_name(r)).unwrap();
     }
+    s += "pub mod schemas;\n";
     s += "\n";
     for r in refs {
         writeln!(s, "pub use {}::{};", module_name(r), r.class).unwrap();
@@ -983,6 +984,10 @@ fn outputs(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     out.insert(PathBuf::from("js/apis.js"), gen_js(&refs));
     let schemas = Schemas::load(root, &reserved_ts_names(root, &refs)?)?;
     out.insert(PathBuf::from("js/apis.d.ts"), gen_dts(&refs, &schemas));
+    out.insert(
+        PathBuf::from("src/generated/schemas.rs"),
+        rustfmt(&crate::schemas_rust::RustGen::new(&schemas).module())?,
+    );
     Ok(out)
 }
 
