@@ -2509,6 +2509,14 @@ pub struct CreateUploadResponse {
 /// JSON schema: `/schemas/object/v1/download-method-geturl.json#/definitions/request`.
 pub type DownloadMethodGeturlRequest = serde_json::Value;
 
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DownloadMethodGeturlResponseMethod {
+    /// `getUrl`
+    #[serde(rename = "getUrl")]
+    GetUrl,
+}
+
 /// getUrl Download Response
 ///
 /// This download method returns a URL from which the data may be fetched with an HTTP GET request.
@@ -2548,7 +2556,7 @@ pub struct DownloadMethodGeturlResponse {
     /// non-deprecated hash is present.
     pub hashes: Box<HashesSchemaDownload>,
     /// `method`
-    pub method: serde_json::Value,
+    pub method: DownloadMethodGeturlResponseMethod,
     /// The URL to which the client should make a GET request.
     ///
     /// Format: `uri`.
@@ -2557,6 +2565,14 @@ pub struct DownloadMethodGeturlResponse {
 
 /// JSON schema: `/schemas/object/v1/download-method-simple.json#/definitions/request`.
 pub type DownloadMethodSimpleRequest = serde_json::Value;
+
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DownloadMethodSimpleResponseMethod {
+    /// `simple`
+    #[serde(rename = "simple")]
+    Simple,
+}
 
 /// simple Download Response
 ///
@@ -2568,7 +2584,7 @@ pub type DownloadMethodSimpleRequest = serde_json::Value;
 #[serde(rename_all = "camelCase")]
 pub struct DownloadMethodSimpleResponse {
     /// `method`
-    pub method: serde_json::Value,
+    pub method: DownloadMethodSimpleResponseMethod,
     /// Format: `uri`.
     pub url: String,
 }
@@ -2610,9 +2626,9 @@ pub struct DownloadObjectRequest {
 #[serde(untagged)]
 pub enum DownloadObjectResponseInner {
     /// Alternative 1.
-    Variant1(Box<DownloadMethodSimpleResponse>),
+    Simple(Box<DownloadMethodSimpleResponse>),
     /// Alternative 2.
-    Variant2(Box<DownloadMethodGeturlResponse>),
+    Geturl(Box<DownloadMethodGeturlResponse>),
 }
 
 /// Download Object Response
@@ -2984,17 +3000,33 @@ pub struct ActionsInnerItem {
 /// JSON schema: `/schemas/queue/v1/actions.json`.
 pub type Actions = Vec<ActionsInnerItem>;
 
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArtifactContentResponseInnerVariant1StorageType {
+    /// `s3`
+    #[serde(rename = "s3")]
+    S3,
+}
+
 /// `ArtifactContentResponseInnerVariant1`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactContentResponseInnerVariant1 {
     /// `storageType`
-    pub storage_type: serde_json::Value,
+    pub storage_type: ArtifactContentResponseInnerVariant1StorageType,
     /// URL from which to download the artifact.  This may be a URL for a bucket or
     /// a CDN, and may or may not be signed, depending on server configuration.
     ///
     /// Format: `uri`.
     pub url: String,
+}
+
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArtifactContentResponseInnerVariant2StorageType {
+    /// `object`
+    #[serde(rename = "object")]
+    Object,
 }
 
 /// An object name, and credentials to use to access that object on the object service.
@@ -3013,7 +3045,15 @@ pub struct ArtifactContentResponseInnerVariant2 {
     /// Name of the object on the object service.
     pub name: String,
     /// `storageType`
-    pub storage_type: serde_json::Value,
+    pub storage_type: ArtifactContentResponseInnerVariant2StorageType,
+}
+
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArtifactContentResponseInnerVariant3StorageType {
+    /// `reference`
+    #[serde(rename = "reference")]
+    Reference,
 }
 
 /// `ArtifactContentResponseInnerVariant3`
@@ -3021,11 +3061,19 @@ pub struct ArtifactContentResponseInnerVariant2 {
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactContentResponseInnerVariant3 {
     /// `storageType`
-    pub storage_type: serde_json::Value,
+    pub storage_type: ArtifactContentResponseInnerVariant3StorageType,
     /// Referenced URL
     ///
     /// Format: `uri`.
     pub url: String,
+}
+
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ArtifactContentResponseInnerVariant4StorageType {
+    /// `error`
+    #[serde(rename = "error")]
+    Error,
 }
 
 /// `ArtifactContentResponseInnerVariant4`
@@ -3037,7 +3085,7 @@ pub struct ArtifactContentResponseInnerVariant4 {
     /// Error reason
     pub reason: String,
     /// `storageType`
-    pub storage_type: serde_json::Value,
+    pub storage_type: ArtifactContentResponseInnerVariant4StorageType,
 }
 
 /// Get Artifact Content Response
@@ -7208,6 +7256,14 @@ pub struct WorkerPoolErrorStatsTotals {
     pub worker_pool: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One of a fixed set of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WorkerPoolErrorStatsWorkerPoolIdVariant2 {
+    /// ``
+    #[serde(rename = "")]
+    V,
+}
+
 /// One of 2 alternatives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -7215,7 +7271,7 @@ pub enum WorkerPoolErrorStatsWorkerPoolId {
     /// Alternative 1.
     Variant1(String),
     /// Alternative 2.
-    Variant2(serde_json::Value),
+    Variant2(WorkerPoolErrorStatsWorkerPoolIdVariant2),
 }
 
 /// Worker Pool Error Stats

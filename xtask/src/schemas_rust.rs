@@ -80,6 +80,68 @@ fn rust_doc(lines: &[String], indent: &str) -> String {
     s
 }
 
+/// The variants of an untagged enum: the names of the types they hold, less the words they all
+/// share at the start and the end (`DownloadMethodSimpleResponse`, `DownloadMethodGeturlResponse`
+/// → `Simple`, `Geturl`), or `Variant1`, `Variant2`, … when the types are not all named.
+fn variant_names(types: &[String]) -> Vec<String> {
+    let fallback = || (1..=types.len()).map(|i| format!("Variant{i}")).collect();
+    let bases: Vec<&str> = types
+        .iter()
+        .map(|t| {
+            t.strip_prefix("Box<")
+                .and_then(|x| x.strip_suffix('>'))
+                .unwrap_or(t)
+        })
+        .collect();
+    let named = |b: &&str| {
+        b.starts_with(|c: char| c.is_ascii_uppercase()) && b.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    // Types named here after the enum (`…Variant2`) have no name of their own.
+    let anonymous = |b: &&str| {
+        b.rsplit_once("Variant")
+            .is_some_and(|(_, n)| n.chars().all(|c| c.is_ascii_digit()))
+    };
+    if types.len() < 2 || !bases.iter().all(named) || bases.iter().any(anonymous) {
+        return fallback();
+    }
+    let words: Vec<Vec<String>> = bases
+        .iter()
+        .map(|b| {
+            let mut w: Vec<String> = Vec::new();
+            for c in b.chars() {
+                match w.last_mut() {
+                    Some(last) if !c.is_ascii_uppercase() => last.push(c),
+                    _ => w.push(c.to_string()),
+                }
+            }
+            w
+        })
+        .collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let mut pre = 0;
+    while pre + 1 < shortest && words.iter().all(|w| w[pre] == words[0][pre]) {
+        pre += 1;
+    }
+    let mut suf = 0;
+    while pre + suf + 1 < shortest
+        && words
+            .iter()
+            .all(|w| w[w.len() - 1 - suf] == words[0][words[0].len() - 1 - suf])
+    {
+        suf += 1;
+    }
+    let names: Vec<String> = words.iter().map(|w| w[pre..w.len() - suf].concat()).collect();
+    let unique: BTreeSet<&String> = names.iter().collect();
+    if unique.len() != names.len()
+        || names
+            .iter()
+            .any(|n| n.is_empty() || n.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return fallback();
+    }
+    names
+}
+
 pub struct RustGen<'a> {
     schemas: &'a Schemas,
     out: String,
@@ -129,15 +191,17 @@ impl<'a> RustGen<'a> {
                     return "serde_json::Value".into();
                 }
                 let name = self.fresh(hint);
-                let mut variants = Vec::new();
-                for (i, v) in list.iter().enumerate() {
-                    let t = self.ty(v, file, &format!("{name}Variant{}", i + 1), depth + 1);
-                    variants.push(format!(
-                        "    /// Alternative {}.\n    Variant{}({t}),",
-                        i + 1,
-                        i + 1
-                    ));
-                }
+                let types: Vec<String> = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.ty(v, file, &format!("{name}Variant{}", i + 1), depth + 1))
+                    .collect();
+                let variants: Vec<String> = variant_names(&types)
+                    .iter()
+                    .zip(&types)
+                    .enumerate()
+                    .map(|(i, (ident, t))| format!("    /// Alternative {}.\n    {ident}({t}),", i + 1))
+                    .collect();
                 let mut doc = doc_lines(s);
                 if doc.is_empty() {
                     doc.push(format!("One of {} alternatives.", list.len()));
@@ -150,6 +214,13 @@ impl<'a> RustGen<'a> {
                 )
                 .unwrap();
                 return name;
+            }
+        }
+        // A string constant is a one-value enum, so that untagged alternatives told apart by a
+        // constant (`"method": "getUrl"`) deserialize into the right one.
+        if let Some(c @ Value::String(_)) = m.get("const") {
+            if m.get("allOf").is_none() {
+                return self.string_enum(s, std::slice::from_ref(c), hint);
             }
         }
         if m.get("allOf").is_some() || m.get("const").is_some() {
