@@ -33,7 +33,8 @@ fn payload<T: DeserializeOwned + Serialize>(what: &str, v: Value) -> T {
 /// serialize back to exactly `raw`.
 #[track_caller]
 fn reread<T: DeserializeOwned + Serialize>(what: &str, _typed: &T, raw: &Value) {
-    let again: T = serde_json::from_value(raw.clone()).unwrap_or_else(|e| panic!("{what}: {e}\n{raw:#}"));
+    let again: T =
+        serde_json::from_value(raw.clone()).unwrap_or_else(|e| panic!("{what}: {e}\n{raw:#}"));
     same(what, &again, raw);
 }
 
@@ -92,9 +93,15 @@ async fn typed_methods_take_and_return_the_generated_types_of_every_response() {
         .unwrap();
     assert_eq!(created.client_id, "project/schemas/c");
     assert!(!created.access_token.is_empty());
-    let got = read!("client (created)", auth.client / client_raw("project/schemas/c"));
+    let got = read!(
+        "client (created)",
+        auth.client / client_raw("project/schemas/c")
+    );
     assert_eq!(got.scopes, ["secrets:get:project/schemas/*"]);
-    read!("listClients", auth.list_clients / list_clients_raw(&Default::default()));
+    read!(
+        "listClients",
+        auth.list_clients / list_clients_raw(&Default::default())
+    );
     let role = auth
         .create_role(
             "project:schemas",
@@ -108,7 +115,10 @@ async fn typed_methods_take_and_return_the_generated_types_of_every_response() {
     assert_eq!(role.role_id, "project:schemas");
     read!("role", auth.role / role_raw("project:schemas"));
     read!("listRoles", auth.list_roles / list_roles_raw());
-    read!("listRoleIds", auth.list_role_ids / list_role_ids_raw(&Default::default()));
+    read!(
+        "listRoleIds",
+        auth.list_role_ids / list_role_ids_raw(&Default::default())
+    );
     let expanded = auth
         .expand_scopes(&s::Scopeset {
             scopes: vec!["assume:project:schemas".into()],
@@ -155,11 +165,16 @@ async fn typed_methods_take_and_return_the_generated_types_of_every_response() {
     group_raw.as_object_mut().unwrap().remove("taskGroupSize");
     reread("getTaskGroup", &group_typed, &group_raw);
     assert_eq!(group_typed.task_group_id, group);
-    let deps = read!("listDependentTasks", queue.list_dependent_tasks / list_dependent_tasks_raw(&first, &Default::default())
+    let deps = read!(
+        "listDependentTasks",
+        queue.list_dependent_tasks / list_dependent_tasks_raw(&first, &Default::default())
     );
     assert_eq!(deps.tasks.len(), 1);
     #[allow(deprecated)]
-    let _ = read!("pendingTasks", queue.pending_tasks / pending_tasks_raw("proj/worker"));
+    let _ = read!(
+        "pendingTasks",
+        queue.pending_tasks / pending_tasks_raw("proj/worker")
+    );
     // (taskQueueCounts is left out: tc-devserver's answer lacks the `provisionerId` and
     // `workerType` the schema requires; `task_queue_counts_raw` reads it.)
 
@@ -219,17 +234,36 @@ async fn typed_methods_take_and_return_the_generated_types_of_every_response() {
         .await
         .unwrap();
     let _ = error_artifact;
-    read!("artifact", queue.artifact / artifact_raw(&first, "0", "public/link.txt"));
-    read!("latestArtifact", queue.latest_artifact / latest_artifact_raw(&first, "public/link.txt"));
-    read!("artifactInfo", queue.artifact_info / artifact_info_raw(&first, "0", "public/link.txt"));
-    read!("latestArtifactInfo", queue.latest_artifact_info / latest_artifact_info_raw(&first, "public/error.txt")
+    read!(
+        "artifact",
+        queue.artifact / artifact_raw(&first, "0", "public/link.txt")
     );
-    let artifacts = read!("listArtifacts", queue.list_artifacts / list_artifacts_raw(&first, "0", &Default::default()));
+    read!(
+        "latestArtifact",
+        queue.latest_artifact / latest_artifact_raw(&first, "public/link.txt")
+    );
+    read!(
+        "artifactInfo",
+        queue.artifact_info / artifact_info_raw(&first, "0", "public/link.txt")
+    );
+    read!(
+        "latestArtifactInfo",
+        queue.latest_artifact_info / latest_artifact_info_raw(&first, "public/error.txt")
+    );
+    let artifacts = read!(
+        "listArtifacts",
+        queue.list_artifacts / list_artifacts_raw(&first, "0", &Default::default())
+    );
     assert_eq!(artifacts.artifacts.len(), 2);
-    read!("listLatestArtifacts", queue.list_latest_artifacts / list_latest_artifacts_raw(&first, &Default::default())
+    read!(
+        "listLatestArtifacts",
+        queue.list_latest_artifacts / list_latest_artifacts_raw(&first, &Default::default())
     );
     let done = worker.report_completed(&first, "0").await.unwrap();
-    assert_eq!(serde_json::to_value(done.status.state).unwrap(), "completed");
+    assert_eq!(
+        serde_json::to_value(done.status.state).unwrap(),
+        "completed"
+    );
     read!("status (completed)", queue.status / status_raw(&first));
     // (listTaskGroup is left out: tc-devserver's answer lacks the `expires` the schema requires.)
 
@@ -292,13 +326,20 @@ async fn typed_methods_take_and_return_the_generated_types_of_every_response() {
         .await
         .unwrap();
     assert_eq!(inserted.task_id, first);
-    let found = read!("findTask", index.find_task / find_task_raw("project.schemas.t"));
+    let found = read!(
+        "findTask",
+        index.find_task / find_task_raw("project.schemas.t")
+    );
     assert_eq!(found.task_id, first);
     assert_eq!(found.data, insert.data);
-    let namespaces = read!("listNamespaces", index.list_namespaces / list_namespaces_raw("project", &Default::default())
+    let namespaces = read!(
+        "listNamespaces",
+        index.list_namespaces / list_namespaces_raw("project", &Default::default())
     );
     assert!(namespaces.namespaces.iter().any(|n| n.name == "schemas"));
-    let tasks = read!("listTasks", index.list_tasks / list_tasks_raw("project.schemas", &Default::default())
+    let tasks = read!(
+        "listTasks",
+        index.list_tasks / list_tasks_raw("project.schemas", &Default::default())
     );
     assert_eq!(tasks.tasks.len(), 1);
 }

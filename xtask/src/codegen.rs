@@ -199,7 +199,9 @@ fn gen_rust_api(r: &Reference, schemas: &Schemas) -> String {
     writeln!(
         s,
         "//! The {} service: {title}.\n//!\n//! Generated from `{}`. Reference: <{docs}>\n//!\n{}",
-        r.class, r.file, rust_example(r, schemas)
+        r.class,
+        r.file,
+        rust_example(r, schemas)
     )
     .unwrap();
     s += "#![allow(clippy::too_many_arguments, clippy::extra_unused_lifetimes, clippy::needless_lifetimes)]\n\n";
@@ -291,7 +293,14 @@ fn gen_rust_api(r: &Reference, schemas: &Schemas) -> String {
         .collect();
     for n in &names {
         let n = n.trim_start_matches("r#");
-        for suffix in ["_raw", "_url", "_signed_url", "_pages", "_pages_raw", "_call"] {
+        for suffix in [
+            "_raw",
+            "_url",
+            "_signed_url",
+            "_pages",
+            "_pages_raw",
+            "_call",
+        ] {
             assert!(
                 !names.contains(&format!("{n}{suffix}")),
                 "{}: the method {n}{suffix} collides with the generated {suffix} of {n}",
@@ -319,7 +328,10 @@ fn example_arg(arg: &str) -> String {
     match arg {
         "taskId" | "taskGroupId" => "\"fN1RzbN9S7mQvd5PtxdzjA\"".into(),
         "runId" => "\"0\"".into(),
-        _ => format!("\"my-{}\"", snake(arg).trim_start_matches("r#").replace('_', "-")),
+        _ => format!(
+            "\"my-{}\"",
+            snake(arg).trim_start_matches("r#").replace('_', "-")
+        ),
     }
 }
 
@@ -391,8 +403,12 @@ fn rust_method(r: &Reference, e: &Value, schemas: &Schemas, docs: &str) -> Strin
         doc += "\n    ///\n    /// Scopes: none";
     }
     let schema_doc = |what: &str, reference: &str, ty: &Option<String>| match ty {
-        Some(t) => format!("\n    ///\n    /// {what}: [`{t}`](super::schemas::{t}) (`{reference}`)"),
-        None => format!("\n    ///\n    /// {what}: `{reference}` (not in references/schemas/: any type)"),
+        Some(t) => {
+            format!("\n    ///\n    /// {what}: [`{t}`](super::schemas::{t}) (`{reference}`)")
+        }
+        None => format!(
+            "\n    ///\n    /// {what}: `{reference}` (not in references/schemas/: any type)"
+        ),
     };
     if let Some(i) = e.get("input").and_then(Value::as_str) {
         doc += &schema_doc("Payload", i, &in_ty);

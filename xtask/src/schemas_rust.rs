@@ -94,7 +94,8 @@ fn variant_names(types: &[String]) -> Vec<String> {
         })
         .collect();
     let named = |b: &&str| {
-        b.starts_with(|c: char| c.is_ascii_uppercase()) && b.chars().all(|c| c.is_ascii_alphanumeric())
+        b.starts_with(|c: char| c.is_ascii_uppercase())
+            && b.chars().all(|c| c.is_ascii_alphanumeric())
     };
     // Types named here after the enum (`…Variant2`) have no name of their own.
     let anonymous = |b: &&str| {
@@ -130,7 +131,10 @@ fn variant_names(types: &[String]) -> Vec<String> {
     {
         suf += 1;
     }
-    let names: Vec<String> = words.iter().map(|w| w[pre..w.len() - suf].concat()).collect();
+    let names: Vec<String> = words
+        .iter()
+        .map(|w| w[pre..w.len() - suf].concat())
+        .collect();
     let unique: BTreeSet<&String> = names.iter().collect();
     if unique.len() != names.len()
         || names
@@ -200,7 +204,9 @@ impl<'a> RustGen<'a> {
                     .iter()
                     .zip(&types)
                     .enumerate()
-                    .map(|(i, (ident, t))| format!("    /// Alternative {}.\n    {ident}({t}),", i + 1))
+                    .map(|(i, (ident, t))| {
+                        format!("    /// Alternative {}.\n    {ident}({t}),", i + 1)
+                    })
                     .collect();
                 let mut doc = doc_lines(s);
                 if doc.is_empty() {
