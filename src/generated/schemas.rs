@@ -858,7 +858,7 @@ pub enum GithubRepoTokenRequestPermissionsWorkflows {
 ///
 /// Repository level github app permissions to request. Mapping a permission
 /// name to the desired level of access. Names and levels are a direct mapping
-/// from \[github API permissions\](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
+/// from \[github API permissions\](<https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app>).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GithubRepoTokenRequestPermissions {
@@ -1009,7 +1009,7 @@ pub struct GithubRepoTokenRequest {
     ///
     /// Repository level github app permissions to request. Mapping a permission
     /// name to the desired level of access. Names and levels are a direct mapping
-    /// from \[github API permissions\](https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app).
+    /// from \[github API permissions\](<https://docs.github.com/en/rest/apps/apps?apiVersion=2026-03-10#create-an-installation-access-token-for-an-app>).
     pub permissions: GithubRepoTokenRequestPermissions,
     /// Repositories
     ///
@@ -1306,7 +1306,7 @@ pub struct BuildList {
 /// Create Comment Request
 ///
 /// Write a new comment on a GitHub Issue or Pull Request.
-/// Full specification on \[GitHub docs\](https://developer.github.com/v3/issues/comments/#create-a-comment)
+/// Full specification on \[GitHub docs\](<https://developer.github.com/v3/issues/comments/#create-a-comment>)
 ///
 /// JSON schema: `/schemas/github/v1/create-comment.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1336,7 +1336,7 @@ pub enum CreateStatusState {
 /// Create Status Request
 ///
 /// Create a commit status on GitHub.
-/// Full specification on \[GitHub docs\](https://developer.github.com/v3/repos/statuses/#create-a-status)
+/// Full specification on \[GitHub docs\](<https://developer.github.com/v3/repos/statuses/#create-a-status>)
 ///
 /// JSON schema: `/schemas/github/v1/create-status.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1385,7 +1385,7 @@ pub struct RenderTaskclusterYmlInputFakeEventVariant1 {
     /// "before": "000"
     /// "after": "111"
     /// To make sure which properties are available for each event type,
-    /// please refer to the github \[documentation\](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
+    /// please refer to the github \[documentation\](<https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads>)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Box<RenderTaskclusterYmlInputOverrides>>,
     /// `type`
@@ -1407,7 +1407,7 @@ pub enum RenderTaskclusterYmlInputFakeEventVariant2Type {
 ///
 /// .taskcluster.yml supports `github-pull-request` and `github-pull-request-untrusted` events.
 /// The difference is that `github-pull-request-untrusted` will use different set of scopes.
-/// See \[RFC 175\](https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md)
+/// See \[RFC 175\](<https://github.com/taskcluster/taskcluster-rfcs/blob/main/rfcs/0175-restricted-pull-requests.md>)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderTaskclusterYmlInputFakeEventVariant2 {
@@ -1422,7 +1422,7 @@ pub struct RenderTaskclusterYmlInputFakeEventVariant2 {
     /// "before": "000"
     /// "after": "111"
     /// To make sure which properties are available for each event type,
-    /// please refer to the github \[documentation\](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
+    /// please refer to the github \[documentation\](<https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads>)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Box<RenderTaskclusterYmlInputOverrides>>,
     /// `type`
@@ -1452,7 +1452,7 @@ pub struct RenderTaskclusterYmlInputFakeEventVariant3 {
     /// "before": "000"
     /// "after": "111"
     /// To make sure which properties are available for each event type,
-    /// please refer to the github \[documentation\](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
+    /// please refer to the github \[documentation\](<https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads>)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Box<RenderTaskclusterYmlInputOverrides>>,
     /// `type`
@@ -1482,7 +1482,7 @@ pub struct RenderTaskclusterYmlInputFakeEventVariant4 {
     /// "before": "000"
     /// "after": "111"
     /// To make sure which properties are available for each event type,
-    /// please refer to the github \[documentation\](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
+    /// please refer to the github \[documentation\](<https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads>)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Box<RenderTaskclusterYmlInputOverrides>>,
     /// `type`
@@ -1510,7 +1510,7 @@ pub enum RenderTaskclusterYmlInputFakeEvent {
 /// Render .taskcluster.yml for one of the supported events.
 ///
 /// Read more about the `.taskcluster.yml` file format in
-/// \[documentation\](https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1)
+/// \[documentation\](<https://docs.taskcluster.net/docs/reference/integrations/github/taskcluster-yml-v1>)
 ///
 /// JSON schema: `/schemas/github/v1/render-taskcluster-yml-input.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1542,7 +1542,7 @@ pub struct RenderTaskclusterYmlInput {
 /// "before": "000"
 /// "after": "111"
 /// To make sure which properties are available for each event type,
-/// please refer to the github \[documentation\](https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads)
+/// please refer to the github \[documentation\](<https://docs.github.com/en/webhooks-and-events/webhooks/webhook-events-and-payloads>)
 ///
 /// JSON schema: `/schemas/github/v1/render-taskcluster-yml-input.json#/definitions/overrides`.
 pub type RenderTaskclusterYmlInputOverrides = serde_json::Map<String, serde_json::Value>;
@@ -1619,7 +1619,7 @@ pub struct CreateHookRequest {
     pub schedule: Option<Vec<String>>,
     /// Task Template
     ///
-    /// Template for the task definition.  This is rendered using \[JSON-e\](https://json-e.js.org/)
+    /// Template for the task definition.  This is rendered using \[JSON-e\](<https://json-e.js.org/>)
     /// as described in \[firing hooks\](/docs/reference/core/hooks/firing-hooks) to produce
     /// a task definition that is submitted to the Queue service.
     pub task: serde_json::Map<String, serde_json::Value>,
@@ -1660,7 +1660,7 @@ pub struct HookDefinition {
     pub schedule: Box<Schedule>,
     /// Task Template
     ///
-    /// Template for the task definition.  This is rendered using \[JSON-e\](https://json-e.js.org/)
+    /// Template for the task definition.  This is rendered using \[JSON-e\](<https://json-e.js.org/>)
     /// as described in \[firing hooks\](/docs/reference/core/hooks/firing-hooks) to produce
     /// a task definition that is submitted to the Queue service.
     pub task: serde_json::Map<String, serde_json::Value>,
@@ -1900,7 +1900,7 @@ pub struct ListLastFiresResponseLastFiresItem {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
     /// Task state derived from tasks last run status.
@@ -2040,7 +2040,7 @@ pub struct IndexedTaskResponse {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
 }
@@ -2074,7 +2074,7 @@ pub struct InsertTaskRequest {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
 }
@@ -2365,10 +2365,10 @@ pub struct PulseRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SlackRequest {
-    /// An array of Slack attachments. See https://api.slack.com/messaging/composing/layouts#attachments.
+    /// An array of Slack attachments. See <https://api.slack.com/messaging/composing/layouts#attachments>.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<serde_json::Value>>,
-    /// An array of Slack layout blocks. See https://api.slack.com/reference/block-kit/blocks.
+    /// An array of Slack layout blocks. See <https://api.slack.com/reference/block-kit/blocks>.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocks: Option<Vec<serde_json::Value>>,
     /// The unique Slack channel ID, such as `C123456GZ`.
@@ -2577,7 +2577,7 @@ pub enum DownloadMethodSimpleResponseMethod {
 /// simple Download Response
 ///
 /// A simple download returns a URL to which the caller should make a GET request.
-/// See \[Simple Downloads\](https://docs.taskcluster.net/docs/docs/reference/platform/object/simple-downloads) for details.
+/// See \[Simple Downloads\](<https://docs.taskcluster.net/docs/docs/reference/platform/object/simple-downloads>) for details.
 ///
 /// JSON schema: `/schemas/object/v1/download-method-simple.json#/definitions/response`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2606,7 +2606,7 @@ pub struct DownloadObjectRequestAcceptDownloadMethods {
 
 /// Download Object Request
 ///
-/// See \[Download Methods\](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
+/// See \[Download Methods\](<https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods>) for details.
 ///
 /// JSON schema: `/schemas/object/v1/download-object-request.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2621,7 +2621,7 @@ pub struct DownloadObjectRequest {
 
 /// Download Object Response
 ///
-/// See \[Download Methods\](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
+/// See \[Download Methods\](<https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods>) for details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum DownloadObjectResponseInner {
@@ -2633,7 +2633,7 @@ pub enum DownloadObjectResponseInner {
 
 /// Download Object Response
 ///
-/// See \[Download Methods\](https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods) for details.
+/// See \[Download Methods\](<https://docs.taskcluster.net/docs/docs/reference/platform/object/download-methods>) for details.
 ///
 /// JSON schema: `/schemas/object/v1/download-object-response.json`.
 pub type DownloadObjectResponse = DownloadObjectResponseInner;
@@ -2985,9 +2985,9 @@ pub struct ActionsInnerItem {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: String,
@@ -3609,7 +3609,7 @@ pub struct ListClaimedTasksResponseTasksItem {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
     /// `workerGroup`
@@ -3695,7 +3695,7 @@ pub struct ListPendingTasksResponseTasksItem {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
 }
@@ -5057,7 +5057,7 @@ pub struct QueueTaskRun {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
 }
@@ -5389,7 +5389,7 @@ pub struct TaskStatus {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
     /// Task Queue Id
@@ -5849,9 +5849,9 @@ pub struct QueueWorkerResponseActionsItem {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: String,
@@ -6061,9 +6061,9 @@ pub struct WorkertypeResponseActionsItem {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: String,
@@ -6456,7 +6456,7 @@ pub struct ProviderList {
 pub struct RegisterWorkerRequestWorkerIdentityProofVariant1 {
     /// Token
     ///
-    /// A JWT token as defined in \[this google documentation\](https://cloud.google.com/compute/docs/instances/verifying-instance-identity)
+    /// A JWT token as defined in \[this google documentation\](<https://cloud.google.com/compute/docs/instances/verifying-instance-identity>)
     pub token: String,
 }
 
@@ -6477,12 +6477,12 @@ pub struct RegisterWorkerRequestWorkerIdentityProofVariant3 {
     /// Document
     ///
     /// Instance identity document that is obtained by
-    /// curl http://169.254.169.254/latest/dynamic/instance-identity/document on the instance
+    /// curl <http://169.254.169.254/latest/dynamic/instance-identity/document> on the instance
     pub document: String,
     /// Signature
     ///
     /// The signature for instance identity document. Can be obtained by
-    /// curl http://169.254.169.254/latest/dynamic/instance-identity/signature on the instance
+    /// curl <http://169.254.169.254/latest/dynamic/instance-identity/signature> on the instance
     pub signature: String,
 }
 
@@ -6493,7 +6493,7 @@ pub struct RegisterWorkerRequestWorkerIdentityProofVariant4 {
     /// Document
     ///
     /// Attested data document that is obtained by
-    /// curl http://169.254.169.254/metadata/attested/document on the instance
+    /// curl <http://169.254.169.254/metadata/attested/document> on the instance
     pub document: String,
 }
 
@@ -6532,7 +6532,7 @@ pub struct RegisterWorkerRequest {
     /// The time that the worker's system booted.
     /// This is used to increase granularity of worker
     /// registration time metrics.
-    /// See https://github.com/taskcluster/taskcluster/issues/8232.
+    /// See <https://github.com/taskcluster/taskcluster/issues/8232>.
     ///
     /// Format: `date-time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6606,15 +6606,15 @@ pub struct RegisterWorkerResponse {
     /// Secret
     ///
     /// A secret value generated by worker-manager that can be used in the call to `reregisterWorker`.
-    /// For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
+    /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
     /// Worker Config
     ///
     /// This value is supplied unchanged to the worker from the worker-pool configuration.
     /// The expectation is that the worker will merge this information with configuration from other sources,
-    /// and this is precisely what \[worker-runner\](https://docs.taskcluster.net/docs/reference/workers/worker-runner) does.
+    /// and this is precisely what \[worker-runner\](<https://docs.taskcluster.net/docs/reference/workers/worker-runner>) does.
     /// This property must not be used for secret configuration, as it is visible both in the worker pool configuration and in the worker instance's metadata.
-    /// Instead, put secret configuration in the \[secrets service\](https://docs.taskcluster.net/docs/reference/workers/worker-runner).
+    /// Instead, put secret configuration in the \[secrets service\](<https://docs.taskcluster.net/docs/reference/workers/worker-runner>).
     pub worker_config: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -6665,7 +6665,7 @@ pub struct ReregisterWorkerRequest {
     ///
     /// The secret value that was last configured in `registerWorker` (in the case of a newly registerd worker) or
     /// `reregisterWorker`.
-    /// For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
+    /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
     /// Worker group
     ///
@@ -6732,7 +6732,7 @@ pub struct ReregisterWorkerResponse {
     /// Secret
     ///
     /// The next secret value needed to reregister the worker (in `reregisterWorker).
-    /// For more information, refer to https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration.
+    /// For more information, refer to <https://docs.taskcluster.net/docs/reference/core/worker-manager#reregistration>.
     pub secret: String,
 }
 
@@ -6765,7 +6765,7 @@ pub struct WorkerManagerTaskRun {
     /// Task Identifier
     ///
     /// Unique task identifier, this is UUID encoded as
-    /// \[URL-safe base64\](http://tools.ietf.org/html/rfc4648#section-5) and
+    /// \[URL-safe base64\](<http://tools.ietf.org/html/rfc4648#section-5>) and
     /// stripped of `=` padding.
     pub task_id: String,
 }
@@ -7720,9 +7720,9 @@ pub struct WorkerManagerWorkerResponseActionsItem {
     ///
     /// | `context`   | Path parameters                                          |
     /// |-------------|----------------------------------------------------------|
-    /// | provisioner | <provisionerId>                                          |
-    /// | worker-type | <provisionerId>, <workerType>                            |
-    /// | worker      | <provisionerId>, <workerType>, <workerGroup>, <workerId> |
+    /// | provisioner | \<provisionerId>                                          |
+    /// | worker-type | \<provisionerId>, \<workerType>                            |
+    /// | worker      | \<provisionerId>, \<workerType>, \<workerGroup>, \<workerId> |
     ///
     /// _Note: The request needs to be signed with the user's Taskcluster credentials._
     pub url: String,

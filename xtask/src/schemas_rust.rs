@@ -66,6 +66,41 @@ fn camel(snake: &str) -> String {
     out
 }
 
+/// `line` (its `<` escaped) with each `http(s)://` URL in angle brackets, so that rustdoc links it.
+fn autolink(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("http://").or_else(|| rest.find("https://")) {
+        let i = match (rest.find("http://"), rest.find("https://")) {
+            (Some(a), Some(b)) => a.min(b),
+            _ => i,
+        };
+        out += &rest[..i];
+        let tail = &rest[i..];
+        let mut end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'' | '`'))
+            .unwrap_or(tail.len());
+        while end > 0 && tail[..end].ends_with(['.', ',', ';', ':']) {
+            end -= 1;
+        }
+        let mut next = end;
+        if out.ends_with("\\<") {
+            // Already `<url>` in the schema (its `<` escaped above).
+            out.truncate(out.len() - 2);
+            if tail[end..].starts_with('>') {
+                next += 1;
+            }
+        }
+        if out.ends_with('`') {
+            out += &tail[..end];
+        } else {
+            out += &format!("<{}>", &tail[..end]);
+        }
+        rest = &tail[next..];
+    }
+    out + rest
+}
+
 fn rust_doc(lines: &[String], indent: &str) -> String {
     let mut s = String::new();
     for l in lines.iter().flat_map(|l| l.split('\n')) {
@@ -73,7 +108,24 @@ fn rust_doc(lines: &[String], indent: &str) -> String {
             writeln!(s, "{indent}///").unwrap();
         } else {
             // Keep rustdoc from reading indented text as code or `[x]` as links.
-            let l = l.trim_start().replace('[', "\\[").replace(']', "\\]");
+            // Outside `code spans`, where escapes would show.
+            let l: Vec<String> = l
+                .trim_start()
+                .split('`')
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        return part.to_string();
+                    }
+                    autolink(
+                        &part
+                            .replace('[', "\\[")
+                            .replace(']', "\\]")
+                            .replace('<', "\\<"),
+                    )
+                })
+                .collect();
+            let l = l.join("`");
             writeln!(s, "{indent}/// {l}").unwrap();
         }
     }
