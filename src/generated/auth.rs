@@ -15,9 +15,9 @@
 //!     .build()?;
 //! let auth = Auth::new(client);
 //! // Typed: the result is the schema's type.
-//! let result: taskcluster_wasm::schemas::ListRolesResponse = auth.list_roles().await?;
+//! let result: taskcluster_wasm::schemas::Scopeset = auth.current_scopes().await?;
 //! // The escape hatch: the same call, its result as JSON.
-//! let raw: serde_json::Value = auth.list_roles_raw().await?;
+//! let raw: serde_json::Value = auth.current_scopes_raw().await?;
 //! # let _ = (result, raw);
 //! # Ok(())
 //! # }

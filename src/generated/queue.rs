@@ -15,9 +15,9 @@
 //!     .build()?;
 //! let queue = Queue::new(client);
 //! // Typed: the result is the schema's type.
-//! let result: taskcluster_wasm::schemas::ListTaskqueuesResponse = queue.list_task_queues(&Default::default()).await?;
+//! let result: taskcluster_wasm::schemas::TaskStatusResponse = queue.status("fN1RzbN9S7mQvd5PtxdzjA").await?;
 //! // The escape hatch: the same call, its result as JSON.
-//! let raw: serde_json::Value = queue.list_task_queues_raw(&Default::default()).await?;
+//! let raw: serde_json::Value = queue.status_raw("fN1RzbN9S7mQvd5PtxdzjA").await?;
 //! # let _ = (result, raw);
 //! # Ok(())
 //! # }

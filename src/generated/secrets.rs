@@ -15,9 +15,9 @@
 //!     .build()?;
 //! let secrets = Secrets::new(client);
 //! // Typed: the result is the schema's type.
-//! let result: taskcluster_wasm::schemas::SecretList = secrets.list(&Default::default()).await?;
+//! let result: taskcluster_wasm::schemas::Secret = secrets.get("my-name").await?;
 //! // The escape hatch: the same call, its result as JSON.
-//! let raw: serde_json::Value = secrets.list_raw(&Default::default()).await?;
+//! let raw: serde_json::Value = secrets.get_raw("my-name").await?;
 //! # let _ = (result, raw);
 //! # Ok(())
 //! # }

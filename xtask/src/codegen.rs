@@ -344,7 +344,15 @@ fn rust_example(r: &Reference, schemas: &Schemas) -> String {
         .filter(|e| e["stability"].as_str() != Some("deprecated"))
         .filter(|e| e.get("input").is_none())
         .filter_map(|e| Some((*e, method_schema_type(schemas, &r.service, e, "output")?)))
-        .min_by_key(|(e, _)| (strs(&e["args"]).len(), strs(&e["query"]).len()));
+        .min_by_key(|(e, _)| {
+            // The everyday call where there is one, else the simplest.
+            let everyday = ["status", "currentScopes", "get", "findTask"];
+            (
+                !everyday.contains(&e["name"].as_str().unwrap_or("")),
+                strs(&e["args"]).len(),
+                strs(&e["query"]).len(),
+            )
+        });
     let mut s = String::from(
         "//! # Example\n//!\n//! ```no_run\n//! # async fn example() -> taskcluster_wasm::Result<()> {\n",
     );
