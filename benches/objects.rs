@@ -81,7 +81,7 @@ pub(crate) async fn run(mode: &str, size: usize, root: &str, id: &str, token: &s
     } else {
         let upload_id = taskcluster_wasm::util::slugid::v4();
         let r: Value = object
-            .create_upload(&name, &json!({"projectId": "bench", "uploadId": upload_id, "expires": expires,
+            .create_upload_raw(&name, &json!({"projectId": "bench", "uploadId": upload_id, "expires": expires,
                 "proposedUploadMethods": {"putUrl": {"contentType": "application/octet-stream", "contentLength": size}}}))
             .await
             .unwrap();
@@ -104,7 +104,7 @@ pub(crate) async fn run(mode: &str, size: usize, root: &str, id: &str, token: &s
         assert!(req.send().await.unwrap().status().is_success());
         let (s256, s512) = std::mem::take(&mut *hashes.lock().unwrap());
         object
-            .finish_upload(
+            .finish_upload_raw(
                 &name,
                 &json!({"projectId": "bench", "uploadId": upload_id,
                 "hashes": {"sha256": hex(&s256.finalize()), "sha512": hex(&s512.finalize())}}),
@@ -122,7 +122,7 @@ pub(crate) async fn run(mode: &str, size: usize, root: &str, id: &str, token: &s
         assert_eq!(sink.0, size as u64);
     } else {
         let s: Value = object
-            .start_download(&name, &json!({"acceptDownloadMethods": {"getUrl": true}}))
+            .start_download_raw(&name, &json!({"acceptDownloadMethods": {"getUrl": true}}))
             .await
             .unwrap();
         let mut stream = reqwest::get(s["url"].as_str().unwrap())

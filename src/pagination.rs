@@ -1,11 +1,12 @@
 //! Pagination over `continuationToken`, as a stream of pages.
 
 use futures_util::stream;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::call::Call;
 use crate::platform::{BoxStream, MaybeSend};
-use crate::{Client, Result};
+use crate::{Client, Error, Result};
 
 /// Every page of a paginated call: `make(None)` builds the first call, `make(Some(token))` the
 /// next, until a page has no `continuationToken`. An error ends the stream after yielding it.
@@ -34,4 +35,17 @@ where
             }
         },
     ))
+}
+
+/// `pages`, each page read as a `T` (the generated `*_pages` of a typed method).
+pub(crate) fn typed<'a, T: DeserializeOwned + MaybeSend + 'a>(
+    pages: BoxStream<'a, Result<Value>>,
+) -> BoxStream<'a, Result<T>> {
+    Box::pin(futures_util::StreamExt::map(pages, |page| {
+        page.and_then(|v| {
+            serde_json::from_value(v).map_err(|e| {
+                Error::decode(format!("the response is not the expected JSON: {e}")).with_source(e)
+            })
+        })
+    }))
 }

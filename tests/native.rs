@@ -413,17 +413,17 @@ async fn discover_and_generated_pagination() {
     // The generated typed API pages through the same secrets.
     let typed = taskcluster_wasm::Secrets::new(c.clone());
     let query = taskcluster_wasm::secrets::ListQuery::default().limit(2u32);
-    let pages: Vec<Value> = typed.list_pages(&query).map(|p| p.unwrap()).collect().await;
+    let pages: Vec<taskcluster_wasm::schemas::SecretList> =
+        typed.list_pages(&query).map(|p| p.unwrap()).collect().await;
     assert!(pages.len() >= 3, "{} pages", pages.len());
-    let names: Vec<&str> = pages
+    let names: Vec<&String> = pages
         .iter()
-        .flat_map(|p| p["secrets"].as_array().unwrap())
-        .filter_map(Value::as_str)
+        .flat_map(|p| &p.secrets)
         .filter(|n| n.starts_with(&prefix))
         .collect();
     assert_eq!(names.len(), 5);
-    let got: Value = typed.get(&format!("{prefix}/3")).await.unwrap();
-    assert_eq!(got["secret"]["i"], 3);
+    let got = typed.get(&format!("{prefix}/3")).await.unwrap();
+    assert_eq!(got.secret["i"], 3);
     let binding = taskcluster_wasm::QueueEvents
         .task_completed(&[("taskId", "abc")])
         .unwrap();

@@ -1081,11 +1081,15 @@ async fn d8_gzip_blobs_are_decoded_and_identity_is_passed_through() {
         .await
         .unwrap();
         // What storage really serves: the encoded bytes, labelled with the encoding.
-        let start: Value = object
-            .start_download(&name, &json!({"acceptDownloadMethods": {"getUrl": true}}))
+        let request = serde_json::from_value(json!({"acceptDownloadMethods": {"getUrl": true}}));
+        let start = object
+            .start_download(&name, &request.unwrap())
             .await
             .unwrap();
-        let raw = reqwest::get(start["url"].as_str().unwrap()).await.unwrap();
+        let taskcluster_wasm::schemas::DownloadObjectResponse::Geturl(start) = start else {
+            panic!("not a getUrl response: {start:?}")
+        };
+        let raw = reqwest::get(&start.url).await.unwrap();
         assert_eq!(raw.headers()["content-encoding"], encoding);
         let raw = raw.bytes().await.unwrap();
         // Halfway through what storage sends.

@@ -41,12 +41,13 @@ async fn setup() -> (DevServer, Client) {
     (s, client)
 }
 
-fn task_definition() -> Value {
-    json!({
+fn task_definition() -> taskcluster_wasm::schemas::CreateTaskRequest {
+    serde_json::from_value(json!({
         "taskQueueId": "proj-readme/ci", "schedulerId": "readme", "projectId": "none", "priority": "lowest",
         "created": from_now_json("").unwrap(), "deadline": from_now_json("1 hour").unwrap(), "expires": from_now_json("1 day").unwrap(),
         "payload": {}, "metadata": {"name": "readme", "description": "a README example", "owner": "readme@example.com", "source": "https://example.com/readme"}
-    })
+    }))
+    .unwrap()
 }
 
 #[tokio::test]
@@ -57,12 +58,15 @@ async fn construction_use_and_create_task() {
     let task_id = slugid::nice();
     // `use({retries: 0})`: a derived client with one option changed.
     let once = Queue::new(client.to_builder().retries(0).build().unwrap());
-    let result: Value = once
+    let result = once
         .create_task(&task_id, &task_definition())
         .await
         .unwrap();
-    assert_eq!(result["status"]["taskId"], task_id.as_str());
-    assert_eq!(result["status"]["state"], "pending");
+    assert_eq!(result.status.task_id, task_id);
+    assert_eq!(
+        serde_json::to_value(result.status.state).unwrap(),
+        "pending"
+    );
     let traced = Queue::new(
         client
             .to_builder()
@@ -70,8 +74,8 @@ async fn construction_use_and_create_task() {
             .build()
             .unwrap(),
     );
-    let status: Value = traced.status(&task_id).await.unwrap();
-    assert_eq!(status["status"]["taskId"], task_id.as_str());
+    let status = traced.status(&task_id).await.unwrap();
+    assert_eq!(status.status.task_id, task_id);
 }
 
 #[tokio::test]
@@ -79,7 +83,7 @@ async fn urls_fetched_without_credentials() {
     let (s, client) = setup().await;
     let queue = Queue::new(client.clone());
     let task_id = slugid::nice();
-    let _: Value = queue
+    queue
         .create_task(&task_id, &task_definition())
         .await
         .unwrap();
@@ -92,7 +96,10 @@ async fn urls_fetched_without_credentials() {
     secrets
         .set(
             &name,
-            &json!({"secret": {"readme": true}, "expires": from_now_json("1 hour").unwrap()}),
+            &serde_json::from_value(
+                json!({"secret": {"readme": true}, "expires": from_now_json("1 hour").unwrap()}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -131,14 +138,10 @@ async fn temporary_credentials_for_a_call() {
             .build()
             .unwrap(),
     );
-    let scopes: Value = auth.current_scopes().await.unwrap();
+    let scopes = auth.current_scopes().await.unwrap();
     assert!(
-        scopes["scopes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s == "queue:get-task:*"),
-        "{scopes}"
+        scopes.scopes.iter().any(|s| s == "queue:get-task:*"),
+        "{scopes:?}"
     );
 }
 
@@ -178,10 +181,18 @@ async fn fakes_through_a_recording_transport() {
             .build()
             .unwrap(),
     );
-    let s: Value = secrets.get("thing-to-read").await.unwrap();
+    // The scripted secret is a string, which the schema does not allow (a secret is an object):
+    // the typed `get` refuses it, `get_raw` returns it as it came.
+    fake.reply_json(
+        200,
+        &json!({"secret": "my-hardcoded-secret", "expires": "2030-01-01T00:00:00.000Z"}),
+    );
+    let err = secrets.get("thing-to-read").await.unwrap_err();
+    assert_eq!(err.kind(), taskcluster_wasm::ErrorKind::Decode, "{err}");
+    let s = secrets.get_raw("thing-to-read").await.unwrap();
     assert_eq!(s["secret"], "my-hardcoded-secret");
     let calls = fake.requests();
-    assert_eq!(calls.len(), 1);
+    assert_eq!(calls.len(), 2);
     assert_eq!(
         calls[0].url,
         "https://tc.example.com/api/secrets/v1/secret/thing-to-read"

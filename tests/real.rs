@@ -73,7 +73,7 @@ fn run_id() -> String {
 /// What a caller holding `scopes` holds: those and the anonymous role's (every caller assumes it).
 async fn with_anonymous(t: &Target, scopes: &[&str]) -> Value {
     let anon: Value = Auth::new(t.client_with(None))
-        .current_scopes()
+        .current_scopes_raw()
         .await
         .unwrap();
     let mut all: Vec<String> = serde_json::from_value(anon["scopes"].clone()).unwrap();
@@ -117,7 +117,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
     let auth = Auth::new(t.client());
     let client_id = format!("project/real-tests/{run}/issuer");
     let created: Value = auth
-        .create_client(
+        .create_client_raw(
             &client_id,
             &json!({"description": "scripts/test", "expires": from_now_json("1 hour").unwrap(),
                     "scopes": ["auth:current-scopes", "secrets:get:a/*", format!("auth:create-client:project/real-tests/{run}/named/*")]}),
@@ -126,7 +126,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
         .unwrap();
     let perm = Credentials::new(&client_id, created["accessToken"].as_str().unwrap());
     let scopes: Value = Auth::new(t.client_with(Some(perm.clone())))
-        .current_scopes()
+        .current_scopes_raw()
         .await
         .unwrap();
     let issuer_scopes = format!("auth:create-client:project/real-tests/{run}/named/*");
@@ -153,7 +153,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
     };
     let unnamed = temp(None, vec!["auth:current-scopes".into()]);
     let s: Value = Auth::new(t.client_with(Some(unnamed)))
-        .current_scopes()
+        .current_scopes_raw()
         .await
         .unwrap();
     assert_eq!(
@@ -165,7 +165,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
         vec!["auth:current-scopes".into()],
     );
     let s: Value = Auth::new(t.client_with(Some(named)))
-        .current_scopes()
+        .current_scopes_raw()
         .await
         .unwrap();
     assert_eq!(
@@ -174,7 +174,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
     );
     let greedy = temp(None, vec!["queue:*".into()]);
     let err = Auth::new(t.client_with(Some(greedy)))
-        .current_scopes::<Value>()
+        .current_scopes_raw()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}");
@@ -186,7 +186,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
             .build()
             .unwrap(),
     );
-    let s: Value = narrowed.current_scopes().await.unwrap();
+    let s: Value = narrowed.current_scopes_raw().await.unwrap();
     assert_eq!(
         s["scopes"],
         with_anonymous(&t, &["auth:current-scopes", "secrets:get:b/*"]).await
@@ -199,7 +199,7 @@ async fn auth_permanent_temporary_named_and_authorized_scopes() {
             .unwrap(),
     );
     let err = narrowed_secrets
-        .set(
+        .set_raw(
             "project/x",
             &json!({"secret": {}, "expires": from_now_json("1 hour").unwrap()}),
         )
@@ -216,27 +216,27 @@ async fn error_shapes_401_403_404_400() {
         "not-the-token-at-all-xxxxxxx",
     ))));
     assert_error(
-        &wrong.current_scopes::<Value>().await.unwrap_err(),
+        &wrong.current_scopes_raw().await.unwrap_err(),
         401,
         "AuthenticationFailed",
     );
     let anonymous = Secrets::new(t.client_with(None));
     assert_error(
-        &anonymous.get::<Value>("project/none").await.unwrap_err(),
+        &anonymous.get_raw("project/none").await.unwrap_err(),
         403,
         "InsufficientScopes",
     );
     let auth = Auth::new(t.client());
     assert_error(
         &auth
-            .client::<Value>(&format!("missing/{}", run_id()))
+            .client_raw(&format!("missing/{}", run_id()))
             .await
             .unwrap_err(),
         404,
         "ResourceNotFound",
     );
     let err = Queue::new(t.client())
-        .create_task::<Value, _>(&slugid::nice(), &json!({"payload": {}}))
+        .create_task_raw(&slugid::nice(), &json!({"payload": {}}))
         .await
         .unwrap_err();
     assert_error(&err, 400, "InputValidationError");
@@ -248,7 +248,7 @@ async fn secrets_bewits_without_credentials() {
     let secrets = Secrets::new(t.client());
     let name = format!("project/real-tests/{}/bewit", run_id());
     secrets
-        .set(
+        .set_raw(
             &name,
             &json!({"secret": {"b": 1}, "expires": from_now_json("1 hour").unwrap()}),
         )
@@ -277,11 +277,11 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let task_queue_id = format!("real-tests/n{run}");
     let task_id = slugid::nice();
     let _: Value = queue
-        .create_task(&task_id, &task_definition(&task_queue_id))
+        .create_task_raw(&task_id, &task_definition(&task_queue_id))
         .await
         .unwrap();
     let claim: Value = queue
-        .claim_work(
+        .claim_work_raw(
             &task_queue_id,
             &json!({"workerGroup": "real-tests", "workerId": format!("w{run}"), "tasks": 1}),
         )
@@ -301,7 +301,7 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let expires = from_now_json("1 hour").unwrap(); // an artifact may not outlive its task
     let hello = b"hello, native world\n";
     let s3: Value = worker
-        .create_artifact(
+        .create_artifact_raw(
             &task_id,
             &run_id,
             "public/hello.txt",
@@ -318,7 +318,7 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
         .unwrap();
     assert_eq!(put.status(), 200);
     let obj: Value = worker
-        .create_artifact(&task_id, &run_id, "public/object.bin", &json!({"storageType": "object", "expires": expires, "contentType": "application/octet-stream"}))
+        .create_artifact_raw(&task_id, &run_id, "public/object.bin", &json!({"storageType": "object", "expires": expires, "contentType": "application/octet-stream"}))
         .await
         .unwrap();
     let oc = &obj["credentials"];
@@ -349,7 +349,7 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     .await
     .unwrap();
     worker
-        .finish_artifact(
+        .finish_artifact_raw(
             &task_id,
             &run_id,
             "public/object.bin",
@@ -358,14 +358,17 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
         .await
         .unwrap();
     let _: Value = worker
-        .create_artifact(&task_id, &run_id, "public/link", &json!({"storageType": "link", "expires": expires, "contentType": "text/plain", "artifact": "public/hello.txt"}))
+        .create_artifact_raw(&task_id, &run_id, "public/link", &json!({"storageType": "link", "expires": expires, "contentType": "text/plain", "artifact": "public/hello.txt"}))
         .await
         .unwrap();
     let _: Value = worker
-        .create_artifact(&task_id, &run_id, "public/error", &json!({"storageType": "error", "expires": expires, "reason": "file-missing-on-worker", "message": "gone"}))
+        .create_artifact_raw(&task_id, &run_id, "public/error", &json!({"storageType": "error", "expires": expires, "reason": "file-missing-on-worker", "message": "gone"}))
         .await
         .unwrap();
-    let done: Value = worker.report_completed(&task_id, &run_id).await.unwrap();
+    let done: Value = worker
+        .report_completed_raw(&task_id, &run_id)
+        .await
+        .unwrap();
     assert_eq!(done["status"]["state"], "completed");
 
     let dl = |name: &str| ArtifactOptions {
@@ -395,12 +398,12 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     assert_eq!(err.code(), Some("ArtifactError"), "{err}");
     // latestArtifact answers 200; getLatestArtifact's 303 is not followed: its JSON body is the answer
     let latest: Value = queue
-        .latest_artifact(&task_id, "public/hello.txt")
+        .latest_artifact_raw(&task_id, "public/hello.txt")
         .await
         .unwrap();
     assert_eq!(latest["storageType"], "s3");
     let redirected: Value = queue
-        .get_latest_artifact(&task_id, "public/hello.txt")
+        .get_latest_artifact_raw(&task_id, "public/hello.txt")
         .await
         .unwrap();
     assert_eq!(redirected["storageType"], "s3");
@@ -416,11 +419,11 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let ns = format!("real-tests.n{run}");
     for i in 0..3 {
         let _: Value = index
-            .insert_task(&format!("{ns}.t{i}"), &json!({"taskId": task_id, "rank": i, "data": {"i": i}, "expires": from_now_json("1 day").unwrap()}))
+            .insert_task_raw(&format!("{ns}.t{i}"), &json!({"taskId": task_id, "rank": i, "data": {"i": i}, "expires": from_now_json("1 day").unwrap()}))
             .await
             .unwrap();
     }
-    let found: Value = index.find_task(&format!("{ns}.t2")).await.unwrap();
+    let found: Value = index.find_task_raw(&format!("{ns}.t2")).await.unwrap();
     assert_eq!(found["taskId"], task_id.as_str());
     assert_eq!(found["data"], json!({"i": 2}));
 }

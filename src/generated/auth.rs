@@ -3,6 +3,25 @@
 //! The Auth service: Auth Service.
 //!
 //! Generated from `references/auth/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/platform/auth/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Auth};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let auth = Auth::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::Scopeset = auth.current_scopes().await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = auth.current_scopes_raw().await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -628,13 +644,25 @@ impl Auth {
     ///
     /// Scopes: `auth:list-clients`
     ///
-    /// Result: `v1/list-clients-response.json#`
+    /// Result: [`ListClientsResponse`](super::schemas::ListClientsResponse) (`v1/list-clients-response.json#`)
+    ///
+    /// [`list_clients_raw`](Self::list_clients_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#listClients)
-    pub async fn list_clients<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_clients<'a>(
         &self,
         query: &ListClientsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListClientsResponse> {
+        self.client.call_json(&Self::list_clients_call(query)).await
+    }
+
+    /// [`list_clients`](Self::list_clients) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_clients_raw<'a>(
+        &self,
+        query: &ListClientsQuery,
+    ) -> Result<serde_json::Value> {
         self.client.call_json(&Self::list_clients_call(query)).await
     }
 
@@ -654,7 +682,23 @@ impl Auth {
     }
 
     /// Every page of [`list_clients`](Self::list_clients), following `continuationToken`.
+    #[inline]
     pub fn list_clients_pages<'a>(
+        &'a self,
+        query: &ListClientsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListClientsResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_clients_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_clients_raw`](Self::list_clients_raw), as JSON, following `continuationToken`.
+    pub fn list_clients_pages_raw<'a>(
         &'a self,
         query: &ListClientsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -679,10 +723,22 @@ impl Auth {
     ///
     /// Scopes: `auth:get-client:<clientId>`
     ///
-    /// Result: `v1/get-client-response.json#`
+    /// Result: [`GetClientResponse`](super::schemas::GetClientResponse) (`v1/get-client-response.json#`)
+    ///
+    /// [`client_raw`](Self::client_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#client)
-    pub async fn client<'a, T: DeserializeOwned>(&self, client_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn client<'a>(
+        &self,
+        client_id: &'a str,
+    ) -> Result<super::schemas::GetClientResponse> {
+        self.client.call_json(&Self::client_call(client_id)).await
+    }
+
+    /// [`client`](Self::client) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn client_raw<'a>(&self, client_id: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::client_call(client_id)).await
     }
 
@@ -697,7 +753,7 @@ impl Auth {
             .build_signed_url(&Self::client_call(client_id), ttl)
     }
 
-    fn create_client_call<'a, P: Serialize + ?Sized>(
+    fn create_client_call<'a, P: serde::Serialize + ?Sized>(
         client_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -711,16 +767,31 @@ impl Auth {
     ///
     /// Scopes: all of (`auth:create-client:<clientId>`, `<scope>` for each `scope` in `scopes`)
     ///
-    /// Payload: `v1/create-client-request.json#`
+    /// Payload: [`CreateClientRequest`](super::schemas::CreateClientRequest) (`v1/create-client-request.json#`)
     ///
-    /// Result: `v1/create-client-response.json#`
+    /// Result: [`CreateClientResponse`](super::schemas::CreateClientResponse) (`v1/create-client-response.json#`)
+    ///
+    /// [`create_client_raw`](Self::create_client_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#createClient)
-    pub async fn create_client<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_client<'a>(
+        &self,
+        client_id: &'a str,
+        payload: &super::schemas::CreateClientRequest,
+    ) -> Result<super::schemas::CreateClientResponse> {
+        self.client
+            .call_json(&Self::create_client_call(client_id, payload)?)
+            .await
+    }
+
+    /// [`create_client`](Self::create_client) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_client_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         client_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::create_client_call(client_id, payload)?)
             .await
@@ -743,15 +814,35 @@ impl Auth {
     ///
     /// Scopes: `auth:audit-history:<entityType>`
     ///
-    /// Result: `v1/get-entity-history-response.json#`
+    /// Result: [`GetEntityHistoryResponse`](super::schemas::GetEntityHistoryResponse) (`v1/get-entity-history-response.json#`)
+    ///
+    /// [`get_entity_history_raw`](Self::get_entity_history_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#getEntityHistory)
-    pub async fn get_entity_history<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_entity_history<'a>(
         &self,
         entity_type: &'a str,
         entity_id: &'a str,
         query: &GetEntityHistoryQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::GetEntityHistoryResponse> {
+        self.client
+            .call_json(&Self::get_entity_history_call(
+                entity_type,
+                entity_id,
+                query,
+            ))
+            .await
+    }
+
+    /// [`get_entity_history`](Self::get_entity_history) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_entity_history_raw<'a>(
+        &self,
+        entity_type: &'a str,
+        entity_id: &'a str,
+        query: &GetEntityHistoryQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_entity_history_call(
                 entity_type,
@@ -790,7 +881,25 @@ impl Auth {
     }
 
     /// Every page of [`get_entity_history`](Self::get_entity_history), following `continuationToken`.
+    #[inline]
     pub fn get_entity_history_pages<'a>(
+        &'a self,
+        entity_type: &'a str,
+        entity_id: &'a str,
+        query: &GetEntityHistoryQuery,
+    ) -> BoxStream<'a, Result<super::schemas::GetEntityHistoryResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::get_entity_history_call(entity_type, entity_id, &q)
+        }))
+    }
+
+    /// Every page of [`get_entity_history_raw`](Self::get_entity_history_raw), as JSON, following `continuationToken`.
+    pub fn get_entity_history_pages_raw<'a>(
         &'a self,
         entity_type: &'a str,
         entity_id: &'a str,
@@ -817,14 +926,29 @@ impl Auth {
     ///
     /// Scopes: `auth:client-audit-history:<clientId>`
     ///
-    /// Result: `v1/get-entity-history-response.json#`
+    /// Result: [`GetEntityHistoryResponse`](super::schemas::GetEntityHistoryResponse) (`v1/get-entity-history-response.json#`)
+    ///
+    /// [`list_audit_history_raw`](Self::list_audit_history_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#listAuditHistory)
-    pub async fn list_audit_history<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_audit_history<'a>(
         &self,
         client_id: &'a str,
         query: &ListAuditHistoryQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::GetEntityHistoryResponse> {
+        self.client
+            .call_json(&Self::list_audit_history_call(client_id, query))
+            .await
+    }
+
+    /// [`list_audit_history`](Self::list_audit_history) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_audit_history_raw<'a>(
+        &self,
+        client_id: &'a str,
+        query: &ListAuditHistoryQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_audit_history_call(client_id, query))
             .await
@@ -852,7 +976,24 @@ impl Auth {
     }
 
     /// Every page of [`list_audit_history`](Self::list_audit_history), following `continuationToken`.
+    #[inline]
     pub fn list_audit_history_pages<'a>(
+        &'a self,
+        client_id: &'a str,
+        query: &ListAuditHistoryQuery,
+    ) -> BoxStream<'a, Result<super::schemas::GetEntityHistoryResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_audit_history_call(client_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_audit_history_raw`](Self::list_audit_history_raw), as JSON, following `continuationToken`.
+    pub fn list_audit_history_pages_raw<'a>(
         &'a self,
         client_id: &'a str,
         query: &ListAuditHistoryQuery,
@@ -878,19 +1019,33 @@ impl Auth {
     ///
     /// Scopes: `auth:reset-access-token:<clientId>`
     ///
-    /// Result: `v1/create-client-response.json#`
+    /// Result: [`CreateClientResponse`](super::schemas::CreateClientResponse) (`v1/create-client-response.json#`)
+    ///
+    /// [`reset_access_token_raw`](Self::reset_access_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#resetAccessToken)
-    pub async fn reset_access_token<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn reset_access_token<'a>(
         &self,
         client_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::CreateClientResponse> {
         self.client
             .call_json(&Self::reset_access_token_call(client_id))
             .await
     }
 
-    fn update_client_call<'a, P: Serialize + ?Sized>(
+    /// [`reset_access_token`](Self::reset_access_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn reset_access_token_raw<'a>(
+        &self,
+        client_id: &'a str,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::reset_access_token_call(client_id))
+            .await
+    }
+
+    fn update_client_call<'a, P: serde::Serialize + ?Sized>(
         client_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -904,16 +1059,31 @@ impl Auth {
     ///
     /// Scopes: all of (`auth:update-client:<clientId>`, `<scope>` for each `scope` in `scopesAdded`)
     ///
-    /// Payload: `v1/create-client-request.json#`
+    /// Payload: [`CreateClientRequest`](super::schemas::CreateClientRequest) (`v1/create-client-request.json#`)
     ///
-    /// Result: `v1/get-client-response.json#`
+    /// Result: [`GetClientResponse`](super::schemas::GetClientResponse) (`v1/get-client-response.json#`)
+    ///
+    /// [`update_client_raw`](Self::update_client_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#updateClient)
-    pub async fn update_client<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn update_client<'a>(
+        &self,
+        client_id: &'a str,
+        payload: &super::schemas::CreateClientRequest,
+    ) -> Result<super::schemas::GetClientResponse> {
+        self.client
+            .call_json(&Self::update_client_call(client_id, payload)?)
+            .await
+    }
+
+    /// [`update_client`](Self::update_client) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn update_client_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         client_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::update_client_call(client_id, payload)?)
             .await
@@ -930,10 +1100,24 @@ impl Auth {
     ///
     /// Scopes: `auth:enable-client:<clientId>`
     ///
-    /// Result: `v1/get-client-response.json#`
+    /// Result: [`GetClientResponse`](super::schemas::GetClientResponse) (`v1/get-client-response.json#`)
+    ///
+    /// [`enable_client_raw`](Self::enable_client_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#enableClient)
-    pub async fn enable_client<'a, T: DeserializeOwned>(&self, client_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn enable_client<'a>(
+        &self,
+        client_id: &'a str,
+    ) -> Result<super::schemas::GetClientResponse> {
+        self.client
+            .call_json(&Self::enable_client_call(client_id))
+            .await
+    }
+
+    /// [`enable_client`](Self::enable_client) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn enable_client_raw<'a>(&self, client_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::enable_client_call(client_id))
             .await
@@ -950,10 +1134,24 @@ impl Auth {
     ///
     /// Scopes: `auth:disable-client:<clientId>`
     ///
-    /// Result: `v1/get-client-response.json#`
+    /// Result: [`GetClientResponse`](super::schemas::GetClientResponse) (`v1/get-client-response.json#`)
+    ///
+    /// [`disable_client_raw`](Self::disable_client_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#disableClient)
-    pub async fn disable_client<'a, T: DeserializeOwned>(&self, client_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn disable_client<'a>(
+        &self,
+        client_id: &'a str,
+    ) -> Result<super::schemas::GetClientResponse> {
+        self.client
+            .call_json(&Self::disable_client_call(client_id))
+            .await
+    }
+
+    /// [`disable_client`](Self::disable_client) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn disable_client_raw<'a>(&self, client_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::disable_client_call(client_id))
             .await
@@ -989,10 +1187,19 @@ impl Auth {
     ///
     /// Scopes: `auth:list-roles`
     ///
-    /// Result: `v1/list-roles-response.json#`
+    /// Result: [`ListRolesResponse`](super::schemas::ListRolesResponse) (`v1/list-roles-response.json#`)
+    ///
+    /// [`list_roles_raw`](Self::list_roles_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#listRoles)
-    pub async fn list_roles<'a, T: DeserializeOwned>(&self) -> Result<T> {
+    #[inline]
+    pub async fn list_roles<'a>(&self) -> Result<super::schemas::ListRolesResponse> {
+        self.client.call_json(&Self::list_roles_call()).await
+    }
+
+    /// [`list_roles`](Self::list_roles) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_roles_raw<'a>(&self) -> Result<serde_json::Value> {
         self.client.call_json(&Self::list_roles_call()).await
     }
 
@@ -1017,10 +1224,22 @@ impl Auth {
     ///
     /// Scopes: `auth:list-roles`
     ///
-    /// Result: `v1/list-roles2-response.json#`
+    /// Result: [`ListRoles2Response`](super::schemas::ListRoles2Response) (`v1/list-roles2-response.json#`)
+    ///
+    /// [`list_roles2_raw`](Self::list_roles2_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#listRoles2)
-    pub async fn list_roles2<'a, T: DeserializeOwned>(&self, query: &ListRoles2Query) -> Result<T> {
+    #[inline]
+    pub async fn list_roles2<'a>(
+        &self,
+        query: &ListRoles2Query,
+    ) -> Result<super::schemas::ListRoles2Response> {
+        self.client.call_json(&Self::list_roles2_call(query)).await
+    }
+
+    /// [`list_roles2`](Self::list_roles2) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_roles2_raw<'a>(&self, query: &ListRoles2Query) -> Result<serde_json::Value> {
         self.client.call_json(&Self::list_roles2_call(query)).await
     }
 
@@ -1040,7 +1259,23 @@ impl Auth {
     }
 
     /// Every page of [`list_roles2`](Self::list_roles2), following `continuationToken`.
+    #[inline]
     pub fn list_roles2_pages<'a>(
+        &'a self,
+        query: &ListRoles2Query,
+    ) -> BoxStream<'a, Result<super::schemas::ListRoles2Response>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_roles2_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_roles2_raw`](Self::list_roles2_raw), as JSON, following `continuationToken`.
+    pub fn list_roles2_pages_raw<'a>(
         &'a self,
         query: &ListRoles2Query,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -1065,13 +1300,27 @@ impl Auth {
     ///
     /// Scopes: `auth:list-roles`
     ///
-    /// Result: `v1/list-role-ids-response.json#`
+    /// Result: [`ListRoleIdsResponse`](super::schemas::ListRoleIdsResponse) (`v1/list-role-ids-response.json#`)
+    ///
+    /// [`list_role_ids_raw`](Self::list_role_ids_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#listRoleIds)
-    pub async fn list_role_ids<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_role_ids<'a>(
         &self,
         query: &ListRoleIdsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListRoleIdsResponse> {
+        self.client
+            .call_json(&Self::list_role_ids_call(query))
+            .await
+    }
+
+    /// [`list_role_ids`](Self::list_role_ids) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_role_ids_raw<'a>(
+        &self,
+        query: &ListRoleIdsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_role_ids_call(query))
             .await
@@ -1093,7 +1342,23 @@ impl Auth {
     }
 
     /// Every page of [`list_role_ids`](Self::list_role_ids), following `continuationToken`.
+    #[inline]
     pub fn list_role_ids_pages<'a>(
+        &'a self,
+        query: &ListRoleIdsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListRoleIdsResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_role_ids_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_role_ids_raw`](Self::list_role_ids_raw), as JSON, following `continuationToken`.
+    pub fn list_role_ids_pages_raw<'a>(
         &'a self,
         query: &ListRoleIdsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -1118,10 +1383,19 @@ impl Auth {
     ///
     /// Scopes: `auth:get-role:<roleId>`
     ///
-    /// Result: `v1/get-role-response.json#`
+    /// Result: [`GetRoleResponse`](super::schemas::GetRoleResponse) (`v1/get-role-response.json#`)
+    ///
+    /// [`role_raw`](Self::role_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#role)
-    pub async fn role<'a, T: DeserializeOwned>(&self, role_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn role<'a>(&self, role_id: &'a str) -> Result<super::schemas::GetRoleResponse> {
+        self.client.call_json(&Self::role_call(role_id)).await
+    }
+
+    /// [`role`](Self::role) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn role_raw<'a>(&self, role_id: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::role_call(role_id)).await
     }
 
@@ -1135,7 +1409,7 @@ impl Auth {
         self.client.build_signed_url(&Self::role_call(role_id), ttl)
     }
 
-    fn create_role_call<'a, P: Serialize + ?Sized>(
+    fn create_role_call<'a, P: serde::Serialize + ?Sized>(
         role_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1149,22 +1423,37 @@ impl Auth {
     ///
     /// Scopes: all of (`auth:create-role:<roleId>`, `<scope>` for each `scope` in `scopes`)
     ///
-    /// Payload: `v1/create-role-request.json#`
+    /// Payload: [`CreateRoleRequest`](super::schemas::CreateRoleRequest) (`v1/create-role-request.json#`)
     ///
-    /// Result: `v1/get-role-response.json#`
+    /// Result: [`GetRoleResponse`](super::schemas::GetRoleResponse) (`v1/get-role-response.json#`)
+    ///
+    /// [`create_role_raw`](Self::create_role_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#createRole)
-    pub async fn create_role<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_role<'a>(
         &self,
         role_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::CreateRoleRequest,
+    ) -> Result<super::schemas::GetRoleResponse> {
         self.client
             .call_json(&Self::create_role_call(role_id, payload)?)
             .await
     }
 
-    fn update_role_call<'a, P: Serialize + ?Sized>(
+    /// [`create_role`](Self::create_role) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_role_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        role_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_role_call(role_id, payload)?)
+            .await
+    }
+
+    fn update_role_call<'a, P: serde::Serialize + ?Sized>(
         role_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1178,16 +1467,31 @@ impl Auth {
     ///
     /// Scopes: all of (`auth:update-role:<roleId>`, `<scope>` for each `scope` in `scopesAdded`)
     ///
-    /// Payload: `v1/create-role-request.json#`
+    /// Payload: [`CreateRoleRequest`](super::schemas::CreateRoleRequest) (`v1/create-role-request.json#`)
     ///
-    /// Result: `v1/get-role-response.json#`
+    /// Result: [`GetRoleResponse`](super::schemas::GetRoleResponse) (`v1/get-role-response.json#`)
+    ///
+    /// [`update_role_raw`](Self::update_role_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#updateRole)
-    pub async fn update_role<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn update_role<'a>(
+        &self,
+        role_id: &'a str,
+        payload: &super::schemas::CreateRoleRequest,
+    ) -> Result<super::schemas::GetRoleResponse> {
+        self.client
+            .call_json(&Self::update_role_call(role_id, payload)?)
+            .await
+    }
+
+    /// [`update_role`](Self::update_role) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn update_role_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         role_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::update_role_call(role_id, payload)?)
             .await
@@ -1212,7 +1516,7 @@ impl Auth {
             .map(|_| ())
     }
 
-    fn expand_scopes_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    fn expand_scopes_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &EXPAND_SCOPES);
         call.payload(payload)
     }
@@ -1223,15 +1527,29 @@ impl Auth {
     ///
     /// Scopes: `auth:expand-scopes`
     ///
-    /// Payload: `v1/scopeset.json#`
+    /// Payload: [`Scopeset`](super::schemas::Scopeset) (`v1/scopeset.json#`)
     ///
-    /// Result: `v1/scopeset.json#`
+    /// Result: [`Scopeset`](super::schemas::Scopeset) (`v1/scopeset.json#`)
+    ///
+    /// [`expand_scopes_raw`](Self::expand_scopes_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#expandScopes)
-    pub async fn expand_scopes<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn expand_scopes<'a>(
+        &self,
+        payload: &super::schemas::Scopeset,
+    ) -> Result<super::schemas::Scopeset> {
+        self.client
+            .call_json(&Self::expand_scopes_call(payload)?)
+            .await
+    }
+
+    /// [`expand_scopes`](Self::expand_scopes) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn expand_scopes_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::expand_scopes_call(payload)?)
             .await
@@ -1248,10 +1566,19 @@ impl Auth {
     ///
     /// Scopes: `auth:current-scopes`
     ///
-    /// Result: `v1/scopeset.json#`
+    /// Result: [`Scopeset`](super::schemas::Scopeset) (`v1/scopeset.json#`)
+    ///
+    /// [`current_scopes_raw`](Self::current_scopes_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#currentScopes)
-    pub async fn current_scopes<'a, T: DeserializeOwned>(&self) -> Result<T> {
+    #[inline]
+    pub async fn current_scopes<'a>(&self) -> Result<super::schemas::Scopeset> {
+        self.client.call_json(&Self::current_scopes_call()).await
+    }
+
+    /// [`current_scopes`](Self::current_scopes) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn current_scopes_raw<'a>(&self) -> Result<serde_json::Value> {
         self.client.call_json(&Self::current_scopes_call()).await
     }
 
@@ -1285,16 +1612,33 @@ impl Auth {
     ///
     /// Scopes: if `levelIsReadOnly`: any of (`auth:aws-s3:read-only:<bucket>/<prefix>`, `auth:aws-s3:read-write:<bucket>/<prefix>`), else `auth:aws-s3:read-write:<bucket>/<prefix>`
     ///
-    /// Result: `v1/aws-s3-credentials-response.json#`
+    /// Result: [`AwsS3CredentialsResponse`](super::schemas::AwsS3CredentialsResponse) (`v1/aws-s3-credentials-response.json#`)
+    ///
+    /// [`aws_s3_credentials_raw`](Self::aws_s3_credentials_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#awsS3Credentials)
-    pub async fn aws_s3_credentials<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn aws_s3_credentials<'a>(
         &self,
         level: &'a str,
         bucket: &'a str,
         prefix: &'a str,
         query: &AwsS3CredentialsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::AwsS3CredentialsResponse> {
+        self.client
+            .call_json(&Self::aws_s3_credentials_call(level, bucket, prefix, query))
+            .await
+    }
+
+    /// [`aws_s3_credentials`](Self::aws_s3_credentials) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn aws_s3_credentials_raw<'a>(
+        &self,
+        level: &'a str,
+        bucket: &'a str,
+        prefix: &'a str,
+        query: &AwsS3CredentialsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::aws_s3_credentials_call(level, bucket, prefix, query))
             .await
@@ -1338,10 +1682,24 @@ impl Auth {
     ///
     /// Scopes: `auth:sentry:<project>`
     ///
-    /// Result: `v1/sentry-dsn-response.json#`
+    /// Result: [`SentryDsnResponse`](super::schemas::SentryDsnResponse) (`v1/sentry-dsn-response.json#`)
+    ///
+    /// [`sentry_d_s_n_raw`](Self::sentry_d_s_n_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#sentryDSN)
-    pub async fn sentry_d_s_n<'a, T: DeserializeOwned>(&self, project: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn sentry_d_s_n<'a>(
+        &self,
+        project: &'a str,
+    ) -> Result<super::schemas::SentryDsnResponse> {
+        self.client
+            .call_json(&Self::sentry_d_s_n_call(project))
+            .await
+    }
+
+    /// [`sentry_d_s_n`](Self::sentry_d_s_n) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn sentry_d_s_n_raw<'a>(&self, project: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::sentry_d_s_n_call(project))
             .await
@@ -1371,14 +1729,29 @@ impl Auth {
     ///
     /// Scopes: `auth:websocktunnel-token:<wstAudience>/<wstClient>`
     ///
-    /// Result: `v1/websocktunnel-token-response.json#`
+    /// Result: [`WebsocktunnelTokenResponse`](super::schemas::WebsocktunnelTokenResponse) (`v1/websocktunnel-token-response.json#`)
+    ///
+    /// [`websocktunnel_token_raw`](Self::websocktunnel_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#websocktunnelToken)
-    pub async fn websocktunnel_token<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn websocktunnel_token<'a>(
         &self,
         wst_audience: &'a str,
         wst_client: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WebsocktunnelTokenResponse> {
+        self.client
+            .call_json(&Self::websocktunnel_token_call(wst_audience, wst_client))
+            .await
+    }
+
+    /// [`websocktunnel_token`](Self::websocktunnel_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn websocktunnel_token_raw<'a>(
+        &self,
+        wst_audience: &'a str,
+        wst_client: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::websocktunnel_token_call(wst_audience, wst_client))
             .await
@@ -1420,14 +1793,29 @@ impl Auth {
     ///
     /// Scopes: `auth:gcp:access-token:<projectId>/<serviceAccount>`
     ///
-    /// Result: `v1/gcp-credentials-response.json#`
+    /// Result: [`GcpCredentialsResponse`](super::schemas::GcpCredentialsResponse) (`v1/gcp-credentials-response.json#`)
+    ///
+    /// [`gcp_credentials_raw`](Self::gcp_credentials_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#gcpCredentials)
-    pub async fn gcp_credentials<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn gcp_credentials<'a>(
         &self,
         project_id: &'a str,
         service_account: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::GcpCredentialsResponse> {
+        self.client
+            .call_json(&Self::gcp_credentials_call(project_id, service_account))
+            .await
+    }
+
+    /// [`gcp_credentials`](Self::gcp_credentials) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn gcp_credentials_raw<'a>(
+        &self,
+        project_id: &'a str,
+        service_account: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::gcp_credentials_call(project_id, service_account))
             .await
@@ -1456,7 +1844,7 @@ impl Auth {
         )
     }
 
-    fn github_repo_token_call<'a, P: Serialize + ?Sized>(
+    fn github_repo_token_call<'a, P: serde::Serialize + ?Sized>(
         app_name: &'a str,
         owner: &'a str,
         payload: &P,
@@ -1473,23 +1861,39 @@ impl Auth {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/github-repo-token-request.json#`
+    /// Payload: [`GithubRepoTokenRequest`](super::schemas::GithubRepoTokenRequest) (`v1/github-repo-token-request.json#`)
     ///
-    /// Result: `v1/github-token-response.json#`
+    /// Result: [`GithubTokenResponse`](super::schemas::GithubTokenResponse) (`v1/github-token-response.json#`)
+    ///
+    /// [`github_repo_token_raw`](Self::github_repo_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#githubRepoToken)
-    pub async fn github_repo_token<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn github_repo_token<'a>(
         &self,
         app_name: &'a str,
         owner: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::GithubRepoTokenRequest,
+    ) -> Result<super::schemas::GithubTokenResponse> {
         self.client
             .call_json(&Self::github_repo_token_call(app_name, owner, payload)?)
             .await
     }
 
-    fn authenticate_hawk_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`github_repo_token`](Self::github_repo_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn github_repo_token_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        app_name: &'a str,
+        owner: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::github_repo_token_call(app_name, owner, payload)?)
+            .await
+    }
+
+    fn authenticate_hawk_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &AUTHENTICATE_HAWK);
         call.payload(payload)
     }
@@ -1500,21 +1904,35 @@ impl Auth {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/authenticate-hawk-request.json#`
+    /// Payload: [`AuthenticateHawkRequest`](super::schemas::AuthenticateHawkRequest) (`v1/authenticate-hawk-request.json#`)
     ///
-    /// Result: `v1/authenticate-hawk-response.json#`
+    /// Result: [`AuthenticateHawkResponse`](super::schemas::AuthenticateHawkResponse) (`v1/authenticate-hawk-response.json#`)
+    ///
+    /// [`authenticate_hawk_raw`](Self::authenticate_hawk_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#authenticateHawk)
-    pub async fn authenticate_hawk<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn authenticate_hawk<'a>(
         &self,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::AuthenticateHawkRequest,
+    ) -> Result<super::schemas::AuthenticateHawkResponse> {
         self.client
             .call_json(&Self::authenticate_hawk_call(payload)?)
             .await
     }
 
-    fn test_authenticate_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`authenticate_hawk`](Self::authenticate_hawk) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn authenticate_hawk_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::authenticate_hawk_call(payload)?)
+            .await
+    }
+
+    fn test_authenticate_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &TEST_AUTHENTICATE);
         call.payload(payload)
     }
@@ -1525,15 +1943,29 @@ impl Auth {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/test-authenticate-request.json#`
+    /// Payload: [`TestAuthenticateRequest`](super::schemas::TestAuthenticateRequest) (`v1/test-authenticate-request.json#`)
     ///
-    /// Result: `v1/test-authenticate-response.json#`
+    /// Result: [`TestAuthenticateResponse`](super::schemas::TestAuthenticateResponse) (`v1/test-authenticate-response.json#`)
+    ///
+    /// [`test_authenticate_raw`](Self::test_authenticate_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#testAuthenticate)
-    pub async fn test_authenticate<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn test_authenticate<'a>(
+        &self,
+        payload: &super::schemas::TestAuthenticateRequest,
+    ) -> Result<super::schemas::TestAuthenticateResponse> {
+        self.client
+            .call_json(&Self::test_authenticate_call(payload)?)
+            .await
+    }
+
+    /// [`test_authenticate`](Self::test_authenticate) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn test_authenticate_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::test_authenticate_call(payload)?)
             .await
@@ -1550,10 +1982,23 @@ impl Auth {
     ///
     /// Scopes: none
     ///
-    /// Result: `v1/test-authenticate-response.json#`
+    /// Result: [`TestAuthenticateResponse`](super::schemas::TestAuthenticateResponse) (`v1/test-authenticate-response.json#`)
+    ///
+    /// [`test_authenticate_get_raw`](Self::test_authenticate_get_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/auth/api#testAuthenticateGet)
-    pub async fn test_authenticate_get<'a, T: DeserializeOwned>(&self) -> Result<T> {
+    #[inline]
+    pub async fn test_authenticate_get<'a>(
+        &self,
+    ) -> Result<super::schemas::TestAuthenticateResponse> {
+        self.client
+            .call_json(&Self::test_authenticate_get_call())
+            .await
+    }
+
+    /// [`test_authenticate_get`](Self::test_authenticate_get) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn test_authenticate_get_raw<'a>(&self) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::test_authenticate_get_call())
             .await

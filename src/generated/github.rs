@@ -3,6 +3,25 @@
 //! The Github service: GitHub Service.
 //!
 //! Generated from `references/github/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/integrations/github/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Github};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let github = Github::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::BuildList = github.builds(&Default::default()).await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = github.builds_raw(&Default::default()).await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -384,10 +400,19 @@ impl Github {
     ///
     /// Scopes: `github:list-builds`
     ///
-    /// Result: `v1/build-list.json#`
+    /// Result: [`BuildList`](super::schemas::BuildList) (`v1/build-list.json#`)
+    ///
+    /// [`builds_raw`](Self::builds_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#builds)
-    pub async fn builds<'a, T: DeserializeOwned>(&self, query: &BuildsQuery) -> Result<T> {
+    #[inline]
+    pub async fn builds<'a>(&self, query: &BuildsQuery) -> Result<super::schemas::BuildList> {
+        self.client.call_json(&Self::builds_call(query)).await
+    }
+
+    /// [`builds`](Self::builds) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn builds_raw<'a>(&self, query: &BuildsQuery) -> Result<serde_json::Value> {
         self.client.call_json(&Self::builds_call(query)).await
     }
 
@@ -402,7 +427,23 @@ impl Github {
     }
 
     /// Every page of [`builds`](Self::builds), following `continuationToken`.
+    #[inline]
     pub fn builds_pages<'a>(
+        &'a self,
+        query: &BuildsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::BuildList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::builds_call(&q)
+        }))
+    }
+
+    /// Every page of [`builds_raw`](Self::builds_raw), as JSON, following `continuationToken`.
+    pub fn builds_pages_raw<'a>(
         &'a self,
         query: &BuildsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -431,15 +472,31 @@ impl Github {
     ///
     /// Scopes: `github:cancel-builds:<owner>:<repo>`
     ///
-    /// Result: `v1/build-list.json#`
+    /// Result: [`BuildList`](super::schemas::BuildList) (`v1/build-list.json#`)
+    ///
+    /// [`cancel_builds_raw`](Self::cancel_builds_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#cancelBuilds)
-    pub async fn cancel_builds<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn cancel_builds<'a>(
         &self,
         owner: &'a str,
         repo: &'a str,
         query: &CancelBuildsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::BuildList> {
+        self.client
+            .call_json(&Self::cancel_builds_call(owner, repo, query))
+            .await
+    }
+
+    /// [`cancel_builds`](Self::cancel_builds) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn cancel_builds_raw<'a>(
+        &self,
+        owner: &'a str,
+        repo: &'a str,
+        query: &CancelBuildsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::cancel_builds_call(owner, repo, query))
             .await
@@ -493,14 +550,29 @@ impl Github {
     ///
     /// Scopes: `github:get-repository:<owner>:<repo>`
     ///
-    /// Result: `v1/repository.json#`
+    /// Result: [`Repository`](super::schemas::Repository) (`v1/repository.json#`)
+    ///
+    /// [`repository_raw`](Self::repository_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#repository)
-    pub async fn repository<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn repository<'a>(
         &self,
         owner: &'a str,
         repo: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::Repository> {
+        self.client
+            .call_json(&Self::repository_call(owner, repo))
+            .await
+    }
+
+    /// [`repository`](Self::repository) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn repository_raw<'a>(
+        &self,
+        owner: &'a str,
+        repo: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::repository_call(owner, repo))
             .await
@@ -562,7 +634,7 @@ impl Github {
             .build_signed_url(&Self::latest_call(owner, repo, branch), ttl)
     }
 
-    fn create_status_call<'a, P: Serialize + ?Sized>(
+    fn create_status_call<'a, P: serde::Serialize + ?Sized>(
         owner: &'a str,
         repo: &'a str,
         sha: &'a str,
@@ -581,10 +653,28 @@ impl Github {
     ///
     /// Scopes: `github:create-status:<owner>/<repo>`
     ///
-    /// Payload: `v1/create-status.json#`
+    /// Payload: [`CreateStatus`](super::schemas::CreateStatus) (`v1/create-status.json#`)
+    ///
+    /// [`create_status_raw`](Self::create_status_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#createStatus)
-    pub async fn create_status<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_status<'a>(
+        &self,
+        owner: &'a str,
+        repo: &'a str,
+        sha: &'a str,
+        payload: &super::schemas::CreateStatus,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::create_status_call(owner, repo, sha, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`create_status`](Self::create_status) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_status_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         owner: &'a str,
         repo: &'a str,
@@ -597,7 +687,7 @@ impl Github {
             .map(|_| ())
     }
 
-    fn create_comment_call<'a, P: Serialize + ?Sized>(
+    fn create_comment_call<'a, P: serde::Serialize + ?Sized>(
         owner: &'a str,
         repo: &'a str,
         number: &'a str,
@@ -616,10 +706,28 @@ impl Github {
     ///
     /// Scopes: `github:create-comment:<owner>/<repo>`
     ///
-    /// Payload: `v1/create-comment.json#`
+    /// Payload: [`CreateComment`](super::schemas::CreateComment) (`v1/create-comment.json#`)
+    ///
+    /// [`create_comment_raw`](Self::create_comment_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#createComment)
-    pub async fn create_comment<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_comment<'a>(
+        &self,
+        owner: &'a str,
+        repo: &'a str,
+        number: &'a str,
+        payload: &super::schemas::CreateComment,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::create_comment_call(owner, repo, number, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`create_comment`](Self::create_comment) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_comment_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         owner: &'a str,
         repo: &'a str,
@@ -632,7 +740,9 @@ impl Github {
             .map(|_| ())
     }
 
-    fn render_taskcluster_yml_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    fn render_taskcluster_yml_call<'a, P: serde::Serialize + ?Sized>(
+        payload: &P,
+    ) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &RENDER_TASKCLUSTER_YML);
         call.payload(payload)
     }
@@ -643,15 +753,29 @@ impl Github {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/render-taskcluster-yml-input.json#`
+    /// Payload: [`RenderTaskclusterYmlInput`](super::schemas::RenderTaskclusterYmlInput) (`v1/render-taskcluster-yml-input.json#`)
     ///
-    /// Result: `v1/render-taskcluster-yml-output.json#`
+    /// Result: [`RenderTaskclusterYmlOutput`](super::schemas::RenderTaskclusterYmlOutput) (`v1/render-taskcluster-yml-output.json#`)
+    ///
+    /// [`render_taskcluster_yml_raw`](Self::render_taskcluster_yml_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/integrations/github/api#renderTaskclusterYml)
-    pub async fn render_taskcluster_yml<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn render_taskcluster_yml<'a>(
+        &self,
+        payload: &super::schemas::RenderTaskclusterYmlInput,
+    ) -> Result<super::schemas::RenderTaskclusterYmlOutput> {
+        self.client
+            .call_json(&Self::render_taskcluster_yml_call(payload)?)
+            .await
+    }
+
+    /// [`render_taskcluster_yml`](Self::render_taskcluster_yml) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn render_taskcluster_yml_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::render_taskcluster_yml_call(payload)?)
             .await

@@ -3,6 +3,25 @@
 //! The Hooks service: Hooks Service.
 //!
 //! Generated from `references/hooks/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/hooks/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Hooks};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let hooks = Hooks::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::ListHookGroupsResponse = hooks.list_hook_groups().await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = hooks.list_hook_groups_raw().await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -329,10 +345,19 @@ impl Hooks {
     ///
     /// Scopes: `hooks:list-hooks:`
     ///
-    /// Result: `v1/list-hook-groups-response.json#`
+    /// Result: [`ListHookGroupsResponse`](super::schemas::ListHookGroupsResponse) (`v1/list-hook-groups-response.json#`)
+    ///
+    /// [`list_hook_groups_raw`](Self::list_hook_groups_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#listHookGroups)
-    pub async fn list_hook_groups<'a, T: DeserializeOwned>(&self) -> Result<T> {
+    #[inline]
+    pub async fn list_hook_groups<'a>(&self) -> Result<super::schemas::ListHookGroupsResponse> {
+        self.client.call_json(&Self::list_hook_groups_call()).await
+    }
+
+    /// [`list_hook_groups`](Self::list_hook_groups) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_hook_groups_raw<'a>(&self) -> Result<serde_json::Value> {
         self.client.call_json(&Self::list_hook_groups_call()).await
     }
 
@@ -358,10 +383,24 @@ impl Hooks {
     ///
     /// Scopes: `hooks:list-hooks:<hookGroupId>`
     ///
-    /// Result: `v1/list-hooks-response.json#`
+    /// Result: [`ListHooksResponse`](super::schemas::ListHooksResponse) (`v1/list-hooks-response.json#`)
+    ///
+    /// [`list_hooks_raw`](Self::list_hooks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#listHooks)
-    pub async fn list_hooks<'a, T: DeserializeOwned>(&self, hook_group_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn list_hooks<'a>(
+        &self,
+        hook_group_id: &'a str,
+    ) -> Result<super::schemas::ListHooksResponse> {
+        self.client
+            .call_json(&Self::list_hooks_call(hook_group_id))
+            .await
+    }
+
+    /// [`list_hooks`](Self::list_hooks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_hooks_raw<'a>(&self, hook_group_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_hooks_call(hook_group_id))
             .await
@@ -393,14 +432,29 @@ impl Hooks {
     ///
     /// Scopes: `hooks:get:<hookGroupId>:<hookId>`
     ///
-    /// Result: `v1/hook-definition.json#`
+    /// Result: [`HookDefinition`](super::schemas::HookDefinition) (`v1/hook-definition.json#`)
+    ///
+    /// [`hook_raw`](Self::hook_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#hook)
-    pub async fn hook<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn hook<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::HookDefinition> {
+        self.client
+            .call_json(&Self::hook_call(hook_group_id, hook_id))
+            .await
+    }
+
+    /// [`hook`](Self::hook) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn hook_raw<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::hook_call(hook_group_id, hook_id))
             .await
@@ -436,15 +490,31 @@ impl Hooks {
     ///
     /// Scopes: `hooks:status:<hookGroupId>/<hookId>`
     ///
-    /// Result: `v1/hook-status.json#`
+    /// Result: [`HookStatus`](super::schemas::HookStatus) (`v1/hook-status.json#`)
+    ///
+    /// [`get_hook_status_raw`](Self::get_hook_status_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#getHookStatus)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn get_hook_status<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_hook_status<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::HookStatus> {
+        self.client
+            .call_json(&Self::get_hook_status_call(hook_group_id, hook_id))
+            .await
+    }
+
+    /// [`get_hook_status`](Self::get_hook_status) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn get_hook_status_raw<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_hook_status_call(hook_group_id, hook_id))
             .await
@@ -473,7 +543,7 @@ impl Hooks {
             .build_signed_url(&Self::get_hook_status_call(hook_group_id, hook_id), ttl)
     }
 
-    fn create_hook_call<'a, P: Serialize + ?Sized>(
+    fn create_hook_call<'a, P: serde::Serialize + ?Sized>(
         hook_group_id: &'a str,
         hook_id: &'a str,
         payload: &P,
@@ -490,23 +560,39 @@ impl Hooks {
     ///
     /// Scopes: all of (`hooks:modify-hook:<hookGroupId>/<hookId>`, `assume:hook-id:<hookGroupId>/<hookId>`)
     ///
-    /// Payload: `v1/create-hook-request.json#`
+    /// Payload: [`CreateHookRequest`](super::schemas::CreateHookRequest) (`v1/create-hook-request.json#`)
     ///
-    /// Result: `v1/hook-definition.json#`
+    /// Result: [`HookDefinition`](super::schemas::HookDefinition) (`v1/hook-definition.json#`)
+    ///
+    /// [`create_hook_raw`](Self::create_hook_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#createHook)
-    pub async fn create_hook<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_hook<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::CreateHookRequest,
+    ) -> Result<super::schemas::HookDefinition> {
         self.client
             .call_json(&Self::create_hook_call(hook_group_id, hook_id, payload)?)
             .await
     }
 
-    fn update_hook_call<'a, P: Serialize + ?Sized>(
+    /// [`create_hook`](Self::create_hook) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_hook_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_hook_call(hook_group_id, hook_id, payload)?)
+            .await
+    }
+
+    fn update_hook_call<'a, P: serde::Serialize + ?Sized>(
         hook_group_id: &'a str,
         hook_id: &'a str,
         payload: &P,
@@ -523,17 +609,33 @@ impl Hooks {
     ///
     /// Scopes: all of (`hooks:modify-hook:<hookGroupId>/<hookId>`, `assume:hook-id:<hookGroupId>/<hookId>`)
     ///
-    /// Payload: `v1/create-hook-request.json#`
+    /// Payload: [`CreateHookRequest`](super::schemas::CreateHookRequest) (`v1/create-hook-request.json#`)
     ///
-    /// Result: `v1/hook-definition.json#`
+    /// Result: [`HookDefinition`](super::schemas::HookDefinition) (`v1/hook-definition.json#`)
+    ///
+    /// [`update_hook_raw`](Self::update_hook_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#updateHook)
-    pub async fn update_hook<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn update_hook<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        payload: &super::schemas::CreateHookRequest,
+    ) -> Result<super::schemas::HookDefinition> {
+        self.client
+            .call_json(&Self::update_hook_call(hook_group_id, hook_id, payload)?)
+            .await
+    }
+
+    /// [`update_hook`](Self::update_hook) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn update_hook_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::update_hook_call(hook_group_id, hook_id, payload)?)
             .await
@@ -560,7 +662,7 @@ impl Hooks {
             .map(|_| ())
     }
 
-    fn trigger_hook_call<'a, P: Serialize + ?Sized>(
+    fn trigger_hook_call<'a, P: serde::Serialize + ?Sized>(
         hook_group_id: &'a str,
         hook_id: &'a str,
         payload: &P,
@@ -577,17 +679,33 @@ impl Hooks {
     ///
     /// Scopes: `hooks:trigger-hook:<hookGroupId>/<hookId>`
     ///
-    /// Payload: `v1/trigger-hook.json#`
+    /// Payload: [`TriggerHook`](super::schemas::TriggerHook) (`v1/trigger-hook.json#`)
     ///
-    /// Result: `v1/trigger-hook-response.json#`
+    /// Result: [`TriggerHookResponse`](super::schemas::TriggerHookResponse) (`v1/trigger-hook-response.json#`)
+    ///
+    /// [`trigger_hook_raw`](Self::trigger_hook_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#triggerHook)
-    pub async fn trigger_hook<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn trigger_hook<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        payload: &super::schemas::TriggerHook,
+    ) -> Result<super::schemas::TriggerHookResponse> {
+        self.client
+            .call_json(&Self::trigger_hook_call(hook_group_id, hook_id, payload)?)
+            .await
+    }
+
+    /// [`trigger_hook`](Self::trigger_hook) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn trigger_hook_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::trigger_hook_call(hook_group_id, hook_id, payload)?)
             .await
@@ -606,14 +724,29 @@ impl Hooks {
     ///
     /// Scopes: `hooks:get-trigger-token:<hookGroupId>/<hookId>`
     ///
-    /// Result: `v1/trigger-token-response.json#`
+    /// Result: [`TriggerTokenResponse`](super::schemas::TriggerTokenResponse) (`v1/trigger-token-response.json#`)
+    ///
+    /// [`get_trigger_token_raw`](Self::get_trigger_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#getTriggerToken)
-    pub async fn get_trigger_token<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_trigger_token<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TriggerTokenResponse> {
+        self.client
+            .call_json(&Self::get_trigger_token_call(hook_group_id, hook_id))
+            .await
+    }
+
+    /// [`get_trigger_token`](Self::get_trigger_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_trigger_token_raw<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_trigger_token_call(hook_group_id, hook_id))
             .await
@@ -653,20 +786,35 @@ impl Hooks {
     ///
     /// Scopes: `hooks:reset-trigger-token:<hookGroupId>/<hookId>`
     ///
-    /// Result: `v1/trigger-token-response.json#`
+    /// Result: [`TriggerTokenResponse`](super::schemas::TriggerTokenResponse) (`v1/trigger-token-response.json#`)
+    ///
+    /// [`reset_trigger_token_raw`](Self::reset_trigger_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#resetTriggerToken)
-    pub async fn reset_trigger_token<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn reset_trigger_token<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TriggerTokenResponse> {
         self.client
             .call_json(&Self::reset_trigger_token_call(hook_group_id, hook_id))
             .await
     }
 
-    fn trigger_hook_with_token_call<'a, P: Serialize + ?Sized>(
+    /// [`reset_trigger_token`](Self::reset_trigger_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn reset_trigger_token_raw<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::reset_trigger_token_call(hook_group_id, hook_id))
+            .await
+    }
+
+    fn trigger_hook_with_token_call<'a, P: serde::Serialize + ?Sized>(
         hook_group_id: &'a str,
         hook_id: &'a str,
         token: &'a str,
@@ -685,18 +833,40 @@ impl Hooks {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/trigger-hook.json#`
+    /// Payload: [`TriggerHook`](super::schemas::TriggerHook) (`v1/trigger-hook.json#`)
     ///
-    /// Result: `v1/trigger-hook-response.json#`
+    /// Result: [`TriggerHookResponse`](super::schemas::TriggerHookResponse) (`v1/trigger-hook-response.json#`)
+    ///
+    /// [`trigger_hook_with_token_raw`](Self::trigger_hook_with_token_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#triggerHookWithToken)
-    pub async fn trigger_hook_with_token<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn trigger_hook_with_token<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        token: &'a str,
+        payload: &super::schemas::TriggerHook,
+    ) -> Result<super::schemas::TriggerHookResponse> {
+        self.client
+            .call_json(&Self::trigger_hook_with_token_call(
+                hook_group_id,
+                hook_id,
+                token,
+                payload,
+            )?)
+            .await
+    }
+
+    /// [`trigger_hook_with_token`](Self::trigger_hook_with_token) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn trigger_hook_with_token_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
         token: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::trigger_hook_with_token_call(
                 hook_group_id,
@@ -724,15 +894,31 @@ impl Hooks {
     ///
     /// Scopes: `hooks:list-last-fires:<hookGroupId>/<hookId>`
     ///
-    /// Result: `v1/list-lastFires-response.json#`
+    /// Result: [`ListLastFiresResponse`](super::schemas::ListLastFiresResponse) (`v1/list-lastFires-response.json#`)
+    ///
+    /// [`list_last_fires_raw`](Self::list_last_fires_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/hooks/api#listLastFires)
-    pub async fn list_last_fires<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_last_fires<'a>(
         &self,
         hook_group_id: &'a str,
         hook_id: &'a str,
         query: &ListLastFiresQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListLastFiresResponse> {
+        self.client
+            .call_json(&Self::list_last_fires_call(hook_group_id, hook_id, query))
+            .await
+    }
+
+    /// [`list_last_fires`](Self::list_last_fires) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_last_fires_raw<'a>(
+        &self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        query: &ListLastFiresQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_last_fires_call(hook_group_id, hook_id, query))
             .await
@@ -764,7 +950,25 @@ impl Hooks {
     }
 
     /// Every page of [`list_last_fires`](Self::list_last_fires), following `continuationToken`.
+    #[inline]
     pub fn list_last_fires_pages<'a>(
+        &'a self,
+        hook_group_id: &'a str,
+        hook_id: &'a str,
+        query: &ListLastFiresQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListLastFiresResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_last_fires_call(hook_group_id, hook_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_last_fires_raw`](Self::list_last_fires_raw), as JSON, following `continuationToken`.
+    pub fn list_last_fires_pages_raw<'a>(
         &'a self,
         hook_group_id: &'a str,
         hook_id: &'a str,

@@ -3,6 +3,25 @@
 //! The Index service: Index Service.
 //!
 //! Generated from `references/index/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/index/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Index};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let index = Index::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::IndexedTaskResponse = index.find_task("my-index-path").await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = index.find_task_raw("my-index-path").await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -344,10 +360,24 @@ impl Index {
     ///
     /// Scopes: `index:find-task:<indexPath>`
     ///
-    /// Result: `v1/indexed-task-response.json#`
+    /// Result: [`IndexedTaskResponse`](super::schemas::IndexedTaskResponse) (`v1/indexed-task-response.json#`)
+    ///
+    /// [`find_task_raw`](Self::find_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/index/api#findTask)
-    pub async fn find_task<'a, T: DeserializeOwned>(&self, index_path: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn find_task<'a>(
+        &self,
+        index_path: &'a str,
+    ) -> Result<super::schemas::IndexedTaskResponse> {
+        self.client
+            .call_json(&Self::find_task_call(index_path))
+            .await
+    }
+
+    /// [`find_task`](Self::find_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn find_task_raw<'a>(&self, index_path: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::find_task_call(index_path))
             .await
@@ -364,7 +394,7 @@ impl Index {
             .build_signed_url(&Self::find_task_call(index_path), ttl)
     }
 
-    fn find_tasks_at_index_call<'a, P: Serialize + ?Sized>(
+    fn find_tasks_at_index_call<'a, P: serde::Serialize + ?Sized>(
         query: &FindTasksAtIndexQuery,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -378,16 +408,31 @@ impl Index {
     ///
     /// Scopes: all of (`index:find-task:<indexPath>` for each `indexPath` in `indexPaths`)
     ///
-    /// Payload: `v1/list-tasks-at-index.json#`
+    /// Payload: [`ListTasksAtIndex`](super::schemas::ListTasksAtIndex) (`v1/list-tasks-at-index.json#`)
     ///
-    /// Result: `v1/list-tasks-response.json#`
+    /// Result: [`ListTasksResponse`](super::schemas::ListTasksResponse) (`v1/list-tasks-response.json#`)
+    ///
+    /// [`find_tasks_at_index_raw`](Self::find_tasks_at_index_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/index/api#findTasksAtIndex)
-    pub async fn find_tasks_at_index<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn find_tasks_at_index<'a>(
+        &self,
+        query: &FindTasksAtIndexQuery,
+        payload: &super::schemas::ListTasksAtIndex,
+    ) -> Result<super::schemas::ListTasksResponse> {
+        self.client
+            .call_json(&Self::find_tasks_at_index_call(query, payload)?)
+            .await
+    }
+
+    /// [`find_tasks_at_index`](Self::find_tasks_at_index) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn find_tasks_at_index_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         query: &FindTasksAtIndexQuery,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::find_tasks_at_index_call(query, payload)?)
             .await
@@ -404,14 +449,29 @@ impl Index {
     ///
     /// Scopes: `index:list-namespaces:<namespace>`
     ///
-    /// Result: `v1/list-namespaces-response.json#`
+    /// Result: [`ListNamespacesResponse`](super::schemas::ListNamespacesResponse) (`v1/list-namespaces-response.json#`)
+    ///
+    /// [`list_namespaces_raw`](Self::list_namespaces_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/index/api#listNamespaces)
-    pub async fn list_namespaces<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_namespaces<'a>(
         &self,
         namespace: &'a str,
         query: &ListNamespacesQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListNamespacesResponse> {
+        self.client
+            .call_json(&Self::list_namespaces_call(namespace, query))
+            .await
+    }
+
+    /// [`list_namespaces`](Self::list_namespaces) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_namespaces_raw<'a>(
+        &self,
+        namespace: &'a str,
+        query: &ListNamespacesQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_namespaces_call(namespace, query))
             .await
@@ -439,7 +499,24 @@ impl Index {
     }
 
     /// Every page of [`list_namespaces`](Self::list_namespaces), following `continuationToken`.
+    #[inline]
     pub fn list_namespaces_pages<'a>(
+        &'a self,
+        namespace: &'a str,
+        query: &ListNamespacesQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListNamespacesResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_namespaces_call(namespace, &q)
+        }))
+    }
+
+    /// Every page of [`list_namespaces_raw`](Self::list_namespaces_raw), as JSON, following `continuationToken`.
+    pub fn list_namespaces_pages_raw<'a>(
         &'a self,
         namespace: &'a str,
         query: &ListNamespacesQuery,
@@ -465,14 +542,29 @@ impl Index {
     ///
     /// Scopes: `index:list-tasks:<namespace>`
     ///
-    /// Result: `v1/list-tasks-response.json#`
+    /// Result: [`ListTasksResponse`](super::schemas::ListTasksResponse) (`v1/list-tasks-response.json#`)
+    ///
+    /// [`list_tasks_raw`](Self::list_tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/index/api#listTasks)
-    pub async fn list_tasks<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_tasks<'a>(
         &self,
         namespace: &'a str,
         query: &ListTasksQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListTasksResponse> {
+        self.client
+            .call_json(&Self::list_tasks_call(namespace, query))
+            .await
+    }
+
+    /// [`list_tasks`](Self::list_tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_tasks_raw<'a>(
+        &self,
+        namespace: &'a str,
+        query: &ListTasksQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_tasks_call(namespace, query))
             .await
@@ -496,7 +588,24 @@ impl Index {
     }
 
     /// Every page of [`list_tasks`](Self::list_tasks), following `continuationToken`.
+    #[inline]
     pub fn list_tasks_pages<'a>(
+        &'a self,
+        namespace: &'a str,
+        query: &ListTasksQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListTasksResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_tasks_call(namespace, &q)
+        }))
+    }
+
+    /// Every page of [`list_tasks_raw`](Self::list_tasks_raw), as JSON, following `continuationToken`.
+    pub fn list_tasks_pages_raw<'a>(
         &'a self,
         namespace: &'a str,
         query: &ListTasksQuery,
@@ -511,7 +620,7 @@ impl Index {
         })
     }
 
-    fn insert_task_call<'a, P: Serialize + ?Sized>(
+    fn insert_task_call<'a, P: serde::Serialize + ?Sized>(
         namespace: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -525,16 +634,31 @@ impl Index {
     ///
     /// Scopes: `index:insert-task:<namespace>`
     ///
-    /// Payload: `v1/insert-task-request.json#`
+    /// Payload: [`InsertTaskRequest`](super::schemas::InsertTaskRequest) (`v1/insert-task-request.json#`)
     ///
-    /// Result: `v1/indexed-task-response.json#`
+    /// Result: [`IndexedTaskResponse`](super::schemas::IndexedTaskResponse) (`v1/indexed-task-response.json#`)
+    ///
+    /// [`insert_task_raw`](Self::insert_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/index/api#insertTask)
-    pub async fn insert_task<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn insert_task<'a>(
+        &self,
+        namespace: &'a str,
+        payload: &super::schemas::InsertTaskRequest,
+    ) -> Result<super::schemas::IndexedTaskResponse> {
+        self.client
+            .call_json(&Self::insert_task_call(namespace, payload)?)
+            .await
+    }
+
+    /// [`insert_task`](Self::insert_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn insert_task_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         namespace: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::insert_task_call(namespace, payload)?)
             .await

@@ -3,6 +3,25 @@
 //! The Notify service: Notification Service.
 //!
 //! Generated from `references/notify/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/notify/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Notify};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let notify = Notify::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::NotificationAddressList = notify.list_denylist(&Default::default()).await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = notify.list_denylist_raw(&Default::default()).await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -269,7 +285,7 @@ impl Notify {
         self.client.build_signed_url(&Self::version_call(), ttl)
     }
 
-    fn email_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    fn email_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &EMAIL);
         call.payload(payload)
     }
@@ -280,17 +296,29 @@ impl Notify {
     ///
     /// Scopes: `notify:email:<address>`
     ///
-    /// Payload: `v1/email-request.json#`
+    /// Payload: [`EmailRequest`](super::schemas::EmailRequest) (`v1/email-request.json#`)
+    ///
+    /// [`email_raw`](Self::email_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#email)
-    pub async fn email<'a, P: Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn email<'a>(&self, payload: &super::schemas::EmailRequest) -> Result<()> {
         self.client
             .call(&Self::email_call(payload)?)
             .await
             .map(|_| ())
     }
 
-    fn pulse_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`email`](Self::email) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn email_raw<'a, P: serde::Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+        self.client
+            .call(&Self::email_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    fn pulse_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &PULSE);
         call.payload(payload)
     }
@@ -301,17 +329,29 @@ impl Notify {
     ///
     /// Scopes: `notify:pulse:<routingKey>`
     ///
-    /// Payload: `v1/pulse-request.json#`
+    /// Payload: [`PulseRequest`](super::schemas::PulseRequest) (`v1/pulse-request.json#`)
+    ///
+    /// [`pulse_raw`](Self::pulse_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#pulse)
-    pub async fn pulse<'a, P: Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn pulse<'a>(&self, payload: &super::schemas::PulseRequest) -> Result<()> {
         self.client
             .call(&Self::pulse_call(payload)?)
             .await
             .map(|_| ())
     }
 
-    fn matrix_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`pulse`](Self::pulse) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn pulse_raw<'a, P: serde::Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+        self.client
+            .call(&Self::pulse_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    fn matrix_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &MATRIX);
         call.payload(payload)
     }
@@ -322,17 +362,29 @@ impl Notify {
     ///
     /// Scopes: `notify:matrix-room:<roomId>`
     ///
-    /// Payload: `v1/matrix-request.json#`
+    /// Payload: [`MatrixRequest`](super::schemas::MatrixRequest) (`v1/matrix-request.json#`)
+    ///
+    /// [`matrix_raw`](Self::matrix_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#matrix)
-    pub async fn matrix<'a, P: Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn matrix<'a>(&self, payload: &super::schemas::MatrixRequest) -> Result<()> {
         self.client
             .call(&Self::matrix_call(payload)?)
             .await
             .map(|_| ())
     }
 
-    fn slack_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`matrix`](Self::matrix) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn matrix_raw<'a, P: serde::Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+        self.client
+            .call(&Self::matrix_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    fn slack_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &SLACK);
         call.payload(payload)
     }
@@ -343,17 +395,31 @@ impl Notify {
     ///
     /// Scopes: `notify:slack-channel:<channelId>`
     ///
-    /// Payload: `v1/slack-request.json#`
+    /// Payload: [`SlackRequest`](super::schemas::SlackRequest) (`v1/slack-request.json#`)
+    ///
+    /// [`slack_raw`](Self::slack_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#slack)
-    pub async fn slack<'a, P: Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn slack<'a>(&self, payload: &super::schemas::SlackRequest) -> Result<()> {
         self.client
             .call(&Self::slack_call(payload)?)
             .await
             .map(|_| ())
     }
 
-    fn add_denylist_address_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`slack`](Self::slack) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn slack_raw<'a, P: serde::Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+        self.client
+            .call(&Self::slack_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    fn add_denylist_address_call<'a, P: serde::Serialize + ?Sized>(
+        payload: &P,
+    ) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &ADD_DENYLIST_ADDRESS);
         call.payload(payload)
     }
@@ -364,17 +430,37 @@ impl Notify {
     ///
     /// Scopes: `notify:manage-denylist`
     ///
-    /// Payload: `v1/notification-address.json#`
+    /// Payload: [`NotificationAddress`](super::schemas::NotificationAddress) (`v1/notification-address.json#`)
+    ///
+    /// [`add_denylist_address_raw`](Self::add_denylist_address_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#addDenylistAddress)
-    pub async fn add_denylist_address<'a, P: Serialize + ?Sized>(&self, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn add_denylist_address<'a>(
+        &self,
+        payload: &super::schemas::NotificationAddress,
+    ) -> Result<()> {
         self.client
             .call(&Self::add_denylist_address_call(payload)?)
             .await
             .map(|_| ())
     }
 
-    fn delete_denylist_address_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`add_denylist_address`](Self::add_denylist_address) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn add_denylist_address_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        payload: &P,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::add_denylist_address_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    fn delete_denylist_address_call<'a, P: serde::Serialize + ?Sized>(
+        payload: &P,
+    ) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &DELETE_DENYLIST_ADDRESS);
         call.payload(payload)
     }
@@ -385,10 +471,25 @@ impl Notify {
     ///
     /// Scopes: `notify:manage-denylist`
     ///
-    /// Payload: `v1/notification-address.json#`
+    /// Payload: [`NotificationAddress`](super::schemas::NotificationAddress) (`v1/notification-address.json#`)
+    ///
+    /// [`delete_denylist_address_raw`](Self::delete_denylist_address_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#deleteDenylistAddress)
-    pub async fn delete_denylist_address<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn delete_denylist_address<'a>(
+        &self,
+        payload: &super::schemas::NotificationAddress,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::delete_denylist_address_call(payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`delete_denylist_address`](Self::delete_denylist_address) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn delete_denylist_address_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         payload: &P,
     ) -> Result<()> {
@@ -409,13 +510,27 @@ impl Notify {
     ///
     /// Scopes: `notify:manage-denylist`
     ///
-    /// Result: `v1/notification-address-list.json#`
+    /// Result: [`NotificationAddressList`](super::schemas::NotificationAddressList) (`v1/notification-address-list.json#`)
+    ///
+    /// [`list_denylist_raw`](Self::list_denylist_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/notify/api#listDenylist)
-    pub async fn list_denylist<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_denylist<'a>(
         &self,
         query: &ListDenylistQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::NotificationAddressList> {
+        self.client
+            .call_json(&Self::list_denylist_call(query))
+            .await
+    }
+
+    /// [`list_denylist`](Self::list_denylist) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_denylist_raw<'a>(
+        &self,
+        query: &ListDenylistQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_denylist_call(query))
             .await
@@ -437,7 +552,23 @@ impl Notify {
     }
 
     /// Every page of [`list_denylist`](Self::list_denylist), following `continuationToken`.
+    #[inline]
     pub fn list_denylist_pages<'a>(
+        &'a self,
+        query: &ListDenylistQuery,
+    ) -> BoxStream<'a, Result<super::schemas::NotificationAddressList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_denylist_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_denylist_raw`](Self::list_denylist_raw), as JSON, following `continuationToken`.
+    pub fn list_denylist_pages_raw<'a>(
         &'a self,
         query: &ListDenylistQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {

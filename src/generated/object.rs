@@ -3,6 +3,25 @@
 //! The Object service: Object Service.
 //!
 //! Generated from `references/object/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/platform/object/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Object};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let object = Object::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::GetObjectResponse = object.object("my-name").await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = object.object_raw("my-name").await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::{Client, Result};
@@ -218,7 +234,7 @@ impl Object {
         self.client.build_signed_url(&Self::version_call(), ttl)
     }
 
-    fn create_upload_call<'a, P: Serialize + ?Sized>(
+    fn create_upload_call<'a, P: serde::Serialize + ?Sized>(
         name: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -232,22 +248,37 @@ impl Object {
     ///
     /// Scopes: `object:upload:<projectId>:<name>`
     ///
-    /// Payload: `v1/create-upload-request.json#`
+    /// Payload: [`CreateUploadRequest`](super::schemas::CreateUploadRequest) (`v1/create-upload-request.json#`)
     ///
-    /// Result: `v1/create-upload-response.json#`
+    /// Result: [`CreateUploadResponse`](super::schemas::CreateUploadResponse) (`v1/create-upload-response.json#`)
+    ///
+    /// [`create_upload_raw`](Self::create_upload_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/object/api#createUpload)
-    pub async fn create_upload<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_upload<'a>(
         &self,
         name: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::CreateUploadRequest,
+    ) -> Result<super::schemas::CreateUploadResponse> {
         self.client
             .call_json(&Self::create_upload_call(name, payload)?)
             .await
     }
 
-    fn finish_upload_call<'a, P: Serialize + ?Sized>(
+    /// [`create_upload`](Self::create_upload) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_upload_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        name: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_upload_call(name, payload)?)
+            .await
+    }
+
+    fn finish_upload_call<'a, P: serde::Serialize + ?Sized>(
         name: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -261,10 +292,26 @@ impl Object {
     ///
     /// Scopes: `object:upload:<projectId>:<name>`
     ///
-    /// Payload: `v1/finish-upload-request.json#`
+    /// Payload: [`FinishUploadRequest`](super::schemas::FinishUploadRequest) (`v1/finish-upload-request.json#`)
+    ///
+    /// [`finish_upload_raw`](Self::finish_upload_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/object/api#finishUpload)
-    pub async fn finish_upload<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn finish_upload<'a>(
+        &self,
+        name: &'a str,
+        payload: &super::schemas::FinishUploadRequest,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::finish_upload_call(name, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`finish_upload`](Self::finish_upload) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn finish_upload_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         name: &'a str,
         payload: &P,
@@ -275,7 +322,7 @@ impl Object {
             .map(|_| ())
     }
 
-    fn start_download_call<'a, P: Serialize + ?Sized>(
+    fn start_download_call<'a, P: serde::Serialize + ?Sized>(
         name: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -289,16 +336,31 @@ impl Object {
     ///
     /// Scopes: `object:download:<name>`
     ///
-    /// Payload: `v1/download-object-request.json#`
+    /// Payload: [`DownloadObjectRequest`](super::schemas::DownloadObjectRequest) (`v1/download-object-request.json#`)
     ///
-    /// Result: `v1/download-object-response.json#`
+    /// Result: [`DownloadObjectResponse`](super::schemas::DownloadObjectResponse) (`v1/download-object-response.json#`)
+    ///
+    /// [`start_download_raw`](Self::start_download_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/object/api#startDownload)
-    pub async fn start_download<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn start_download<'a>(
+        &self,
+        name: &'a str,
+        payload: &super::schemas::DownloadObjectRequest,
+    ) -> Result<super::schemas::DownloadObjectResponse> {
+        self.client
+            .call_json(&Self::start_download_call(name, payload)?)
+            .await
+    }
+
+    /// [`start_download`](Self::start_download) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn start_download_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         name: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::start_download_call(name, payload)?)
             .await
@@ -315,10 +377,19 @@ impl Object {
     ///
     /// Scopes: `object:download:<name>`
     ///
-    /// Result: `v1/get-object-response.json#`
+    /// Result: [`GetObjectResponse`](super::schemas::GetObjectResponse) (`v1/get-object-response.json#`)
+    ///
+    /// [`object_raw`](Self::object_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/object/api#object)
-    pub async fn object<'a, T: DeserializeOwned>(&self, name: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn object<'a>(&self, name: &'a str) -> Result<super::schemas::GetObjectResponse> {
+        self.client.call_json(&Self::object_call(name)).await
+    }
+
+    /// [`object`](Self::object) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn object_raw<'a>(&self, name: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::object_call(name)).await
     }
 

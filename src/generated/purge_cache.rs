@@ -3,6 +3,25 @@
 //! The PurgeCache service: Purge Cache Service.
 //!
 //! Generated from `references/purge-cache/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/purge-cache/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, PurgeCache};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let purge_cache = PurgeCache::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::AllPurgeCacheRequestList = purge_cache.all_purge_requests(&Default::default()).await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = purge_cache.all_purge_requests_raw(&Default::default()).await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -255,7 +271,7 @@ impl PurgeCache {
         self.client.build_signed_url(&Self::version_call(), ttl)
     }
 
-    fn purge_cache_call<'a, P: Serialize + ?Sized>(
+    fn purge_cache_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -269,10 +285,26 @@ impl PurgeCache {
     ///
     /// Scopes: `purge-cache:<workerPoolId>:<cacheName>`
     ///
-    /// Payload: `v1/purge-cache-request.json#`
+    /// Payload: [`PurgeCacheRequest`](super::schemas::PurgeCacheRequest) (`v1/purge-cache-request.json#`)
+    ///
+    /// [`purge_cache_raw`](Self::purge_cache_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/purge-cache/api#purgeCache)
-    pub async fn purge_cache<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn purge_cache<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        payload: &super::schemas::PurgeCacheRequest,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::purge_cache_call(worker_pool_id, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`purge_cache`](Self::purge_cache) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn purge_cache_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         worker_pool_id: &'a str,
         payload: &P,
@@ -294,13 +326,27 @@ impl PurgeCache {
     ///
     /// Scopes: `purge-cache:all-purge-requests`
     ///
-    /// Result: `v1/all-purge-cache-request-list.json#`
+    /// Result: [`AllPurgeCacheRequestList`](super::schemas::AllPurgeCacheRequestList) (`v1/all-purge-cache-request-list.json#`)
+    ///
+    /// [`all_purge_requests_raw`](Self::all_purge_requests_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/purge-cache/api#allPurgeRequests)
-    pub async fn all_purge_requests<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn all_purge_requests<'a>(
         &self,
         query: &AllPurgeRequestsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::AllPurgeCacheRequestList> {
+        self.client
+            .call_json(&Self::all_purge_requests_call(query))
+            .await
+    }
+
+    /// [`all_purge_requests`](Self::all_purge_requests) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn all_purge_requests_raw<'a>(
+        &self,
+        query: &AllPurgeRequestsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::all_purge_requests_call(query))
             .await
@@ -322,7 +368,23 @@ impl PurgeCache {
     }
 
     /// Every page of [`all_purge_requests`](Self::all_purge_requests), following `continuationToken`.
+    #[inline]
     pub fn all_purge_requests_pages<'a>(
+        &'a self,
+        query: &AllPurgeRequestsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::AllPurgeCacheRequestList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::all_purge_requests_call(&q)
+        }))
+    }
+
+    /// Every page of [`all_purge_requests_raw`](Self::all_purge_requests_raw), as JSON, following `continuationToken`.
+    pub fn all_purge_requests_pages_raw<'a>(
         &'a self,
         query: &AllPurgeRequestsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -347,14 +409,29 @@ impl PurgeCache {
     ///
     /// Scopes: `purge-cache:purge-requests::<workerPoolId>`
     ///
-    /// Result: `v1/purge-cache-request-list.json#`
+    /// Result: [`PurgeCacheRequestList`](super::schemas::PurgeCacheRequestList) (`v1/purge-cache-request-list.json#`)
+    ///
+    /// [`purge_requests_raw`](Self::purge_requests_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/purge-cache/api#purgeRequests)
-    pub async fn purge_requests<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn purge_requests<'a>(
         &self,
         worker_pool_id: &'a str,
         query: &PurgeRequestsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::PurgeCacheRequestList> {
+        self.client
+            .call_json(&Self::purge_requests_call(worker_pool_id, query))
+            .await
+    }
+
+    /// [`purge_requests`](Self::purge_requests) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn purge_requests_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        query: &PurgeRequestsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::purge_requests_call(worker_pool_id, query))
             .await

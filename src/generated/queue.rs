@@ -3,6 +3,25 @@
 //! The Queue service: Queue Service.
 //!
 //! Generated from `references/queue/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/platform/queue/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Queue};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let queue = Queue::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::TaskStatusResponse = queue.status("fN1RzbN9S7mQvd5PtxdzjA").await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = queue.status_raw("fN1RzbN9S7mQvd5PtxdzjA").await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -1038,10 +1054,19 @@ impl Queue {
     ///
     /// Scopes: `queue:get-task:<taskId>`
     ///
-    /// Result: `v1/task.json#`
+    /// Result: [`QueueTask`](super::schemas::QueueTask) (`v1/task.json#`)
+    ///
+    /// [`task_raw`](Self::task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#task)
-    pub async fn task<'a, T: DeserializeOwned>(&self, task_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn task<'a>(&self, task_id: &'a str) -> Result<super::schemas::QueueTask> {
+        self.client.call_json(&Self::task_call(task_id)).await
+    }
+
+    /// [`task`](Self::task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn task_raw<'a>(&self, task_id: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::task_call(task_id)).await
     }
 
@@ -1055,7 +1080,10 @@ impl Queue {
         self.client.build_signed_url(&Self::task_call(task_id), ttl)
     }
 
-    fn tasks_call<'a, P: Serialize + ?Sized>(query: &TasksQuery, payload: &P) -> Result<Call<'a>> {
+    fn tasks_call<'a, P: serde::Serialize + ?Sized>(
+        query: &TasksQuery,
+        payload: &P,
+    ) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &TASKS);
         query.apply(call).payload(payload)
     }
@@ -1066,22 +1094,37 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:get-task:<taskId>` for each `taskId` in `taskIds`)
     ///
-    /// Payload: `v1/tasks-request.json#`
+    /// Payload: [`TasksRequest`](super::schemas::TasksRequest) (`v1/tasks-request.json#`)
     ///
-    /// Result: `v1/tasks-response.json#`
+    /// Result: [`TasksResponse`](super::schemas::TasksResponse) (`v1/tasks-response.json#`)
+    ///
+    /// [`tasks_raw`](Self::tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#tasks)
-    pub async fn tasks<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn tasks<'a>(
         &self,
         query: &TasksQuery,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::TasksRequest,
+    ) -> Result<super::schemas::TasksResponse> {
         self.client
             .call_json(&Self::tasks_call(query, payload)?)
             .await
     }
 
-    fn statuses_call<'a, P: Serialize + ?Sized>(
+    /// [`tasks`](Self::tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn tasks_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        query: &TasksQuery,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::tasks_call(query, payload)?)
+            .await
+    }
+
+    fn statuses_call<'a, P: serde::Serialize + ?Sized>(
         query: &StatusesQuery,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1095,16 +1138,31 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:status:<taskId>` for each `taskId` in `taskIds`)
     ///
-    /// Payload: `v1/tasks-request.json#`
+    /// Payload: [`TasksRequest`](super::schemas::TasksRequest) (`v1/tasks-request.json#`)
     ///
-    /// Result: `v1/tasks-statuses-response.json#`
+    /// Result: [`TasksStatusesResponse`](super::schemas::TasksStatusesResponse) (`v1/tasks-statuses-response.json#`)
+    ///
+    /// [`statuses_raw`](Self::statuses_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#statuses)
-    pub async fn statuses<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn statuses<'a>(
+        &self,
+        query: &StatusesQuery,
+        payload: &super::schemas::TasksRequest,
+    ) -> Result<super::schemas::TasksStatusesResponse> {
+        self.client
+            .call_json(&Self::statuses_call(query, payload)?)
+            .await
+    }
+
+    /// [`statuses`](Self::statuses) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn statuses_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         query: &StatusesQuery,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::statuses_call(query, payload)?)
             .await
@@ -1121,10 +1179,19 @@ impl Queue {
     ///
     /// Scopes: `queue:status:<taskId>`
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`status_raw`](Self::status_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#status)
-    pub async fn status<'a, T: DeserializeOwned>(&self, task_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn status<'a>(&self, task_id: &'a str) -> Result<super::schemas::TaskStatusResponse> {
+        self.client.call_json(&Self::status_call(task_id)).await
+    }
+
+    /// [`status`](Self::status) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn status_raw<'a>(&self, task_id: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::status_call(task_id)).await
     }
 
@@ -1150,14 +1217,29 @@ impl Queue {
     ///
     /// Scopes: `queue:list-task-group:<taskGroupId>`
     ///
-    /// Result: `v1/list-task-group-response.json#`
+    /// Result: [`ListTaskGroupResponse`](super::schemas::ListTaskGroupResponse) (`v1/list-task-group-response.json#`)
+    ///
+    /// [`list_task_group_raw`](Self::list_task_group_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listTaskGroup)
-    pub async fn list_task_group<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_task_group<'a>(
         &self,
         task_group_id: &'a str,
         query: &ListTaskGroupQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListTaskGroupResponse> {
+        self.client
+            .call_json(&Self::list_task_group_call(task_group_id, query))
+            .await
+    }
+
+    /// [`list_task_group`](Self::list_task_group) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_task_group_raw<'a>(
+        &self,
+        task_group_id: &'a str,
+        query: &ListTaskGroupQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_task_group_call(task_group_id, query))
             .await
@@ -1185,7 +1267,24 @@ impl Queue {
     }
 
     /// Every page of [`list_task_group`](Self::list_task_group), following `continuationToken`.
+    #[inline]
     pub fn list_task_group_pages<'a>(
+        &'a self,
+        task_group_id: &'a str,
+        query: &ListTaskGroupQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListTaskGroupResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_task_group_call(task_group_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_task_group_raw`](Self::list_task_group_raw), as JSON, following `continuationToken`.
+    pub fn list_task_group_pages_raw<'a>(
         &'a self,
         task_group_id: &'a str,
         query: &ListTaskGroupQuery,
@@ -1211,13 +1310,27 @@ impl Queue {
     ///
     /// Scopes: `queue:cancel-task-group:<schedulerId>/<taskGroupId>`
     ///
-    /// Result: `v1/cancel-task-group-response.json#`
+    /// Result: [`CancelTaskGroupResponse`](super::schemas::CancelTaskGroupResponse) (`v1/cancel-task-group-response.json#`)
+    ///
+    /// [`cancel_task_group_raw`](Self::cancel_task_group_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#cancelTaskGroup)
-    pub async fn cancel_task_group<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn cancel_task_group<'a>(
         &self,
         task_group_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::CancelTaskGroupResponse> {
+        self.client
+            .call_json(&Self::cancel_task_group_call(task_group_id))
+            .await
+    }
+
+    /// [`cancel_task_group`](Self::cancel_task_group) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn cancel_task_group_raw<'a>(
+        &self,
+        task_group_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::cancel_task_group_call(task_group_id))
             .await
@@ -1234,13 +1347,27 @@ impl Queue {
     ///
     /// Scopes: `queue:list-task-group:<taskGroupId>`
     ///
-    /// Result: `v1/task-group-response.json#`
+    /// Result: [`TaskGroupResponse`](super::schemas::TaskGroupResponse) (`v1/task-group-response.json#`)
+    ///
+    /// [`get_task_group_raw`](Self::get_task_group_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getTaskGroup)
-    pub async fn get_task_group<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_task_group<'a>(
         &self,
         task_group_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskGroupResponse> {
+        self.client
+            .call_json(&Self::get_task_group_call(task_group_id))
+            .await
+    }
+
+    /// [`get_task_group`](Self::get_task_group) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_task_group_raw<'a>(
+        &self,
+        task_group_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_task_group_call(task_group_id))
             .await
@@ -1273,13 +1400,27 @@ impl Queue {
     ///
     /// Scopes: `queue:seal-task-group:<schedulerId>/<taskGroupId>`
     ///
-    /// Result: `v1/task-group-response.json#`
+    /// Result: [`TaskGroupResponse`](super::schemas::TaskGroupResponse) (`v1/task-group-response.json#`)
+    ///
+    /// [`seal_task_group_raw`](Self::seal_task_group_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#sealTaskGroup)
-    pub async fn seal_task_group<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn seal_task_group<'a>(
         &self,
         task_group_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskGroupResponse> {
+        self.client
+            .call_json(&Self::seal_task_group_call(task_group_id))
+            .await
+    }
+
+    /// [`seal_task_group`](Self::seal_task_group) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn seal_task_group_raw<'a>(
+        &self,
+        task_group_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::seal_task_group_call(task_group_id))
             .await
@@ -1299,14 +1440,29 @@ impl Queue {
     ///
     /// Scopes: `queue:list-dependent-tasks:<taskId>`
     ///
-    /// Result: `v1/list-dependent-tasks-response.json#`
+    /// Result: [`ListDependentTasksResponse`](super::schemas::ListDependentTasksResponse) (`v1/list-dependent-tasks-response.json#`)
+    ///
+    /// [`list_dependent_tasks_raw`](Self::list_dependent_tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listDependentTasks)
-    pub async fn list_dependent_tasks<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_dependent_tasks<'a>(
         &self,
         task_id: &'a str,
         query: &ListDependentTasksQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListDependentTasksResponse> {
+        self.client
+            .call_json(&Self::list_dependent_tasks_call(task_id, query))
+            .await
+    }
+
+    /// [`list_dependent_tasks`](Self::list_dependent_tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_dependent_tasks_raw<'a>(
+        &self,
+        task_id: &'a str,
+        query: &ListDependentTasksQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_dependent_tasks_call(task_id, query))
             .await
@@ -1334,7 +1490,24 @@ impl Queue {
     }
 
     /// Every page of [`list_dependent_tasks`](Self::list_dependent_tasks), following `continuationToken`.
+    #[inline]
     pub fn list_dependent_tasks_pages<'a>(
+        &'a self,
+        task_id: &'a str,
+        query: &ListDependentTasksQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListDependentTasksResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_dependent_tasks_call(task_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_dependent_tasks_raw`](Self::list_dependent_tasks_raw), as JSON, following `continuationToken`.
+    pub fn list_dependent_tasks_pages_raw<'a>(
         &'a self,
         task_id: &'a str,
         query: &ListDependentTasksQuery,
@@ -1349,7 +1522,7 @@ impl Queue {
         })
     }
 
-    fn create_task_call<'a, P: Serialize + ?Sized>(
+    fn create_task_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1363,16 +1536,31 @@ impl Queue {
     ///
     /// Scopes: all of (`<scope>` for each `scope` in `scopes`, `queue:route:<route>` for each `route` in `routes`, `queue:create-task:project:<projectId>`, `queue:scheduler-id:<schedulerId>`, any of (`queue:create-task:<priority>:<provisionerId>/<workerType>` for each `priority` in `priorities`))
     ///
-    /// Payload: `v1/create-task-request.json#`
+    /// Payload: [`CreateTaskRequest`](super::schemas::CreateTaskRequest) (`v1/create-task-request.json#`)
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`create_task_raw`](Self::create_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#createTask)
-    pub async fn create_task<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_task<'a>(
+        &self,
+        task_id: &'a str,
+        payload: &super::schemas::CreateTaskRequest,
+    ) -> Result<super::schemas::TaskStatusResponse> {
+        self.client
+            .call_json(&Self::create_task_call(task_id, payload)?)
+            .await
+    }
+
+    /// [`create_task`](Self::create_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_task_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         task_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::create_task_call(task_id, payload)?)
             .await
@@ -1389,10 +1577,24 @@ impl Queue {
     ///
     /// Scopes: any of (`queue:schedule-task:<schedulerId>/<taskGroupId>/<taskId>`, `queue:schedule-task-in-project:<projectId>`, all of (`queue:schedule-task`, `assume:scheduler-id:<schedulerId>/<taskGroupId>`))
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`schedule_task_raw`](Self::schedule_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#scheduleTask)
-    pub async fn schedule_task<'a, T: DeserializeOwned>(&self, task_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn schedule_task<'a>(
+        &self,
+        task_id: &'a str,
+    ) -> Result<super::schemas::TaskStatusResponse> {
+        self.client
+            .call_json(&Self::schedule_task_call(task_id))
+            .await
+    }
+
+    /// [`schedule_task`](Self::schedule_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn schedule_task_raw<'a>(&self, task_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::schedule_task_call(task_id))
             .await
@@ -1409,10 +1611,22 @@ impl Queue {
     ///
     /// Scopes: any of (`queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>`, `queue:rerun-task-in-project:<projectId>`, all of (`queue:rerun-task`, `assume:scheduler-id:<schedulerId>/<taskGroupId>`))
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`rerun_task_raw`](Self::rerun_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#rerunTask)
-    pub async fn rerun_task<'a, T: DeserializeOwned>(&self, task_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn rerun_task<'a>(
+        &self,
+        task_id: &'a str,
+    ) -> Result<super::schemas::TaskStatusResponse> {
+        self.client.call_json(&Self::rerun_task_call(task_id)).await
+    }
+
+    /// [`rerun_task`](Self::rerun_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn rerun_task_raw<'a>(&self, task_id: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::rerun_task_call(task_id)).await
     }
 
@@ -1427,16 +1641,30 @@ impl Queue {
     ///
     /// Scopes: any of (`queue:cancel-task:<schedulerId>/<taskGroupId>/<taskId>`, `queue:cancel-task-in-project:<projectId>`, all of (`queue:cancel-task`, `assume:scheduler-id:<schedulerId>/<taskGroupId>`))
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`cancel_task_raw`](Self::cancel_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#cancelTask)
-    pub async fn cancel_task<'a, T: DeserializeOwned>(&self, task_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn cancel_task<'a>(
+        &self,
+        task_id: &'a str,
+    ) -> Result<super::schemas::TaskStatusResponse> {
         self.client
             .call_json(&Self::cancel_task_call(task_id))
             .await
     }
 
-    fn change_task_priority_call<'a, P: Serialize + ?Sized>(
+    /// [`cancel_task`](Self::cancel_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn cancel_task_raw<'a>(&self, task_id: &'a str) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::cancel_task_call(task_id))
+            .await
+    }
+
+    fn change_task_priority_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1450,22 +1678,37 @@ impl Queue {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/change-task-priority-request.json#`
+    /// Payload: [`ChangeTaskPriorityRequest`](super::schemas::ChangeTaskPriorityRequest) (`v1/change-task-priority-request.json#`)
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`change_task_priority_raw`](Self::change_task_priority_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#changeTaskPriority)
-    pub async fn change_task_priority<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn change_task_priority<'a>(
         &self,
         task_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::ChangeTaskPriorityRequest,
+    ) -> Result<super::schemas::TaskStatusResponse> {
         self.client
             .call_json(&Self::change_task_priority_call(task_id, payload)?)
             .await
     }
 
-    fn change_task_group_priority_call<'a, P: Serialize + ?Sized>(
+    /// [`change_task_priority`](Self::change_task_priority) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn change_task_priority_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        task_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::change_task_priority_call(task_id, payload)?)
+            .await
+    }
+
+    fn change_task_group_priority_call<'a, P: serde::Serialize + ?Sized>(
         task_group_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1479,16 +1722,19 @@ impl Queue {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/change-task-priority-request.json#`
+    /// Payload: [`ChangeTaskPriorityRequest`](super::schemas::ChangeTaskPriorityRequest) (`v1/change-task-priority-request.json#`)
     ///
-    /// Result: `v1/task-group-priority-change-response.json#`
+    /// Result: [`TaskGroupPriorityChangeResponse`](super::schemas::TaskGroupPriorityChangeResponse) (`v1/task-group-priority-change-response.json#`)
+    ///
+    /// [`change_task_group_priority_raw`](Self::change_task_group_priority_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#changeTaskGroupPriority)
-    pub async fn change_task_group_priority<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn change_task_group_priority<'a>(
         &self,
         task_group_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::ChangeTaskPriorityRequest,
+    ) -> Result<super::schemas::TaskGroupPriorityChangeResponse> {
         self.client
             .call_json(&Self::change_task_group_priority_call(
                 task_group_id,
@@ -1497,7 +1743,22 @@ impl Queue {
             .await
     }
 
-    fn claim_work_call<'a, P: Serialize + ?Sized>(
+    /// [`change_task_group_priority`](Self::change_task_group_priority) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn change_task_group_priority_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        task_group_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::change_task_group_priority_call(
+                task_group_id,
+                payload,
+            )?)
+            .await
+    }
+
+    fn claim_work_call<'a, P: serde::Serialize + ?Sized>(
         task_queue_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1511,22 +1772,37 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:claim-work:<taskQueueId>`, `queue:worker-id:<workerGroup>/<workerId>`)
     ///
-    /// Payload: `v1/claim-work-request.json#`
+    /// Payload: [`ClaimWorkRequest`](super::schemas::ClaimWorkRequest) (`v1/claim-work-request.json#`)
     ///
-    /// Result: `v1/claim-work-response.json#`
+    /// Result: [`ClaimWorkResponse`](super::schemas::ClaimWorkResponse) (`v1/claim-work-response.json#`)
+    ///
+    /// [`claim_work_raw`](Self::claim_work_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#claimWork)
-    pub async fn claim_work<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn claim_work<'a>(
         &self,
         task_queue_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::ClaimWorkRequest,
+    ) -> Result<super::schemas::ClaimWorkResponse> {
         self.client
             .call_json(&Self::claim_work_call(task_queue_id, payload)?)
             .await
     }
 
-    fn claim_task_call<'a, P: Serialize + ?Sized>(
+    /// [`claim_work`](Self::claim_work) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn claim_work_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        task_queue_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::claim_work_call(task_queue_id, payload)?)
+            .await
+    }
+
+    fn claim_task_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         run_id: &'a str,
         payload: &P,
@@ -1541,18 +1817,35 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:claim-task:<provisionerId>/<workerType>`, `queue:worker-id:<workerGroup>/<workerId>`)
     ///
-    /// Payload: `v1/task-claim-request.json#`
+    /// Payload: [`TaskClaimRequest`](super::schemas::TaskClaimRequest) (`v1/task-claim-request.json#`)
     ///
-    /// Result: `v1/task-claim-response.json#`
+    /// Result: [`TaskClaimResponse`](super::schemas::TaskClaimResponse) (`v1/task-claim-response.json#`)
+    ///
+    /// [`claim_task_raw`](Self::claim_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#claimTask)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn claim_task<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn claim_task<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        payload: &super::schemas::TaskClaimRequest,
+    ) -> Result<super::schemas::TaskClaimResponse> {
+        self.client
+            .call_json(&Self::claim_task_call(task_id, run_id, payload)?)
+            .await
+    }
+
+    /// [`claim_task`](Self::claim_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn claim_task_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::claim_task_call(task_id, run_id, payload)?)
             .await
@@ -1569,14 +1862,29 @@ impl Queue {
     ///
     /// Scopes: `queue:reclaim-task:<taskId>/<runId>`
     ///
-    /// Result: `v1/task-reclaim-response.json#`
+    /// Result: [`TaskReclaimResponse`](super::schemas::TaskReclaimResponse) (`v1/task-reclaim-response.json#`)
+    ///
+    /// [`reclaim_task_raw`](Self::reclaim_task_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#reclaimTask)
-    pub async fn reclaim_task<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn reclaim_task<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskReclaimResponse> {
+        self.client
+            .call_json(&Self::reclaim_task_call(task_id, run_id))
+            .await
+    }
+
+    /// [`reclaim_task`](Self::reclaim_task) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn reclaim_task_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::reclaim_task_call(task_id, run_id))
             .await
@@ -1595,14 +1903,29 @@ impl Queue {
     ///
     /// Scopes: `queue:resolve-task:<taskId>/<runId>`
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`report_completed_raw`](Self::report_completed_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#reportCompleted)
-    pub async fn report_completed<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn report_completed<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskStatusResponse> {
+        self.client
+            .call_json(&Self::report_completed_call(task_id, run_id))
+            .await
+    }
+
+    /// [`report_completed`](Self::report_completed) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn report_completed_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::report_completed_call(task_id, run_id))
             .await
@@ -1619,20 +1942,35 @@ impl Queue {
     ///
     /// Scopes: `queue:resolve-task:<taskId>/<runId>`
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`report_failed_raw`](Self::report_failed_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#reportFailed)
-    pub async fn report_failed<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn report_failed<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskStatusResponse> {
         self.client
             .call_json(&Self::report_failed_call(task_id, run_id))
             .await
     }
 
-    fn report_exception_call<'a, P: Serialize + ?Sized>(
+    /// [`report_failed`](Self::report_failed) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn report_failed_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::report_failed_call(task_id, run_id))
+            .await
+    }
+
+    fn report_exception_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         run_id: &'a str,
         payload: &P,
@@ -1649,23 +1987,39 @@ impl Queue {
     ///
     /// Scopes: `queue:resolve-task:<taskId>/<runId>`
     ///
-    /// Payload: `v1/task-exception-request.json#`
+    /// Payload: [`TaskExceptionRequest`](super::schemas::TaskExceptionRequest) (`v1/task-exception-request.json#`)
     ///
-    /// Result: `v1/task-status-response.json#`
+    /// Result: [`TaskStatusResponse`](super::schemas::TaskStatusResponse) (`v1/task-status-response.json#`)
+    ///
+    /// [`report_exception_raw`](Self::report_exception_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#reportException)
-    pub async fn report_exception<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn report_exception<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::TaskExceptionRequest,
+    ) -> Result<super::schemas::TaskStatusResponse> {
         self.client
             .call_json(&Self::report_exception_call(task_id, run_id, payload)?)
             .await
     }
 
-    fn create_artifact_call<'a, P: Serialize + ?Sized>(
+    /// [`report_exception`](Self::report_exception) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn report_exception_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::report_exception_call(task_id, run_id, payload)?)
+            .await
+    }
+
+    fn create_artifact_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
@@ -1684,24 +2038,41 @@ impl Queue {
     ///
     /// Scopes: `queue:create-artifact:<taskId>/<runId>`
     ///
-    /// Payload: `v1/post-artifact-request.json#`
+    /// Payload: [`PostArtifactRequest`](super::schemas::PostArtifactRequest) (`v1/post-artifact-request.json#`)
     ///
-    /// Result: `v1/post-artifact-response.json#`
+    /// Result: [`PostArtifactResponse`](super::schemas::PostArtifactResponse) (`v1/post-artifact-response.json#`)
+    ///
+    /// [`create_artifact_raw`](Self::create_artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#createArtifact)
-    pub async fn create_artifact<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_artifact<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::PostArtifactRequest,
+    ) -> Result<super::schemas::PostArtifactResponse> {
         self.client
             .call_json(&Self::create_artifact_call(task_id, run_id, name, payload)?)
             .await
     }
 
-    fn finish_artifact_call<'a, P: Serialize + ?Sized>(
+    /// [`create_artifact`](Self::create_artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_artifact_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        name: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_artifact_call(task_id, run_id, name, payload)?)
+            .await
+    }
+
+    fn finish_artifact_call<'a, P: serde::Serialize + ?Sized>(
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
@@ -1720,10 +2091,28 @@ impl Queue {
     ///
     /// Scopes: `queue:create-artifact:<taskId>/<runId>`
     ///
-    /// Payload: `v1/finish-artifact-request.json#`
+    /// Payload: [`FinishArtifactRequest`](super::schemas::FinishArtifactRequest) (`v1/finish-artifact-request.json#`)
+    ///
+    /// [`finish_artifact_raw`](Self::finish_artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#finishArtifact)
-    pub async fn finish_artifact<'a, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn finish_artifact<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        name: &'a str,
+        payload: &super::schemas::FinishArtifactRequest,
+    ) -> Result<()> {
+        self.client
+            .call(&Self::finish_artifact_call(task_id, run_id, name, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`finish_artifact`](Self::finish_artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn finish_artifact_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
@@ -1750,15 +2139,31 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:get-artifact:<name>` for each `name` in `names`)
     ///
-    /// Result: `v1/get-artifact-response.json#`
+    /// Result: [`GetArtifactResponse`](super::schemas::GetArtifactResponse) (`v1/get-artifact-response.json#`)
+    ///
+    /// [`get_artifact_raw`](Self::get_artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getArtifact)
-    pub async fn get_artifact<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_artifact<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::GetArtifactResponse> {
+        self.client
+            .call_json(&Self::get_artifact_call(task_id, run_id, name))
+            .await
+    }
+
+    /// [`get_artifact`](Self::get_artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_artifact_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_artifact_call(task_id, run_id, name))
             .await
@@ -1800,14 +2205,29 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:get-artifact:<name>` for each `name` in `names`)
     ///
-    /// Result: `v1/get-artifact-response.json#`
+    /// Result: [`GetArtifactResponse`](super::schemas::GetArtifactResponse) (`v1/get-artifact-response.json#`)
+    ///
+    /// [`get_latest_artifact_raw`](Self::get_latest_artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getLatestArtifact)
-    pub async fn get_latest_artifact<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_latest_artifact<'a>(
         &self,
         task_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::GetArtifactResponse> {
+        self.client
+            .call_json(&Self::get_latest_artifact_call(task_id, name))
+            .await
+    }
+
+    /// [`get_latest_artifact`](Self::get_latest_artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_latest_artifact_raw<'a>(
+        &self,
+        task_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_latest_artifact_call(task_id, name))
             .await
@@ -1847,15 +2267,31 @@ impl Queue {
     ///
     /// Scopes: `queue:list-artifacts:<taskId>:<runId>`
     ///
-    /// Result: `v1/list-artifacts-response.json#`
+    /// Result: [`ListArtifactsResponse`](super::schemas::ListArtifactsResponse) (`v1/list-artifacts-response.json#`)
+    ///
+    /// [`list_artifacts_raw`](Self::list_artifacts_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listArtifacts)
-    pub async fn list_artifacts<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_artifacts<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         query: &ListArtifactsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListArtifactsResponse> {
+        self.client
+            .call_json(&Self::list_artifacts_call(task_id, run_id, query))
+            .await
+    }
+
+    /// [`list_artifacts`](Self::list_artifacts) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_artifacts_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        query: &ListArtifactsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_artifacts_call(task_id, run_id, query))
             .await
@@ -1885,7 +2321,25 @@ impl Queue {
     }
 
     /// Every page of [`list_artifacts`](Self::list_artifacts), following `continuationToken`.
+    #[inline]
     pub fn list_artifacts_pages<'a>(
+        &'a self,
+        task_id: &'a str,
+        run_id: &'a str,
+        query: &ListArtifactsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListArtifactsResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_artifacts_call(task_id, run_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_artifacts_raw`](Self::list_artifacts_raw), as JSON, following `continuationToken`.
+    pub fn list_artifacts_pages_raw<'a>(
         &'a self,
         task_id: &'a str,
         run_id: &'a str,
@@ -1915,14 +2369,29 @@ impl Queue {
     ///
     /// Scopes: `queue:list-artifacts:<taskId>`
     ///
-    /// Result: `v1/list-artifacts-response.json#`
+    /// Result: [`ListArtifactsResponse`](super::schemas::ListArtifactsResponse) (`v1/list-artifacts-response.json#`)
+    ///
+    /// [`list_latest_artifacts_raw`](Self::list_latest_artifacts_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listLatestArtifacts)
-    pub async fn list_latest_artifacts<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_latest_artifacts<'a>(
         &self,
         task_id: &'a str,
         query: &ListLatestArtifactsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListArtifactsResponse> {
+        self.client
+            .call_json(&Self::list_latest_artifacts_call(task_id, query))
+            .await
+    }
+
+    /// [`list_latest_artifacts`](Self::list_latest_artifacts) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_latest_artifacts_raw<'a>(
+        &self,
+        task_id: &'a str,
+        query: &ListLatestArtifactsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_latest_artifacts_call(task_id, query))
             .await
@@ -1950,7 +2419,24 @@ impl Queue {
     }
 
     /// Every page of [`list_latest_artifacts`](Self::list_latest_artifacts), following `continuationToken`.
+    #[inline]
     pub fn list_latest_artifacts_pages<'a>(
+        &'a self,
+        task_id: &'a str,
+        query: &ListLatestArtifactsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListArtifactsResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_latest_artifacts_call(task_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_latest_artifacts_raw`](Self::list_latest_artifacts_raw), as JSON, following `continuationToken`.
+    pub fn list_latest_artifacts_pages_raw<'a>(
         &'a self,
         task_id: &'a str,
         query: &ListLatestArtifactsQuery,
@@ -1979,15 +2465,31 @@ impl Queue {
     ///
     /// Scopes: `queue:list-artifacts:<taskId>:<runId>`
     ///
-    /// Result: `v1/artifact-response.json#`
+    /// Result: [`ArtifactResponse`](super::schemas::ArtifactResponse) (`v1/artifact-response.json#`)
+    ///
+    /// [`artifact_info_raw`](Self::artifact_info_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#artifactInfo)
-    pub async fn artifact_info<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn artifact_info<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ArtifactResponse> {
+        self.client
+            .call_json(&Self::artifact_info_call(task_id, run_id, name))
+            .await
+    }
+
+    /// [`artifact_info`](Self::artifact_info) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn artifact_info_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::artifact_info_call(task_id, run_id, name))
             .await
@@ -2029,14 +2531,29 @@ impl Queue {
     ///
     /// Scopes: `queue:list-artifacts:<taskId>`
     ///
-    /// Result: `v1/artifact-response.json#`
+    /// Result: [`ArtifactResponse`](super::schemas::ArtifactResponse) (`v1/artifact-response.json#`)
+    ///
+    /// [`latest_artifact_info_raw`](Self::latest_artifact_info_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#latestArtifactInfo)
-    pub async fn latest_artifact_info<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn latest_artifact_info<'a>(
         &self,
         task_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ArtifactResponse> {
+        self.client
+            .call_json(&Self::latest_artifact_info_call(task_id, name))
+            .await
+    }
+
+    /// [`latest_artifact_info`](Self::latest_artifact_info) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn latest_artifact_info_raw<'a>(
+        &self,
+        task_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::latest_artifact_info_call(task_id, name))
             .await
@@ -2073,15 +2590,31 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:get-artifact:<name>` for each `name` in `names`)
     ///
-    /// Result: `v1/artifact-content-response.json#`
+    /// Result: [`ArtifactContentResponse`](super::schemas::ArtifactContentResponse) (`v1/artifact-content-response.json#`)
+    ///
+    /// [`artifact_raw`](Self::artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#artifact)
-    pub async fn artifact<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn artifact<'a>(
         &self,
         task_id: &'a str,
         run_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ArtifactContentResponse> {
+        self.client
+            .call_json(&Self::artifact_call(task_id, run_id, name))
+            .await
+    }
+
+    /// [`artifact`](Self::artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn artifact_raw<'a>(
+        &self,
+        task_id: &'a str,
+        run_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::artifact_call(task_id, run_id, name))
             .await
@@ -2121,14 +2654,29 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:get-artifact:<name>` for each `name` in `names`)
     ///
-    /// Result: `v1/artifact-content-response.json#`
+    /// Result: [`ArtifactContentResponse`](super::schemas::ArtifactContentResponse) (`v1/artifact-content-response.json#`)
+    ///
+    /// [`latest_artifact_raw`](Self::latest_artifact_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#latestArtifact)
-    pub async fn latest_artifact<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn latest_artifact<'a>(
         &self,
         task_id: &'a str,
         name: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ArtifactContentResponse> {
+        self.client
+            .call_json(&Self::latest_artifact_call(task_id, name))
+            .await
+    }
+
+    /// [`latest_artifact`](Self::latest_artifact) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn latest_artifact_raw<'a>(
+        &self,
+        task_id: &'a str,
+        name: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::latest_artifact_call(task_id, name))
             .await
@@ -2162,14 +2710,29 @@ impl Queue {
     ///
     /// Scopes: `queue:list-provisioners`
     ///
-    /// Result: `v1/list-provisioners-response.json#`
+    /// Result: [`ListProvisionersResponse`](super::schemas::ListProvisionersResponse) (`v1/list-provisioners-response.json#`)
+    ///
+    /// [`list_provisioners_raw`](Self::list_provisioners_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listProvisioners)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn list_provisioners<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_provisioners<'a>(
         &self,
         query: &ListProvisionersQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListProvisionersResponse> {
+        self.client
+            .call_json(&Self::list_provisioners_call(query))
+            .await
+    }
+
+    /// [`list_provisioners`](Self::list_provisioners) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn list_provisioners_raw<'a>(
+        &self,
+        query: &ListProvisionersQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_provisioners_call(query))
             .await
@@ -2194,7 +2757,24 @@ impl Queue {
 
     /// Every page of [`list_provisioners`](Self::list_provisioners), following `continuationToken`.
     #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
     pub fn list_provisioners_pages<'a>(
+        &'a self,
+        query: &ListProvisionersQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListProvisionersResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_provisioners_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_provisioners_raw`](Self::list_provisioners_raw), as JSON, following `continuationToken`.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    pub fn list_provisioners_pages_raw<'a>(
         &'a self,
         query: &ListProvisionersQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -2219,14 +2799,29 @@ impl Queue {
     ///
     /// Scopes: `queue:get-provisioner:<provisionerId>`
     ///
-    /// Result: `v1/provisioner-response.json#`
+    /// Result: [`ProvisionerResponse`](super::schemas::ProvisionerResponse) (`v1/provisioner-response.json#`)
+    ///
+    /// [`get_provisioner_raw`](Self::get_provisioner_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getProvisioner)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn get_provisioner<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_provisioner<'a>(
         &self,
         provisioner_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ProvisionerResponse> {
+        self.client
+            .call_json(&Self::get_provisioner_call(provisioner_id))
+            .await
+    }
+
+    /// [`get_provisioner`](Self::get_provisioner) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn get_provisioner_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_provisioner_call(provisioner_id))
             .await
@@ -2261,14 +2856,26 @@ impl Queue {
     ///
     /// Scopes: `queue:pending-count:<taskQueueId>`
     ///
-    /// Result: `v1/pending-tasks-response.json#`
+    /// Result: [`PendingTasksResponse`](super::schemas::PendingTasksResponse) (`v1/pending-tasks-response.json#`)
+    ///
+    /// [`pending_tasks_raw`](Self::pending_tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#pendingTasks)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn pending_tasks<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn pending_tasks<'a>(
         &self,
         task_queue_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::PendingTasksResponse> {
+        self.client
+            .call_json(&Self::pending_tasks_call(task_queue_id))
+            .await
+    }
+
+    /// [`pending_tasks`](Self::pending_tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn pending_tasks_raw<'a>(&self, task_queue_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::pending_tasks_call(task_queue_id))
             .await
@@ -2292,7 +2899,9 @@ impl Queue {
             .build_signed_url(&Self::pending_tasks_call(task_queue_id), ttl)
     }
 
-    fn task_queue_counts_batch_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    fn task_queue_counts_batch_call<'a, P: serde::Serialize + ?Sized>(
+        payload: &P,
+    ) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &TASK_QUEUE_COUNTS_BATCH);
         call.payload(payload)
     }
@@ -2303,12 +2912,16 @@ impl Queue {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/task-queue-counts-request.json#`
+    /// Payload: `v1/task-queue-counts-request.json#` (not in references/schemas/: any type)
     ///
-    /// Result: `v1/task-queue-counts-list-response.json#`
+    /// Result: `v1/task-queue-counts-list-response.json#` (not in references/schemas/: any type)
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#taskQueueCountsBatch)
-    pub async fn task_queue_counts_batch<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    pub async fn task_queue_counts_batch<
+        'a,
+        T: serde::de::DeserializeOwned,
+        P: serde::Serialize + ?Sized,
+    >(
         &self,
         payload: &P,
     ) -> Result<T> {
@@ -2328,13 +2941,27 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:pending-count:<taskQueueId>`, `queue:claimed-count:<taskQueueId>`)
     ///
-    /// Result: `v1/task-queue-counts-response.json#`
+    /// Result: [`TaskQueueCountsResponse`](super::schemas::TaskQueueCountsResponse) (`v1/task-queue-counts-response.json#`)
+    ///
+    /// [`task_queue_counts_raw`](Self::task_queue_counts_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#taskQueueCounts)
-    pub async fn task_queue_counts<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn task_queue_counts<'a>(
         &self,
         task_queue_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskQueueCountsResponse> {
+        self.client
+            .call_json(&Self::task_queue_counts_call(task_queue_id))
+            .await
+    }
+
+    /// [`task_queue_counts`](Self::task_queue_counts) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn task_queue_counts_raw<'a>(
+        &self,
+        task_queue_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::task_queue_counts_call(task_queue_id))
             .await
@@ -2370,14 +2997,29 @@ impl Queue {
     ///
     /// Scopes: `queue:pending-list:<taskQueueId>`
     ///
-    /// Result: `v1/list-pending-tasks-response.json#`
+    /// Result: [`ListPendingTasksResponse`](super::schemas::ListPendingTasksResponse) (`v1/list-pending-tasks-response.json#`)
+    ///
+    /// [`list_pending_tasks_raw`](Self::list_pending_tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listPendingTasks)
-    pub async fn list_pending_tasks<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_pending_tasks<'a>(
         &self,
         task_queue_id: &'a str,
         query: &ListPendingTasksQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListPendingTasksResponse> {
+        self.client
+            .call_json(&Self::list_pending_tasks_call(task_queue_id, query))
+            .await
+    }
+
+    /// [`list_pending_tasks`](Self::list_pending_tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_pending_tasks_raw<'a>(
+        &self,
+        task_queue_id: &'a str,
+        query: &ListPendingTasksQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_pending_tasks_call(task_queue_id, query))
             .await
@@ -2405,7 +3047,24 @@ impl Queue {
     }
 
     /// Every page of [`list_pending_tasks`](Self::list_pending_tasks), following `continuationToken`.
+    #[inline]
     pub fn list_pending_tasks_pages<'a>(
+        &'a self,
+        task_queue_id: &'a str,
+        query: &ListPendingTasksQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListPendingTasksResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_pending_tasks_call(task_queue_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_pending_tasks_raw`](Self::list_pending_tasks_raw), as JSON, following `continuationToken`.
+    pub fn list_pending_tasks_pages_raw<'a>(
         &'a self,
         task_queue_id: &'a str,
         query: &ListPendingTasksQuery,
@@ -2434,14 +3093,29 @@ impl Queue {
     ///
     /// Scopes: `queue:claimed-list:<taskQueueId>`
     ///
-    /// Result: `v1/list-claimed-tasks-response.json#`
+    /// Result: [`ListClaimedTasksResponse`](super::schemas::ListClaimedTasksResponse) (`v1/list-claimed-tasks-response.json#`)
+    ///
+    /// [`list_claimed_tasks_raw`](Self::list_claimed_tasks_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listClaimedTasks)
-    pub async fn list_claimed_tasks<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_claimed_tasks<'a>(
         &self,
         task_queue_id: &'a str,
         query: &ListClaimedTasksQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListClaimedTasksResponse> {
+        self.client
+            .call_json(&Self::list_claimed_tasks_call(task_queue_id, query))
+            .await
+    }
+
+    /// [`list_claimed_tasks`](Self::list_claimed_tasks) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_claimed_tasks_raw<'a>(
+        &self,
+        task_queue_id: &'a str,
+        query: &ListClaimedTasksQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_claimed_tasks_call(task_queue_id, query))
             .await
@@ -2469,7 +3143,24 @@ impl Queue {
     }
 
     /// Every page of [`list_claimed_tasks`](Self::list_claimed_tasks), following `continuationToken`.
+    #[inline]
     pub fn list_claimed_tasks_pages<'a>(
+        &'a self,
+        task_queue_id: &'a str,
+        query: &ListClaimedTasksQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListClaimedTasksResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_claimed_tasks_call(task_queue_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_claimed_tasks_raw`](Self::list_claimed_tasks_raw), as JSON, following `continuationToken`.
+    pub fn list_claimed_tasks_pages_raw<'a>(
         &'a self,
         task_queue_id: &'a str,
         query: &ListClaimedTasksQuery,
@@ -2498,15 +3189,31 @@ impl Queue {
     ///
     /// Scopes: `queue:list-worker-types:<provisionerId>`
     ///
-    /// Result: `v1/list-workertypes-response.json#`
+    /// Result: [`ListWorkertypesResponse`](super::schemas::ListWorkertypesResponse) (`v1/list-workertypes-response.json#`)
+    ///
+    /// [`list_worker_types_raw`](Self::list_worker_types_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listWorkerTypes)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn list_worker_types<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_worker_types<'a>(
         &self,
         provisioner_id: &'a str,
         query: &ListWorkerTypesQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListWorkertypesResponse> {
+        self.client
+            .call_json(&Self::list_worker_types_call(provisioner_id, query))
+            .await
+    }
+
+    /// [`list_worker_types`](Self::list_worker_types) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn list_worker_types_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        query: &ListWorkerTypesQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_worker_types_call(provisioner_id, query))
             .await
@@ -2537,7 +3244,25 @@ impl Queue {
 
     /// Every page of [`list_worker_types`](Self::list_worker_types), following `continuationToken`.
     #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
     pub fn list_worker_types_pages<'a>(
+        &'a self,
+        provisioner_id: &'a str,
+        query: &ListWorkerTypesQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListWorkertypesResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_worker_types_call(provisioner_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_worker_types_raw`](Self::list_worker_types_raw), as JSON, following `continuationToken`.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    pub fn list_worker_types_pages_raw<'a>(
         &'a self,
         provisioner_id: &'a str,
         query: &ListWorkerTypesQuery,
@@ -2565,15 +3290,31 @@ impl Queue {
     ///
     /// Scopes: `queue:get-worker-type:<provisionerId>/<workerType>`
     ///
-    /// Result: `v1/workertype-response.json#`
+    /// Result: [`WorkertypeResponse`](super::schemas::WorkertypeResponse) (`v1/workertype-response.json#`)
+    ///
+    /// [`get_worker_type_raw`](Self::get_worker_type_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getWorkerType)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn get_worker_type<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_worker_type<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkertypeResponse> {
+        self.client
+            .call_json(&Self::get_worker_type_call(provisioner_id, worker_type))
+            .await
+    }
+
+    /// [`get_worker_type`](Self::get_worker_type) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn get_worker_type_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_worker_type_call(provisioner_id, worker_type))
             .await
@@ -2615,13 +3356,27 @@ impl Queue {
     ///
     /// Scopes: `queue:list-task-queues`
     ///
-    /// Result: `v1/list-taskqueues-response.json#`
+    /// Result: [`ListTaskqueuesResponse`](super::schemas::ListTaskqueuesResponse) (`v1/list-taskqueues-response.json#`)
+    ///
+    /// [`list_task_queues_raw`](Self::list_task_queues_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listTaskQueues)
-    pub async fn list_task_queues<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_task_queues<'a>(
         &self,
         query: &ListTaskQueuesQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ListTaskqueuesResponse> {
+        self.client
+            .call_json(&Self::list_task_queues_call(query))
+            .await
+    }
+
+    /// [`list_task_queues`](Self::list_task_queues) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_task_queues_raw<'a>(
+        &self,
+        query: &ListTaskQueuesQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_task_queues_call(query))
             .await
@@ -2643,7 +3398,23 @@ impl Queue {
     }
 
     /// Every page of [`list_task_queues`](Self::list_task_queues), following `continuationToken`.
+    #[inline]
     pub fn list_task_queues_pages<'a>(
+        &'a self,
+        query: &ListTaskQueuesQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ListTaskqueuesResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_task_queues_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_task_queues_raw`](Self::list_task_queues_raw), as JSON, following `continuationToken`.
+    pub fn list_task_queues_pages_raw<'a>(
         &'a self,
         query: &ListTaskQueuesQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -2668,13 +3439,27 @@ impl Queue {
     ///
     /// Scopes: `queue:get-task-queue:<taskQueueId>`
     ///
-    /// Result: `v1/taskqueue-response.json#`
+    /// Result: [`TaskqueueResponse`](super::schemas::TaskqueueResponse) (`v1/taskqueue-response.json#`)
+    ///
+    /// [`get_task_queue_raw`](Self::get_task_queue_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getTaskQueue)
-    pub async fn get_task_queue<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_task_queue<'a>(
         &self,
         task_queue_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::TaskqueueResponse> {
+        self.client
+            .call_json(&Self::get_task_queue_call(task_queue_id))
+            .await
+    }
+
+    /// [`get_task_queue`](Self::get_task_queue) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_task_queue_raw<'a>(
+        &self,
+        task_queue_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_task_queue_call(task_queue_id))
             .await
@@ -2713,16 +3498,33 @@ impl Queue {
     ///
     /// Scopes: `queue:list-workers:<provisionerId>/<workerType>`
     ///
-    /// Result: `v1/list-workers-response.json#`
+    /// Result: [`QueueListWorkersResponse`](super::schemas::QueueListWorkersResponse) (`v1/list-workers-response.json#`)
+    ///
+    /// [`list_workers_raw`](Self::list_workers_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#listWorkers)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn list_workers<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_workers<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         query: &ListWorkersQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::QueueListWorkersResponse> {
+        self.client
+            .call_json(&Self::list_workers_call(provisioner_id, worker_type, query))
+            .await
+    }
+
+    /// [`list_workers`](Self::list_workers) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn list_workers_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        query: &ListWorkersQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_workers_call(provisioner_id, worker_type, query))
             .await
@@ -2757,7 +3559,26 @@ impl Queue {
 
     /// Every page of [`list_workers`](Self::list_workers), following `continuationToken`.
     #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
     pub fn list_workers_pages<'a>(
+        &'a self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        query: &ListWorkersQuery,
+    ) -> BoxStream<'a, Result<super::schemas::QueueListWorkersResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_workers_call(provisioner_id, worker_type, &q)
+        }))
+    }
+
+    /// Every page of [`list_workers_raw`](Self::list_workers_raw), as JSON, following `continuationToken`.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    pub fn list_workers_pages_raw<'a>(
         &'a self,
         provisioner_id: &'a str,
         worker_type: &'a str,
@@ -2793,17 +3614,40 @@ impl Queue {
     ///
     /// Scopes: `queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
     ///
-    /// Result: `v1/worker-response.json#`
+    /// Result: [`QueueWorkerResponse`](super::schemas::QueueWorkerResponse) (`v1/worker-response.json#`)
+    ///
+    /// [`get_worker_raw`](Self::get_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#getWorker)
     #[deprecated(note = "deprecated in the Taskcluster API")]
-    pub async fn get_worker<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_worker<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::QueueWorkerResponse> {
+        self.client
+            .call_json(&Self::get_worker_call(
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+            ))
+            .await
+    }
+
+    /// [`get_worker`](Self::get_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[deprecated(note = "deprecated in the Taskcluster API")]
+    #[inline]
+    pub async fn get_worker_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_worker_call(
                 provisioner_id,
@@ -2847,7 +3691,7 @@ impl Queue {
         )
     }
 
-    fn quarantine_worker_call<'a, P: Serialize + ?Sized>(
+    fn quarantine_worker_call<'a, P: serde::Serialize + ?Sized>(
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
@@ -2868,19 +3712,22 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`)
     ///
-    /// Payload: `v1/quarantine-worker-request.json#`
+    /// Payload: [`QuarantineWorkerRequest`](super::schemas::QuarantineWorkerRequest) (`v1/quarantine-worker-request.json#`)
     ///
-    /// Result: `v1/worker-response.json#`
+    /// Result: [`QueueWorkerResponse`](super::schemas::QueueWorkerResponse) (`v1/worker-response.json#`)
+    ///
+    /// [`quarantine_worker_raw`](Self::quarantine_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#quarantineWorker)
-    pub async fn quarantine_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn quarantine_worker<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::QuarantineWorkerRequest,
+    ) -> Result<super::schemas::QueueWorkerResponse> {
         self.client
             .call_json(&Self::quarantine_worker_call(
                 provisioner_id,
@@ -2892,7 +3739,28 @@ impl Queue {
             .await
     }
 
-    fn declare_worker_call<'a, P: Serialize + ?Sized>(
+    /// [`quarantine_worker`](Self::quarantine_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn quarantine_worker_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::quarantine_worker_call(
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+                payload,
+            )?)
+            .await
+    }
+
+    fn declare_worker_call<'a, P: serde::Serialize + ?Sized>(
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
@@ -2913,19 +3781,43 @@ impl Queue {
     ///
     /// Scopes: all of (`queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>` for each `property` in `properties`)
     ///
-    /// Payload: `v1/update-worker-request.json#`
+    /// Payload: [`UpdateWorkerRequest`](super::schemas::UpdateWorkerRequest) (`v1/update-worker-request.json#`)
     ///
-    /// Result: `v1/worker-response.json#`
+    /// Result: [`QueueWorkerResponse`](super::schemas::QueueWorkerResponse) (`v1/worker-response.json#`)
+    ///
+    /// [`declare_worker_raw`](Self::declare_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/platform/queue/api#declareWorker)
-    pub async fn declare_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn declare_worker<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+        payload: &super::schemas::UpdateWorkerRequest,
+    ) -> Result<super::schemas::QueueWorkerResponse> {
+        self.client
+            .call_json(&Self::declare_worker_call(
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+                payload,
+            )?)
+            .await
+    }
+
+    /// [`declare_worker`](Self::declare_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn declare_worker_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::declare_worker_call(
                 provisioner_id,

@@ -3,6 +3,25 @@
 //! The Secrets service: Secrets Service.
 //!
 //! Generated from `references/secrets/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/secrets/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, Secrets};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let secrets = Secrets::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::Secret = secrets.get("my-name").await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = secrets.get_raw("my-name").await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -242,7 +258,7 @@ impl Secrets {
         self.client.build_signed_url(&Self::version_call(), ttl)
     }
 
-    fn set_call<'a, P: Serialize + ?Sized>(name: &'a str, payload: &P) -> Result<Call<'a>> {
+    fn set_call<'a, P: serde::Serialize + ?Sized>(name: &'a str, payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &SET).arg(name);
         call.payload(payload)
     }
@@ -253,10 +269,26 @@ impl Secrets {
     ///
     /// Scopes: `secrets:set:<name>`
     ///
-    /// Payload: `v1/secret.json#`
+    /// Payload: [`Secret`](super::schemas::Secret) (`v1/secret.json#`)
+    ///
+    /// [`set_raw`](Self::set_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/secrets/api#set)
-    pub async fn set<'a, P: Serialize + ?Sized>(&self, name: &'a str, payload: &P) -> Result<()> {
+    #[inline]
+    pub async fn set<'a>(&self, name: &'a str, payload: &super::schemas::Secret) -> Result<()> {
+        self.client
+            .call(&Self::set_call(name, payload)?)
+            .await
+            .map(|_| ())
+    }
+
+    /// [`set`](Self::set) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn set_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        name: &'a str,
+        payload: &P,
+    ) -> Result<()> {
         self.client
             .call(&Self::set_call(name, payload)?)
             .await
@@ -290,10 +322,19 @@ impl Secrets {
     ///
     /// Scopes: `secrets:get:<name>`
     ///
-    /// Result: `v1/secret.json#`
+    /// Result: [`Secret`](super::schemas::Secret) (`v1/secret.json#`)
+    ///
+    /// [`get_raw`](Self::get_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/secrets/api#get)
-    pub async fn get<'a, T: DeserializeOwned>(&self, name: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn get<'a>(&self, name: &'a str) -> Result<super::schemas::Secret> {
+        self.client.call_json(&Self::get_call(name)).await
+    }
+
+    /// [`get`](Self::get) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_raw<'a>(&self, name: &'a str) -> Result<serde_json::Value> {
         self.client.call_json(&Self::get_call(name)).await
     }
 
@@ -318,10 +359,19 @@ impl Secrets {
     ///
     /// Scopes: `secrets:list-secrets`
     ///
-    /// Result: `v1/secret-list.json#`
+    /// Result: [`SecretList`](super::schemas::SecretList) (`v1/secret-list.json#`)
+    ///
+    /// [`list_raw`](Self::list_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/secrets/api#list)
-    pub async fn list<'a, T: DeserializeOwned>(&self, query: &ListQuery) -> Result<T> {
+    #[inline]
+    pub async fn list<'a>(&self, query: &ListQuery) -> Result<super::schemas::SecretList> {
+        self.client.call_json(&Self::list_call(query)).await
+    }
+
+    /// [`list`](Self::list) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_raw<'a>(&self, query: &ListQuery) -> Result<serde_json::Value> {
         self.client.call_json(&Self::list_call(query)).await
     }
 
@@ -336,7 +386,26 @@ impl Secrets {
     }
 
     /// Every page of [`list`](Self::list), following `continuationToken`.
-    pub fn list_pages<'a>(&'a self, query: &ListQuery) -> BoxStream<'a, Result<serde_json::Value>> {
+    #[inline]
+    pub fn list_pages<'a>(
+        &'a self,
+        query: &ListQuery,
+    ) -> BoxStream<'a, Result<super::schemas::SecretList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_raw`](Self::list_raw), as JSON, following `continuationToken`.
+    pub fn list_pages_raw<'a>(
+        &'a self,
+        query: &ListQuery,
+    ) -> BoxStream<'a, Result<serde_json::Value>> {
         let query = query.clone();
         crate::pagination::pages(&self.client, move |token| {
             let mut q = query.clone();

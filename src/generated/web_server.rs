@@ -3,6 +3,21 @@
 //! The WebServer service: WebServer.
 //!
 //! Generated from `references/web-server/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/web-server/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, WebServer};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let web_server = WebServer::new(client);
+//! web_server.ping().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,

@@ -3,6 +3,25 @@
 //! The WorkerManager service: Worker Manager Service.
 //!
 //! Generated from `references/worker-manager/v1/api.json`. Reference: <https://docs.taskcluster.net/docs/reference/core/worker-manager/api>
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> taskcluster_wasm::Result<()> {
+//! use taskcluster_wasm::{Client, Credentials, WorkerManager};
+//!
+//! let client = Client::builder("https://tc.example.com")
+//!     .credentials(Credentials::new("my/client", "my-access-token"))
+//!     .build()?;
+//! let worker_manager = WorkerManager::new(client);
+//! // Typed: the result is the schema's type.
+//! let result: taskcluster_wasm::schemas::WorkerPoolErrorStats = worker_manager.worker_pool_error_stats(&Default::default()).await?;
+//! // The escape hatch: the same call, its result as JSON.
+//! let raw: serde_json::Value = worker_manager.worker_pool_error_stats_raw(&Default::default()).await?;
+//! # let _ = (result, raw);
+//! # Ok(())
+//! # }
+//! ```
 
 #![allow(
     clippy::too_many_arguments,
@@ -12,9 +31,6 @@
 
 use std::borrow::Cow;
 use std::time::Duration;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::call::{Call, Entry, Service};
 use crate::platform::BoxStream;
@@ -797,13 +813,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-providers`
     ///
-    /// Result: `v1/provider-list.json#`
+    /// Result: [`ProviderList`](super::schemas::ProviderList) (`v1/provider-list.json#`)
+    ///
+    /// [`list_providers_raw`](Self::list_providers_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listProviders)
-    pub async fn list_providers<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_providers<'a>(
         &self,
         query: &ListProvidersQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ProviderList> {
+        self.client
+            .call_json(&Self::list_providers_call(query))
+            .await
+    }
+
+    /// [`list_providers`](Self::list_providers) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_providers_raw<'a>(
+        &self,
+        query: &ListProvidersQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_providers_call(query))
             .await
@@ -825,7 +855,23 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_providers`](Self::list_providers), following `continuationToken`.
+    #[inline]
     pub fn list_providers_pages<'a>(
+        &'a self,
+        query: &ListProvidersQuery,
+    ) -> BoxStream<'a, Result<super::schemas::ProviderList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_providers_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_providers_raw`](Self::list_providers_raw), as JSON, following `continuationToken`.
+    pub fn list_providers_pages_raw<'a>(
         &'a self,
         query: &ListProvidersQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -839,7 +885,7 @@ impl WorkerManager {
         })
     }
 
-    fn create_worker_pool_call<'a, P: Serialize + ?Sized>(
+    fn create_worker_pool_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -853,22 +899,37 @@ impl WorkerManager {
     ///
     /// Scopes: all of (`worker-manager:manage-worker-pool:<workerPoolId>`, `worker-manager:provider:<providerId>`)
     ///
-    /// Payload: `v1/create-worker-pool-request.json#`
+    /// Payload: [`CreateWorkerPoolRequest`](super::schemas::CreateWorkerPoolRequest) (`v1/create-worker-pool-request.json#`)
     ///
-    /// Result: `v1/worker-pool-full.json#`
+    /// Result: [`WorkerPoolFull`](super::schemas::WorkerPoolFull) (`v1/worker-pool-full.json#`)
+    ///
+    /// [`create_worker_pool_raw`](Self::create_worker_pool_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#createWorkerPool)
-    pub async fn create_worker_pool<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_worker_pool<'a>(
         &self,
         worker_pool_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::CreateWorkerPoolRequest,
+    ) -> Result<super::schemas::WorkerPoolFull> {
         self.client
             .call_json(&Self::create_worker_pool_call(worker_pool_id, payload)?)
             .await
     }
 
-    fn update_worker_pool_call<'a, P: Serialize + ?Sized>(
+    /// [`create_worker_pool`](Self::create_worker_pool) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_worker_pool_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        worker_pool_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_worker_pool_call(worker_pool_id, payload)?)
+            .await
+    }
+
+    fn update_worker_pool_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -882,16 +943,31 @@ impl WorkerManager {
     ///
     /// Scopes: all of (`worker-manager:manage-worker-pool:<workerPoolId>`, `worker-manager:provider:<providerId>`)
     ///
-    /// Payload: `v1/update-worker-pool-request.json#`
+    /// Payload: [`UpdateWorkerPoolRequest`](super::schemas::UpdateWorkerPoolRequest) (`v1/update-worker-pool-request.json#`)
     ///
-    /// Result: `v1/worker-pool-full.json#`
+    /// Result: [`WorkerPoolFull`](super::schemas::WorkerPoolFull) (`v1/worker-pool-full.json#`)
+    ///
+    /// [`update_worker_pool_raw`](Self::update_worker_pool_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#updateWorkerPool)
-    pub async fn update_worker_pool<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn update_worker_pool<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        payload: &super::schemas::UpdateWorkerPoolRequest,
+    ) -> Result<super::schemas::WorkerPoolFull> {
+        self.client
+            .call_json(&Self::update_worker_pool_call(worker_pool_id, payload)?)
+            .await
+    }
+
+    /// [`update_worker_pool`](Self::update_worker_pool) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn update_worker_pool_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         worker_pool_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::update_worker_pool_call(worker_pool_id, payload)?)
             .await
@@ -908,13 +984,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:manage-worker-pool:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-full.json#`
+    /// Result: [`WorkerPoolFull`](super::schemas::WorkerPoolFull) (`v1/worker-pool-full.json#`)
+    ///
+    /// [`delete_worker_pool_raw`](Self::delete_worker_pool_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#deleteWorkerPool)
-    pub async fn delete_worker_pool<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn delete_worker_pool<'a>(
         &self,
         worker_pool_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolFull> {
+        self.client
+            .call_json(&Self::delete_worker_pool_call(worker_pool_id))
+            .await
+    }
+
+    /// [`delete_worker_pool`](Self::delete_worker_pool) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn delete_worker_pool_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::delete_worker_pool_call(worker_pool_id))
             .await
@@ -934,14 +1024,32 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:get-worker-pool:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-launch-config-list.json#`
+    /// Result: [`WorkerPoolLaunchConfigList`](super::schemas::WorkerPoolLaunchConfigList) (`v1/worker-pool-launch-config-list.json#`)
+    ///
+    /// [`list_worker_pool_launch_configs_raw`](Self::list_worker_pool_launch_configs_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkerPoolLaunchConfigs)
-    pub async fn list_worker_pool_launch_configs<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_worker_pool_launch_configs<'a>(
         &self,
         worker_pool_id: &'a str,
         query: &ListWorkerPoolLaunchConfigsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolLaunchConfigList> {
+        self.client
+            .call_json(&Self::list_worker_pool_launch_configs_call(
+                worker_pool_id,
+                query,
+            ))
+            .await
+    }
+
+    /// [`list_worker_pool_launch_configs`](Self::list_worker_pool_launch_configs) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_worker_pool_launch_configs_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        query: &ListWorkerPoolLaunchConfigsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_worker_pool_launch_configs_call(
                 worker_pool_id,
@@ -977,7 +1085,24 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_worker_pool_launch_configs`](Self::list_worker_pool_launch_configs), following `continuationToken`.
+    #[inline]
     pub fn list_worker_pool_launch_configs_pages<'a>(
+        &'a self,
+        worker_pool_id: &'a str,
+        query: &ListWorkerPoolLaunchConfigsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerPoolLaunchConfigList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_worker_pool_launch_configs_call(worker_pool_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_worker_pool_launch_configs_raw`](Self::list_worker_pool_launch_configs_raw), as JSON, following `continuationToken`.
+    pub fn list_worker_pool_launch_configs_pages_raw<'a>(
         &'a self,
         worker_pool_id: &'a str,
         query: &ListWorkerPoolLaunchConfigsQuery,
@@ -1003,13 +1128,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:get-worker-pool:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-stats.json#`
+    /// Result: [`WorkerPoolStats`](super::schemas::WorkerPoolStats) (`v1/worker-pool-stats.json#`)
+    ///
+    /// [`worker_pool_stats_raw`](Self::worker_pool_stats_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#workerPoolStats)
-    pub async fn worker_pool_stats<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn worker_pool_stats<'a>(
         &self,
         worker_pool_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolStats> {
+        self.client
+            .call_json(&Self::worker_pool_stats_call(worker_pool_id))
+            .await
+    }
+
+    /// [`worker_pool_stats`](Self::worker_pool_stats) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn worker_pool_stats_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::worker_pool_stats_call(worker_pool_id))
             .await
@@ -1042,10 +1181,24 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:get-worker-pool:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-full.json#`
+    /// Result: [`WorkerPoolFull`](super::schemas::WorkerPoolFull) (`v1/worker-pool-full.json#`)
+    ///
+    /// [`worker_pool_raw`](Self::worker_pool_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#workerPool)
-    pub async fn worker_pool<'a, T: DeserializeOwned>(&self, worker_pool_id: &'a str) -> Result<T> {
+    #[inline]
+    pub async fn worker_pool<'a>(
+        &self,
+        worker_pool_id: &'a str,
+    ) -> Result<super::schemas::WorkerPoolFull> {
+        self.client
+            .call_json(&Self::worker_pool_call(worker_pool_id))
+            .await
+    }
+
+    /// [`worker_pool`](Self::worker_pool) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn worker_pool_raw<'a>(&self, worker_pool_id: &'a str) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::worker_pool_call(worker_pool_id))
             .await
@@ -1078,13 +1231,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-worker-pools`
     ///
-    /// Result: `v1/worker-pool-list.json#`
+    /// Result: [`WorkerPoolList`](super::schemas::WorkerPoolList) (`v1/worker-pool-list.json#`)
+    ///
+    /// [`list_worker_pools_raw`](Self::list_worker_pools_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkerPools)
-    pub async fn list_worker_pools<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_worker_pools<'a>(
         &self,
         query: &ListWorkerPoolsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolList> {
+        self.client
+            .call_json(&Self::list_worker_pools_call(query))
+            .await
+    }
+
+    /// [`list_worker_pools`](Self::list_worker_pools) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_worker_pools_raw<'a>(
+        &self,
+        query: &ListWorkerPoolsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_worker_pools_call(query))
             .await
@@ -1106,7 +1273,23 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_worker_pools`](Self::list_worker_pools), following `continuationToken`.
+    #[inline]
     pub fn list_worker_pools_pages<'a>(
+        &'a self,
+        query: &ListWorkerPoolsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerPoolList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_worker_pools_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_worker_pools_raw`](Self::list_worker_pools_raw), as JSON, following `continuationToken`.
+    pub fn list_worker_pools_pages_raw<'a>(
         &'a self,
         query: &ListWorkerPoolsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -1131,13 +1314,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-worker-pools`
     ///
-    /// Result: `v1/worker-pool-list-stats.json#`
+    /// Result: [`WorkerPoolListStats`](super::schemas::WorkerPoolListStats) (`v1/worker-pool-list-stats.json#`)
+    ///
+    /// [`list_worker_pools_stats_raw`](Self::list_worker_pools_stats_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkerPoolsStats)
-    pub async fn list_worker_pools_stats<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_worker_pools_stats<'a>(
         &self,
         query: &ListWorkerPoolsStatsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolListStats> {
+        self.client
+            .call_json(&Self::list_worker_pools_stats_call(query))
+            .await
+    }
+
+    /// [`list_worker_pools_stats`](Self::list_worker_pools_stats) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_worker_pools_stats_raw<'a>(
+        &self,
+        query: &ListWorkerPoolsStatsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_worker_pools_stats_call(query))
             .await
@@ -1163,7 +1360,23 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_worker_pools_stats`](Self::list_worker_pools_stats), following `continuationToken`.
+    #[inline]
     pub fn list_worker_pools_stats_pages<'a>(
+        &'a self,
+        query: &ListWorkerPoolsStatsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerPoolListStats>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_worker_pools_stats_call(&q)
+        }))
+    }
+
+    /// Every page of [`list_worker_pools_stats_raw`](Self::list_worker_pools_stats_raw), as JSON, following `continuationToken`.
+    pub fn list_worker_pools_stats_pages_raw<'a>(
         &'a self,
         query: &ListWorkerPoolsStatsQuery,
     ) -> BoxStream<'a, Result<serde_json::Value>> {
@@ -1177,7 +1390,7 @@ impl WorkerManager {
         })
     }
 
-    fn report_worker_error_call<'a, P: Serialize + ?Sized>(
+    fn report_worker_error_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         payload: &P,
     ) -> Result<Call<'a>> {
@@ -1191,16 +1404,31 @@ impl WorkerManager {
     ///
     /// Scopes: all of (`assume:worker-pool:<workerPoolId>`, `assume:worker-id:<workerGroup>/<workerId>`)
     ///
-    /// Payload: `v1/report-worker-error-request.json#`
+    /// Payload: [`ReportWorkerErrorRequest`](super::schemas::ReportWorkerErrorRequest) (`v1/report-worker-error-request.json#`)
     ///
-    /// Result: `v1/worker-pool-error.json#`
+    /// Result: [`WorkerPoolError`](super::schemas::WorkerPoolError) (`v1/worker-pool-error.json#`)
+    ///
+    /// [`report_worker_error_raw`](Self::report_worker_error_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#reportWorkerError)
-    pub async fn report_worker_error<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn report_worker_error<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        payload: &super::schemas::ReportWorkerErrorRequest,
+    ) -> Result<super::schemas::WorkerPoolError> {
+        self.client
+            .call_json(&Self::report_worker_error_call(worker_pool_id, payload)?)
+            .await
+    }
+
+    /// [`report_worker_error`](Self::report_worker_error) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn report_worker_error_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         worker_pool_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::report_worker_error_call(worker_pool_id, payload)?)
             .await
@@ -1217,13 +1445,27 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-worker-pool-errors:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-error-stats.json#`
+    /// Result: [`WorkerPoolErrorStats`](super::schemas::WorkerPoolErrorStats) (`v1/worker-pool-error-stats.json#`)
+    ///
+    /// [`worker_pool_error_stats_raw`](Self::worker_pool_error_stats_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#workerPoolErrorStats)
-    pub async fn worker_pool_error_stats<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn worker_pool_error_stats<'a>(
         &self,
         query: &WorkerPoolErrorStatsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolErrorStats> {
+        self.client
+            .call_json(&Self::worker_pool_error_stats_call(query))
+            .await
+    }
+
+    /// [`worker_pool_error_stats`](Self::worker_pool_error_stats) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn worker_pool_error_stats_raw<'a>(
+        &self,
+        query: &WorkerPoolErrorStatsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::worker_pool_error_stats_call(query))
             .await
@@ -1262,14 +1504,29 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-worker-pool-errors:<workerPoolId>`
     ///
-    /// Result: `v1/worker-pool-error-list.json#`
+    /// Result: [`WorkerPoolErrorList`](super::schemas::WorkerPoolErrorList) (`v1/worker-pool-error-list.json#`)
+    ///
+    /// [`list_worker_pool_errors_raw`](Self::list_worker_pool_errors_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkerPoolErrors)
-    pub async fn list_worker_pool_errors<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_worker_pool_errors<'a>(
         &self,
         worker_pool_id: &'a str,
         query: &ListWorkerPoolErrorsQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerPoolErrorList> {
+        self.client
+            .call_json(&Self::list_worker_pool_errors_call(worker_pool_id, query))
+            .await
+    }
+
+    /// [`list_worker_pool_errors`](Self::list_worker_pool_errors) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_worker_pool_errors_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        query: &ListWorkerPoolErrorsQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_worker_pool_errors_call(worker_pool_id, query))
             .await
@@ -1299,7 +1556,24 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_worker_pool_errors`](Self::list_worker_pool_errors), following `continuationToken`.
+    #[inline]
     pub fn list_worker_pool_errors_pages<'a>(
+        &'a self,
+        worker_pool_id: &'a str,
+        query: &ListWorkerPoolErrorsQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerPoolErrorList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_worker_pool_errors_call(worker_pool_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_worker_pool_errors_raw`](Self::list_worker_pool_errors_raw), as JSON, following `continuationToken`.
+    pub fn list_worker_pool_errors_pages_raw<'a>(
         &'a self,
         worker_pool_id: &'a str,
         query: &ListWorkerPoolErrorsQuery,
@@ -1331,15 +1605,35 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-workers:<workerPoolId>/<workerGroup>`
     ///
-    /// Result: `v1/worker-list.json#`
+    /// Result: [`WorkerList`](super::schemas::WorkerList) (`v1/worker-list.json#`)
+    ///
+    /// [`list_workers_for_worker_group_raw`](Self::list_workers_for_worker_group_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkersForWorkerGroup)
-    pub async fn list_workers_for_worker_group<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_workers_for_worker_group<'a>(
         &self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
         query: &ListWorkersForWorkerGroupQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerList> {
+        self.client
+            .call_json(&Self::list_workers_for_worker_group_call(
+                worker_pool_id,
+                worker_group,
+                query,
+            ))
+            .await
+    }
+
+    /// [`list_workers_for_worker_group`](Self::list_workers_for_worker_group) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_workers_for_worker_group_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        query: &ListWorkersForWorkerGroupQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_workers_for_worker_group_call(
                 worker_pool_id,
@@ -1379,7 +1673,25 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_workers_for_worker_group`](Self::list_workers_for_worker_group), following `continuationToken`.
+    #[inline]
     pub fn list_workers_for_worker_group_pages<'a>(
+        &'a self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        query: &ListWorkersForWorkerGroupQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_workers_for_worker_group_call(worker_pool_id, worker_group, &q)
+        }))
+    }
+
+    /// Every page of [`list_workers_for_worker_group_raw`](Self::list_workers_for_worker_group_raw), as JSON, following `continuationToken`.
+    pub fn list_workers_for_worker_group_pages_raw<'a>(
         &'a self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
@@ -1413,15 +1725,31 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:get-worker:<workerPoolId>/<workerGroup>/<workerId>`
     ///
-    /// Result: `v1/worker-full.json#`
+    /// Result: [`WorkerFull`](super::schemas::WorkerFull) (`v1/worker-full.json#`)
+    ///
+    /// [`worker_raw`](Self::worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#worker)
-    pub async fn worker<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn worker<'a>(
         &self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerFull> {
+        self.client
+            .call_json(&Self::worker_call(worker_pool_id, worker_group, worker_id))
+            .await
+    }
+
+    /// [`worker`](Self::worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn worker_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::worker_call(worker_pool_id, worker_group, worker_id))
             .await
@@ -1452,7 +1780,7 @@ impl WorkerManager {
         )
     }
 
-    fn create_worker_call<'a, P: Serialize + ?Sized>(
+    fn create_worker_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
@@ -1471,18 +1799,21 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:create-worker:<workerPoolId>/<workerGroup>/<workerId>`
     ///
-    /// Payload: `v1/create-worker-request.json#`
+    /// Payload: [`CreateWorkerRequest`](super::schemas::CreateWorkerRequest) (`v1/create-worker-request.json#`)
     ///
-    /// Result: `v1/worker-full.json#`
+    /// Result: [`WorkerFull`](super::schemas::WorkerFull) (`v1/worker-full.json#`)
+    ///
+    /// [`create_worker_raw`](Self::create_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#createWorker)
-    pub async fn create_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn create_worker<'a>(
         &self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::CreateWorkerRequest,
+    ) -> Result<super::schemas::WorkerFull> {
         self.client
             .call_json(&Self::create_worker_call(
                 worker_pool_id,
@@ -1493,7 +1824,26 @@ impl WorkerManager {
             .await
     }
 
-    fn update_worker_call<'a, P: Serialize + ?Sized>(
+    /// [`create_worker`](Self::create_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn create_worker_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::create_worker_call(
+                worker_pool_id,
+                worker_group,
+                worker_id,
+                payload,
+            )?)
+            .await
+    }
+
+    fn update_worker_call<'a, P: serde::Serialize + ?Sized>(
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
@@ -1512,18 +1862,40 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:update-worker:<workerPoolId>/<workerGroup>/<workerId>`
     ///
-    /// Payload: `v1/create-worker-request.json#`
+    /// Payload: [`CreateWorkerRequest`](super::schemas::CreateWorkerRequest) (`v1/create-worker-request.json#`)
     ///
-    /// Result: `v1/worker-full.json#`
+    /// Result: [`WorkerFull`](super::schemas::WorkerFull) (`v1/worker-full.json#`)
+    ///
+    /// [`update_worker_raw`](Self::update_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#updateWorker)
-    pub async fn update_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn update_worker<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+        payload: &super::schemas::CreateWorkerRequest,
+    ) -> Result<super::schemas::WorkerFull> {
+        self.client
+            .call_json(&Self::update_worker_call(
+                worker_pool_id,
+                worker_group,
+                worker_id,
+                payload,
+            )?)
+            .await
+    }
+
+    /// [`update_worker`](Self::update_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn update_worker_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::update_worker_call(
                 worker_pool_id,
@@ -1587,15 +1959,35 @@ impl WorkerManager {
     ///
     /// Scopes: none
     ///
-    /// Result: `v1/should-worker-terminate-response.json#`
+    /// Result: [`ShouldWorkerTerminateResponse`](super::schemas::ShouldWorkerTerminateResponse) (`v1/should-worker-terminate-response.json#`)
+    ///
+    /// [`should_worker_terminate_raw`](Self::should_worker_terminate_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#shouldWorkerTerminate)
-    pub async fn should_worker_terminate<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn should_worker_terminate<'a>(
         &self,
         worker_pool_id: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::ShouldWorkerTerminateResponse> {
+        self.client
+            .call_json(&Self::should_worker_terminate_call(
+                worker_pool_id,
+                worker_group,
+                worker_id,
+            ))
+            .await
+    }
+
+    /// [`should_worker_terminate`](Self::should_worker_terminate) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn should_worker_terminate_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::should_worker_terminate_call(
                 worker_pool_id,
@@ -1647,14 +2039,32 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-workers:<workerPoolId>`
     ///
-    /// Result: `v1/worker-list.json#`
+    /// Result: [`WorkerList`](super::schemas::WorkerList) (`v1/worker-list.json#`)
+    ///
+    /// [`list_workers_for_worker_pool_raw`](Self::list_workers_for_worker_pool_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkersForWorkerPool)
-    pub async fn list_workers_for_worker_pool<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_workers_for_worker_pool<'a>(
         &self,
         worker_pool_id: &'a str,
         query: &ListWorkersForWorkerPoolQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerList> {
+        self.client
+            .call_json(&Self::list_workers_for_worker_pool_call(
+                worker_pool_id,
+                query,
+            ))
+            .await
+    }
+
+    /// [`list_workers_for_worker_pool`](Self::list_workers_for_worker_pool) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_workers_for_worker_pool_raw<'a>(
+        &self,
+        worker_pool_id: &'a str,
+        query: &ListWorkersForWorkerPoolQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_workers_for_worker_pool_call(
                 worker_pool_id,
@@ -1690,7 +2100,24 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_workers_for_worker_pool`](Self::list_workers_for_worker_pool), following `continuationToken`.
+    #[inline]
     pub fn list_workers_for_worker_pool_pages<'a>(
+        &'a self,
+        worker_pool_id: &'a str,
+        query: &ListWorkersForWorkerPoolQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerList>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_workers_for_worker_pool_call(worker_pool_id, &q)
+        }))
+    }
+
+    /// Every page of [`list_workers_for_worker_pool_raw`](Self::list_workers_for_worker_pool_raw), as JSON, following `continuationToken`.
+    pub fn list_workers_for_worker_pool_pages_raw<'a>(
         &'a self,
         worker_pool_id: &'a str,
         query: &ListWorkersForWorkerPoolQuery,
@@ -1705,7 +2132,7 @@ impl WorkerManager {
         })
     }
 
-    fn register_worker_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    fn register_worker_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &REGISTER_WORKER);
         call.payload(payload)
     }
@@ -1716,21 +2143,35 @@ impl WorkerManager {
     ///
     /// Scopes: none
     ///
-    /// Payload: `v1/register-worker-request.json#`
+    /// Payload: [`RegisterWorkerRequest`](super::schemas::RegisterWorkerRequest) (`v1/register-worker-request.json#`)
     ///
-    /// Result: `v1/register-worker-response.json#`
+    /// Result: [`RegisterWorkerResponse`](super::schemas::RegisterWorkerResponse) (`v1/register-worker-response.json#`)
+    ///
+    /// [`register_worker_raw`](Self::register_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#registerWorker)
-    pub async fn register_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn register_worker<'a>(
         &self,
-        payload: &P,
-    ) -> Result<T> {
+        payload: &super::schemas::RegisterWorkerRequest,
+    ) -> Result<super::schemas::RegisterWorkerResponse> {
         self.client
             .call_json(&Self::register_worker_call(payload)?)
             .await
     }
 
-    fn reregister_worker_call<'a, P: Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
+    /// [`register_worker`](Self::register_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn register_worker_raw<'a, P: serde::Serialize + ?Sized>(
+        &self,
+        payload: &P,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .call_json(&Self::register_worker_call(payload)?)
+            .await
+    }
+
+    fn reregister_worker_call<'a, P: serde::Serialize + ?Sized>(payload: &P) -> Result<Call<'a>> {
         let call = Call::new(&SERVICE, &REREGISTER_WORKER);
         call.payload(payload)
     }
@@ -1741,15 +2182,29 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:reregister-worker:<workerPoolId>/<workerGroup>/<workerId>`
     ///
-    /// Payload: `v1/reregister-worker-request.json#`
+    /// Payload: [`ReregisterWorkerRequest`](super::schemas::ReregisterWorkerRequest) (`v1/reregister-worker-request.json#`)
     ///
-    /// Result: `v1/reregister-worker-response.json#`
+    /// Result: [`ReregisterWorkerResponse`](super::schemas::ReregisterWorkerResponse) (`v1/reregister-worker-response.json#`)
+    ///
+    /// [`reregister_worker_raw`](Self::reregister_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#reregisterWorker)
-    pub async fn reregister_worker<'a, T: DeserializeOwned, P: Serialize + ?Sized>(
+    #[inline]
+    pub async fn reregister_worker<'a>(
+        &self,
+        payload: &super::schemas::ReregisterWorkerRequest,
+    ) -> Result<super::schemas::ReregisterWorkerResponse> {
+        self.client
+            .call_json(&Self::reregister_worker_call(payload)?)
+            .await
+    }
+
+    /// [`reregister_worker`](Self::reregister_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn reregister_worker_raw<'a, P: serde::Serialize + ?Sized>(
         &self,
         payload: &P,
-    ) -> Result<T> {
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::reregister_worker_call(payload)?)
             .await
@@ -1772,15 +2227,31 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:list-workers:<provisionerId>/<workerType>`
     ///
-    /// Result: `v1/list-workers-response.json#`
+    /// Result: [`WorkerManagerListWorkersResponse`](super::schemas::WorkerManagerListWorkersResponse) (`v1/list-workers-response.json#`)
+    ///
+    /// [`list_workers_raw`](Self::list_workers_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#listWorkers)
-    pub async fn list_workers<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn list_workers<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         query: &ListWorkersQuery,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerManagerListWorkersResponse> {
+        self.client
+            .call_json(&Self::list_workers_call(provisioner_id, worker_type, query))
+            .await
+    }
+
+    /// [`list_workers`](Self::list_workers) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn list_workers_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        query: &ListWorkersQuery,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::list_workers_call(provisioner_id, worker_type, query))
             .await
@@ -1812,7 +2283,25 @@ impl WorkerManager {
     }
 
     /// Every page of [`list_workers`](Self::list_workers), following `continuationToken`.
+    #[inline]
     pub fn list_workers_pages<'a>(
+        &'a self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        query: &ListWorkersQuery,
+    ) -> BoxStream<'a, Result<super::schemas::WorkerManagerListWorkersResponse>> {
+        let query = query.clone();
+        crate::pagination::typed(crate::pagination::pages(&self.client, move |token| {
+            let mut q = query.clone();
+            if token.is_some() {
+                q.continuation_token = token;
+            }
+            Self::list_workers_call(provisioner_id, worker_type, &q)
+        }))
+    }
+
+    /// Every page of [`list_workers_raw`](Self::list_workers_raw), as JSON, following `continuationToken`.
+    pub fn list_workers_pages_raw<'a>(
         &'a self,
         provisioner_id: &'a str,
         worker_type: &'a str,
@@ -1848,16 +2337,38 @@ impl WorkerManager {
     ///
     /// Scopes: `worker-manager:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>`
     ///
-    /// Result: `v1/worker-response.json#`
+    /// Result: [`WorkerManagerWorkerResponse`](super::schemas::WorkerManagerWorkerResponse) (`v1/worker-response.json#`)
+    ///
+    /// [`get_worker_raw`](Self::get_worker_raw) makes the same call with any `Serialize` payload and the result as JSON.
     ///
     /// [Reference](https://docs.taskcluster.net/docs/reference/core/worker-manager/api#getWorker)
-    pub async fn get_worker<'a, T: DeserializeOwned>(
+    #[inline]
+    pub async fn get_worker<'a>(
         &self,
         provisioner_id: &'a str,
         worker_type: &'a str,
         worker_group: &'a str,
         worker_id: &'a str,
-    ) -> Result<T> {
+    ) -> Result<super::schemas::WorkerManagerWorkerResponse> {
+        self.client
+            .call_json(&Self::get_worker_call(
+                provisioner_id,
+                worker_type,
+                worker_group,
+                worker_id,
+            ))
+            .await
+    }
+
+    /// [`get_worker`](Self::get_worker) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.
+    #[inline]
+    pub async fn get_worker_raw<'a>(
+        &self,
+        provisioner_id: &'a str,
+        worker_type: &'a str,
+        worker_group: &'a str,
+        worker_id: &'a str,
+    ) -> Result<serde_json::Value> {
         self.client
             .call_json(&Self::get_worker_call(
                 provisioner_id,

@@ -2,7 +2,9 @@
 //! (negotiation, hashing, retries, fresh URLs, resume, verification), and whatever implements
 //! these traits makes the calls to the object service and the queue.
 //!
-//! Natively the generated [`Object`] and [`Queue`] implement them. The JavaScript package
+//! Natively the generated [`Object`] and [`Queue`] implement them, through their `_raw`
+//! methods: the engine reads the JSON itself, so a download method or field newer than the
+//! vendored schemas reaches its negotiation rather than failing to deserialize. The JavaScript package
 //! implements them over whatever object the caller passes (a client of this package, a
 //! subclass, a wrapper, a mock or a `fake` client), by calling its public methods, as the
 //! official client does.
@@ -88,17 +90,17 @@ impl ObjectCalls for Object {
         name: &'a str,
         request: &'a Value,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(Object::create_upload(self, name, request))
+        Box::pin(Object::create_upload_raw(self, name, request))
     }
     fn finish_upload<'a>(&'a self, name: &'a str, request: &'a Value) -> BoxFuture<'a, Result<()>> {
-        Box::pin(Object::finish_upload(self, name, request))
+        Box::pin(Object::finish_upload_raw(self, name, request))
     }
     fn start_download<'a>(
         &'a self,
         name: &'a str,
         request: &'a Value,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(Object::start_download(self, name, request))
+        Box::pin(Object::start_download_raw(self, name, request))
     }
 }
 
@@ -118,14 +120,14 @@ impl ArtifactCalls for Queue {
         run_id: u32,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(async move { Queue::artifact(self, task_id, &run_id.to_string(), name).await })
+        Box::pin(async move { Queue::artifact_raw(self, task_id, &run_id.to_string(), name).await })
     }
     fn latest_artifact<'a>(
         &'a self,
         task_id: &'a str,
         name: &'a str,
     ) -> BoxFuture<'a, Result<Value>> {
-        Box::pin(Queue::latest_artifact(self, task_id, name))
+        Box::pin(Queue::latest_artifact_raw(self, task_id, name))
     }
     fn object_with(&self, credentials: Credentials) -> Result<Box<dyn ObjectCalls>> {
         // The queue's deployment, transport and runtime; the artifact's credentials, and no

@@ -185,7 +185,7 @@ fn query_type(key: &str) -> &'static str {
     }
 }
 
-fn gen_rust_api(r: &Reference) -> String {
+fn gen_rust_api(r: &Reference, schemas: &Schemas) -> String {
     let j = &r.json;
     let version = j["apiVersion"].as_str().unwrap_or("v1");
     let title = j["title"].as_str().unwrap_or(&r.class);
@@ -198,26 +198,14 @@ fn gen_rust_api(r: &Reference) -> String {
     writeln!(s, "{HEADER_RS}").unwrap();
     writeln!(
         s,
-        "//! The {} service: {title}.\n//!\n//! Generated from `{}`. Reference: <{docs}>\n",
-        r.class, r.file
+        "//! The {} service: {title}.\n//!\n//! Generated from `{}`. Reference: <{docs}>\n//!\n{}",
+        r.class,
+        r.file,
+        rust_example(r, schemas)
     )
     .unwrap();
     s += "#![allow(clippy::too_many_arguments, clippy::extra_unused_lifetimes, clippy::needless_lifetimes)]\n\n";
-    let any = |k: &str| {
-        j["entries"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|e| e.get(k).is_some())
-    };
     s += "use std::borrow::Cow;\nuse std::time::Duration;\n\n";
-    if any("output") {
-        s += "use serde::de::DeserializeOwned;\n";
-    }
-    if any("input") {
-        s += "use serde::Serialize;\n";
-    }
-    s += "\n";
     let entries_list: Vec<&Value> = j["entries"].as_array().into_iter().flatten().collect();
     let paginates = entries_list.iter().any(|e| {
         e["method"].as_str() == Some("get")
@@ -299,89 +287,237 @@ fn gen_rust_api(r: &Reference) -> String {
         })
         .collect();
     writeln!(s, "    /// Every method of the service, as described by its reference.\n    pub fn entries() -> &'static [&'static Entry] {{ static ENTRIES: [&Entry; {}] = [{}]; &ENTRIES }}\n", all.len(), all.join(", ")).unwrap();
+    let names: Vec<String> = entries
+        .iter()
+        .map(|e| snake(e["name"].as_str().unwrap()))
+        .collect();
+    for n in &names {
+        let n = n.trim_start_matches("r#");
+        for suffix in [
+            "_raw",
+            "_url",
+            "_signed_url",
+            "_pages",
+            "_pages_raw",
+            "_call",
+        ] {
+            assert!(
+                !names.contains(&format!("{n}{suffix}")),
+                "{}: the method {n}{suffix} collides with the generated {suffix} of {n}",
+                r.file
+            );
+        }
+    }
     for e in &entries {
-        let name = e["name"].as_str().unwrap();
-        let fname = snake(name);
-        let bare = fname.trim_start_matches("r#");
-        let stat = bare.to_ascii_uppercase();
-        let method = e["method"].as_str().unwrap_or("get");
-        let route = e["route"].as_str().unwrap_or("/");
-        let args = strs(&e["args"]);
-        let query = strs(&e["query"]);
-        let input = e.get("input").is_some();
-        let output = e.get("output").is_some();
-        let stability = e["stability"].as_str().unwrap_or("stable");
-        let doc_title = e["title"].as_str().unwrap_or(name);
-        let mut doc = format!(
-            "    /// {doc_title}\n    ///\n    /// `{} {route}` · stability: {stability}",
-            method.to_ascii_uppercase()
-        );
-        if let Some(scopes) = e.get("scopes") {
-            doc += &format!("\n    ///\n    /// Scopes: {}", scopes_doc(scopes));
-        } else {
-            doc += "\n    ///\n    /// Scopes: none";
+        s += &rust_method(r, e, schemas, &docs);
+    }
+    s += "}\n";
+    s
+}
+
+/// The Rust type of a method's `input` or `output` (`key`), when its schema is vendored in
+/// references/schemas/ (else the method stays generic on that side).
+fn method_schema_type(schemas: &Schemas, service: &str, e: &Value, key: &str) -> Option<String> {
+    let reference = e.get(key)?.as_str()?;
+    let k = schemas.method_type(service, reference)?;
+    (!schemas.is_container(&k)).then(|| schemas.names[&k].clone())
+}
+
+/// A placeholder value for a path argument in the examples.
+fn example_arg(arg: &str) -> String {
+    match arg {
+        "taskId" | "taskGroupId" => "\"fN1RzbN9S7mQvd5PtxdzjA\"".into(),
+        "runId" => "\"0\"".into(),
+        _ => format!(
+            "\"my-{}\"",
+            snake(arg).trim_start_matches("r#").replace('_', "-")
+        ),
+    }
+}
+
+/// The module docs' example: one typed call of the service and its `_raw` twin.
+fn rust_example(r: &Reference, schemas: &Schemas) -> String {
+    let entries: Vec<&Value> = r.json["entries"].as_array().into_iter().flatten().collect();
+    let var = r.service.replace('-', "_");
+    let pick = entries
+        .iter()
+        .filter(|e| e["stability"].as_str() != Some("deprecated"))
+        .filter(|e| e.get("input").is_none())
+        .filter_map(|e| Some((*e, method_schema_type(schemas, &r.service, e, "output")?)))
+        .min_by_key(|(e, _)| {
+            // The everyday call where there is one, else the simplest.
+            let everyday = ["status", "currentScopes", "get", "findTask"];
+            (
+                !everyday.contains(&e["name"].as_str().unwrap_or("")),
+                strs(&e["args"]).len(),
+                strs(&e["query"]).len(),
+            )
+        });
+    let mut s = String::from(
+        "//! # Example\n//!\n//! ```no_run\n//! # async fn example() -> taskcluster_wasm::Result<()> {\n",
+    );
+    writeln!(
+        s,
+        "//! use taskcluster_wasm::{{Client, Credentials, {}}};\n//!\n//! let client = Client::builder(\"https://tc.example.com\")\n//!     .credentials(Credentials::new(\"my/client\", \"my-access-token\"))\n//!     .build()?;\n//! let {var} = {}::new(client);",
+        r.class, r.class
+    )
+    .unwrap();
+    match pick {
+        Some((e, ty)) => {
+            let f = snake(e["name"].as_str().unwrap());
+            let bare = f.trim_start_matches("r#");
+            let mut args: Vec<String> = strs(&e["args"]).iter().map(|a| example_arg(a)).collect();
+            if !strs(&e["query"]).is_empty() {
+                args.push("&Default::default()".into());
+            }
+            let args = args.join(", ");
+            writeln!(s, "//! // Typed: the result is the schema's type.\n//! let result: taskcluster_wasm::schemas::{ty} = {var}.{f}({args}).await?;").unwrap();
+            writeln!(s, "//! // The escape hatch: the same call, its result as JSON.\n//! let raw: serde_json::Value = {var}.{bare}_raw({args}).await?;\n//! # let _ = (result, raw);").unwrap();
         }
-        if let Some(i) = e.get("input").and_then(Value::as_str) {
-            doc += &format!("\n    ///\n    /// Payload: `{i}`");
+        None => {
+            writeln!(s, "//! {var}.ping().await?;").unwrap();
         }
-        if let Some(o) = e.get("output").and_then(Value::as_str) {
-            doc += &format!("\n    ///\n    /// Result: `{o}`");
+    }
+    s += "//! # Ok(())\n//! # }\n//! ```\n";
+    s
+}
+
+/// One API method: the typed method, its `_raw` twin when a side is typed, and for GET methods
+/// the URL builders and, where it paginates, the page streams.
+fn rust_method(r: &Reference, e: &Value, schemas: &Schemas, docs: &str) -> String {
+    let mut s = String::new();
+    let name = e["name"].as_str().unwrap();
+    let fname = snake(name);
+    let bare = fname.trim_start_matches("r#");
+    let stat = bare.to_ascii_uppercase();
+    let method = e["method"].as_str().unwrap_or("get");
+    let route = e["route"].as_str().unwrap_or("/");
+    let args = strs(&e["args"]);
+    let query = strs(&e["query"]);
+    let input = e.get("input").is_some();
+    let output = e.get("output").is_some();
+    let in_ty = method_schema_type(schemas, &r.service, e, "input");
+    let out_ty = method_schema_type(schemas, &r.service, e, "output");
+    let typed = in_ty.is_some() || out_ty.is_some();
+    let stability = e["stability"].as_str().unwrap_or("stable");
+    let doc_title = e["title"].as_str().unwrap_or(name);
+    let mut doc = format!(
+        "    /// {doc_title}\n    ///\n    /// `{} {route}` · stability: {stability}",
+        method.to_ascii_uppercase()
+    );
+    if let Some(scopes) = e.get("scopes") {
+        doc += &format!("\n    ///\n    /// Scopes: {}", scopes_doc(scopes));
+    } else {
+        doc += "\n    ///\n    /// Scopes: none";
+    }
+    let schema_doc = |what: &str, reference: &str, ty: &Option<String>| match ty {
+        Some(t) => {
+            format!("\n    ///\n    /// {what}: [`{t}`](super::schemas::{t}) (`{reference}`)")
         }
-        doc += &format!("\n    ///\n    /// [Reference]({docs}#{name})\n");
-        let deprecated = if stability == "deprecated" {
-            "    #[deprecated(note = \"deprecated in the Taskcluster API\")]\n"
-        } else {
-            ""
-        };
-        let arg_params: String = args
-            .iter()
-            .map(|a| format!("{}: &'a str, ", snake(a)))
-            .collect();
-        let arg_names: String = args.iter().map(|a| format!("{}, ", snake(a))).collect();
-        let arg_calls: String = args.iter().map(|a| format!(".arg({})", snake(a))).collect();
-        let q_param = if query.is_empty() {
-            String::new()
-        } else {
-            format!("query: &{}Query, ", pascal(name))
-        };
-        let q_name = if query.is_empty() { "" } else { "query, " };
-        let q_apply = if query.is_empty() {
-            "call"
-        } else {
-            "query.apply(call)"
-        };
-        // The call builder.
-        if input {
-            writeln!(s, "    fn {bare}_call<'a, P: Serialize + ?Sized>({arg_params}{q_param}payload: &P) -> Result<Call<'a>> {{ let call = Call::new(&SERVICE, &{stat}){arg_calls}; {q_apply}.payload(payload) }}\n").unwrap();
-        } else {
-            writeln!(s, "    fn {bare}_call<'a>({arg_params}{q_param}) -> Call<'a> {{ let call = Call::new(&SERVICE, &{stat}){arg_calls}; {q_apply} }}\n").unwrap();
-        }
-        let build = if input {
-            format!("Self::{bare}_call({arg_names}{q_name}payload)?")
-        } else {
-            format!("Self::{bare}_call({arg_names}{q_name})")
-        };
-        let (generics, payload_param) = if input {
-            (", P: Serialize + ?Sized", "payload: &P, ")
-        } else {
-            ("", "")
-        };
-        s += &doc;
-        s += deprecated;
-        if output {
-            writeln!(s, "    pub async fn {fname}<'a, T: DeserializeOwned{generics}>(&self, {arg_params}{q_param}{payload_param}) -> Result<T> {{ self.client.call_json(&{build}).await }}\n").unwrap();
-        } else {
-            writeln!(s, "    pub async fn {fname}<'a{generics}>(&self, {arg_params}{q_param}{payload_param}) -> Result<()> {{ self.client.call(&{build}).await.map(|_| ()) }}\n").unwrap();
-        }
-        if method == "get" {
-            writeln!(s, "    /// The URL of [`{fname}`](Self::{bare}), unsigned.\n{deprecated}    pub fn {bare}_url<'a>(&self, {arg_params}{q_param}) -> Result<String> {{ self.client.build_url(&{build}) }}\n").unwrap();
-            writeln!(s, "    /// A URL for [`{fname}`](Self::{bare}) with a bewit valid for `ttl`, usable without credentials.\n{deprecated}    pub fn {bare}_signed_url<'a>(&self, {arg_params}{q_param}ttl: Duration) -> Result<String> {{ self.client.build_signed_url(&{build}, ttl) }}\n").unwrap();
-            if query.iter().any(|q| q == "continuationToken") {
-                writeln!(s, "    /// Every page of [`{fname}`](Self::{bare}), following `continuationToken`.\n{deprecated}    pub fn {bare}_pages<'a>(&'a self, {arg_params}{q_param}) -> BoxStream<'a, Result<serde_json::Value>> {{ let query = query.clone(); crate::pagination::pages(&self.client, move |token| {{ let mut q = query.clone(); if token.is_some() {{ q.continuation_token = token; }} Self::{bare}_call({arg_names}&q) }}) }}\n").unwrap();
+        None => format!(
+            "\n    ///\n    /// {what}: `{reference}` (not in references/schemas/: any type)"
+        ),
+    };
+    if let Some(i) = e.get("input").and_then(Value::as_str) {
+        doc += &schema_doc("Payload", i, &in_ty);
+    }
+    if let Some(o) = e.get("output").and_then(Value::as_str) {
+        doc += &schema_doc("Result", o, &out_ty);
+    }
+    if typed {
+        doc += &format!("\n    ///\n    /// [`{bare}_raw`](Self::{bare}_raw) makes the same call with any `Serialize` payload and the result as JSON.");
+    }
+    doc += &format!("\n    ///\n    /// [Reference]({docs}#{name})\n");
+    let deprecated = if stability == "deprecated" {
+        "    #[deprecated(note = \"deprecated in the Taskcluster API\")]\n"
+    } else {
+        ""
+    };
+    let arg_params: String = args
+        .iter()
+        .map(|a| format!("{}: &'a str, ", snake(a)))
+        .collect();
+    let arg_names: String = args.iter().map(|a| format!("{}, ", snake(a))).collect();
+    let arg_calls: String = args.iter().map(|a| format!(".arg({})", snake(a))).collect();
+    let q_param = if query.is_empty() {
+        String::new()
+    } else {
+        format!("query: &{}Query, ", pascal(name))
+    };
+    let q_name = if query.is_empty() { "" } else { "query, " };
+    let q_apply = if query.is_empty() {
+        "call"
+    } else {
+        "query.apply(call)"
+    };
+    // The call builder.
+    if input {
+        writeln!(s, "    fn {bare}_call<'a, P: serde::Serialize + ?Sized>({arg_params}{q_param}payload: &P) -> Result<Call<'a>> {{ let call = Call::new(&SERVICE, &{stat}){arg_calls}; {q_apply}.payload(payload) }}\n").unwrap();
+    } else {
+        writeln!(s, "    fn {bare}_call<'a>({arg_params}{q_param}) -> Call<'a> {{ let call = Call::new(&SERVICE, &{stat}){arg_calls}; {q_apply} }}\n").unwrap();
+    }
+    let build = if input {
+        format!("Self::{bare}_call({arg_names}{q_name}payload)?")
+    } else {
+        format!("Self::{bare}_call({arg_names}{q_name})")
+    };
+    let body = if output {
+        format!("self.client.call_json(&{build}).await")
+    } else {
+        format!("self.client.call(&{build}).await.map(|_| ())")
+    };
+    // The method, typed where the schema is known and generic where it is not. Typed methods are
+    // `#[inline]`: like generic ones they are compiled where they are used, not in this crate, so
+    // a build (and the wasm package) pays only for the types a caller uses.
+    let mut generics = String::new();
+    let mut payload_param = String::new();
+    if input {
+        match &in_ty {
+            Some(t) => payload_param = format!("payload: &super::schemas::{t}, "),
+            None => {
+                generics += ", P: serde::Serialize + ?Sized";
+                payload_param = "payload: &P, ".into();
             }
         }
     }
-    s += "}\n";
+    let ret = match (&out_ty, output) {
+        (_, false) => "()".to_string(),
+        (Some(t), true) => format!("super::schemas::{t}"),
+        (None, true) => {
+            generics = format!(", T: serde::de::DeserializeOwned{generics}");
+            "T".into()
+        }
+    };
+    let inline = if typed { "    #[inline]\n" } else { "" };
+    s += &doc;
+    s += deprecated;
+    s += inline;
+    writeln!(s, "    pub async fn {fname}<'a{generics}>(&self, {arg_params}{q_param}{payload_param}) -> Result<{ret}> {{ {body} }}\n").unwrap();
+    if typed {
+        let (raw_generics, raw_payload) = if input {
+            (", P: serde::Serialize + ?Sized", "payload: &P, ")
+        } else {
+            ("", "")
+        };
+        let raw_ret = if output { "serde_json::Value" } else { "()" };
+        writeln!(s, "    /// [`{fname}`](Self::{bare}) with any `Serialize` payload and the result as JSON (`serde_json::Value`): the escape hatch for what the generated types do not describe, such as a field or value newer than references/schemas/.\n{deprecated}{inline}    pub async fn {bare}_raw<'a{raw_generics}>(&self, {arg_params}{q_param}{raw_payload}) -> Result<{raw_ret}> {{ {body} }}\n").unwrap();
+    }
+    if method == "get" {
+        writeln!(s, "    /// The URL of [`{fname}`](Self::{bare}), unsigned.\n{deprecated}    pub fn {bare}_url<'a>(&self, {arg_params}{q_param}) -> Result<String> {{ self.client.build_url(&{build}) }}\n").unwrap();
+        writeln!(s, "    /// A URL for [`{fname}`](Self::{bare}) with a bewit valid for `ttl`, usable without credentials.\n{deprecated}    pub fn {bare}_signed_url<'a>(&self, {arg_params}{q_param}ttl: Duration) -> Result<String> {{ self.client.build_signed_url(&{build}, ttl) }}\n").unwrap();
+        if query.iter().any(|q| q == "continuationToken") {
+            let pages = format!("crate::pagination::pages(&self.client, move |token| {{ let mut q = query.clone(); if token.is_some() {{ q.continuation_token = token; }} Self::{bare}_call({arg_names}&q) }})");
+            match &out_ty {
+                Some(t) => {
+                    writeln!(s, "    /// Every page of [`{fname}`](Self::{bare}), following `continuationToken`.\n{deprecated}    #[inline]\n    pub fn {bare}_pages<'a>(&'a self, {arg_params}{q_param}) -> BoxStream<'a, Result<super::schemas::{t}>> {{ let query = query.clone(); crate::pagination::typed({pages}) }}\n").unwrap();
+                    writeln!(s, "    /// Every page of [`{bare}_raw`](Self::{bare}_raw), as JSON, following `continuationToken`.\n{deprecated}    pub fn {bare}_pages_raw<'a>(&'a self, {arg_params}{q_param}) -> BoxStream<'a, Result<serde_json::Value>> {{ let query = query.clone(); {pages} }}\n").unwrap();
+                }
+                None => {
+                    writeln!(s, "    /// Every page of [`{fname}`](Self::{bare}), as JSON, following `continuationToken`.\n{deprecated}    pub fn {bare}_pages<'a>(&'a self, {arg_params}{q_param}) -> BoxStream<'a, Result<serde_json::Value>> {{ let query = query.clone(); {pages} }}\n").unwrap();
+                }
+            }
+        }
+    }
     s
 }
 
@@ -475,13 +611,36 @@ fn gen_rust_events(r: &Reference) -> String {
     s
 }
 
+/// How the generated methods are typed (the module docs of src/generated/).
+const MOD_DOC: &str = "//! # Typed methods and their `_raw` twins
+//!
+//! A method whose payload or result has a schema in references/schemas/ takes and returns the
+//! generated types: `queue.create_task(task_id, &CreateTaskRequest) -> Result<TaskStatusResponse>`
+//! (see [`schemas`] for every type, documented from the schema's title and description).
+//! Next to it, `<method>_raw` makes the same call with any `Serialize` payload and returns the
+//! result as `serde_json::Value` (or `()` where the method has no result): the escape hatch for
+//! whatever the types do not describe, such as an enum value or a required field newer than the
+//! vendored schemas. Unknown *fields* never break a typed call: they are kept in `extra` where
+//! the schema allows them and ignored where it does not. The `_pages` stream of a typed method
+//! yields its typed result, `_pages_raw` the JSON pages. A method whose schema is not vendored
+//! (listed in references/SOURCES.md) keeps the loose form on that side: any `Serialize` payload,
+//! any `DeserializeOwned` result (`serde_json::Value` or your own type), and has no `_raw` twin
+//! unless its other side is typed.
+//!
+//! Typed methods are `#[inline]`: like generic ones, they are compiled in the crate that calls
+//! them, so neither this crate's build nor the wasm package pays for types nobody uses.
+";
+
 fn gen_rust_mod(refs: &[Reference]) -> String {
     let mut s = String::new();
     writeln!(s, "{HEADER_RS}").unwrap();
-    s += "//! Every Taskcluster service, generated from references/: one type per service (API calls)\n//! and one per exchanges reference (routing-key bindings).\n\n";
+    s += "//! Every Taskcluster service, generated from references/: one type per service (API calls)\n//! and one per exchanges reference (routing-key bindings), and [`schemas`]: one type per JSON\n//! schema the methods name.\n//!\n";
+    s += MOD_DOC;
+    s += "\n";
     for r in refs {
         writeln!(s, "pub mod {};", module_name(r)).unwrap();
     }
+    s += "pub mod schemas;\n";
     s += "\n";
     for r in refs {
         writeln!(s, "pub use {}::{};", module_name(r), r.class).unwrap();
@@ -964,6 +1123,7 @@ fn reserved_ts_names(
 /// Everything codegen writes, path (relative to the repo) → content.
 fn outputs(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     let refs = load(root)?;
+    let schemas = Schemas::load(root, &reserved_ts_names(root, &refs)?)?;
     let mut out = BTreeMap::new();
     out.insert(
         PathBuf::from("src/generated/mod.rs"),
@@ -973,7 +1133,7 @@ fn outputs(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
         let code = if r.exchanges {
             gen_rust_events(r)
         } else {
-            gen_rust_api(r)
+            gen_rust_api(r, &schemas)
         };
         out.insert(
             PathBuf::from(format!("src/generated/{}.rs", module_name(r))),
@@ -981,8 +1141,11 @@ fn outputs(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
         );
     }
     out.insert(PathBuf::from("js/apis.js"), gen_js(&refs));
-    let schemas = Schemas::load(root, &reserved_ts_names(root, &refs)?)?;
     out.insert(PathBuf::from("js/apis.d.ts"), gen_dts(&refs, &schemas));
+    out.insert(
+        PathBuf::from("src/generated/schemas.rs"),
+        rustfmt(&crate::schemas_rust::RustGen::new(&schemas).module())?,
+    );
     Ok(out)
 }
 

@@ -12,6 +12,7 @@
 mod codegen;
 mod cycles;
 mod schemas;
+mod schemas_rust;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
