@@ -241,6 +241,10 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 root_url,
                 ext,
+                key: self
+                    .credentials
+                    .as_ref()
+                    .map(|c| hawk::Key::new(c.access_token())),
                 transport: self.transport.clone().unwrap_or_else(default_transport),
                 runtime: self
                     .runtime
@@ -261,6 +265,8 @@ pub struct Client {
 struct Inner {
     root_url: String,
     ext: Option<String>,
+    /// The Hawk key of the credentials, computed once.
+    key: Option<hawk::Key>,
     transport: Arc<dyn Transport>,
     runtime: Arc<dyn Runtime>,
     options: ClientBuilder,
@@ -368,7 +374,7 @@ impl Client {
     /// The `Authorization` header for a request, with a fresh timestamp and nonce; `None` for
     /// anonymous clients. Fails if the header would exceed the server's 4096-character limit.
     pub fn authorization(&self, method: &str, url: &http::Uri) -> Result<Option<String>> {
-        let Some(creds) = &self.inner.options.credentials else {
+        let (Some(creds), Some(key)) = (&self.inner.options.credentials, &self.inner.key) else {
             return Ok(None);
         };
         let rt = &self.inner.runtime;
@@ -376,9 +382,9 @@ impl Client {
         rt.fill_random(&mut nonce);
         let nonce = URL_SAFE_NO_PAD.encode(nonce);
         let target = hawk::Target::of(url);
-        let header = hawk::header(
+        let header = hawk::header_with(
             creds.client_id(),
-            creds.access_token(),
+            key,
             &hawk::Artifacts {
                 ts: rt.now_ms() / 1000,
                 nonce: &nonce,
@@ -438,15 +444,15 @@ impl Client {
         } else {
             self.inner.options.scheme
         };
-        let (creds, url) = self.signable(call, scheme)?;
-        self.sign_url_until(creds, &url, exp)
+        let signable = self.signable(call, scheme)?;
+        self.sign_url_until(signable, exp)
     }
 
     fn signable(
         &self,
         call: &Call<'_>,
         scheme: ServiceDiscoveryScheme,
-    ) -> Result<(&Credentials, http::Uri)> {
+    ) -> Result<(&Credentials, &hawk::Key, String, hawk::Target)> {
         if !call.entry.method.eq_ignore_ascii_case("get") {
             return Err(Error::invalid_input(format!(
                 "buildSignedUrl only works for GET requests, and {} is {}",
@@ -454,14 +460,11 @@ impl Client {
                 call.entry.method.to_ascii_uppercase()
             )));
         }
-        let url = call.url(&self.inner.root_url, scheme)?;
-        let creds = self
-            .inner
-            .options
-            .credentials
-            .as_ref()
-            .ok_or_else(|| Error::invalid_input("credentials must be given"))?;
-        Ok((creds, url))
+        let uri = call.url(&self.inner.root_url, scheme)?;
+        let (Some(creds), Some(key)) = (&self.inner.options.credentials, &self.inner.key) else {
+            return Err(Error::invalid_input("credentials must be given"));
+        };
+        Ok((creds, key, uri.to_string(), hawk::Target::of(&uri)))
     }
 
     fn signed_url(
@@ -470,7 +473,7 @@ impl Client {
         ttl: Duration,
         scheme: ServiceDiscoveryScheme,
     ) -> Result<String> {
-        let (creds, url) = self.signable(call, scheme)?;
+        let signable = self.signable(call, scheme)?;
         let ttl_s = ttl.as_secs();
         if ttl_s == 0 {
             return Err(Error::invalid_input(
@@ -478,25 +481,22 @@ impl Client {
             ));
         }
         let exp = self.inner.runtime.now_ms() / 1000 + ttl_s;
-        self.sign_url_until(creds, &url, exp)
+        self.sign_url_until(signable, exp)
     }
 
-    /// Adds a bewit expiring at `exp` (seconds since the epoch) to any URL of this deployment.
-    pub(crate) fn sign_url_until(
+    /// Adds a bewit expiring at `exp` (seconds since the epoch) to a URL of this deployment.
+    fn sign_url_until(
         &self,
-        creds: &Credentials,
-        url: &http::Uri,
+        (creds, key, url, target): (&Credentials, &hawk::Key, String, hawk::Target),
         exp: u64,
     ) -> Result<String> {
-        let target = hawk::Target::of(url);
-        let bewit = hawk::bewit(
+        let bewit = hawk::bewit_with(
             creds.client_id(),
-            creds.access_token(),
+            key,
             &target,
             exp,
             self.inner.ext.as_deref(),
         );
-        let signed = hawk::append_bewit(&url.to_string(), &bewit);
         let resource_len = target.resource.len() + "bewit=".len() + bewit.len() + 1;
         if resource_len > hawk::MAX_HEADER_LENGTH {
             return Err(Error::invalid_input(format!(
@@ -505,6 +505,10 @@ impl Client {
                 hawk::MAX_HEADER_LENGTH
             )));
         }
+        let mut signed = url;
+        signed.push(if signed.contains('?') { '&' } else { '?' });
+        signed.push_str("bewit=");
+        signed.push_str(&bewit);
         Ok(signed)
     }
 

@@ -86,28 +86,82 @@ pub fn payload_hash(content_type: &str, payload: &[u8]) -> String {
 
 /// The normalized string of `kind` (`header`, `bewit` or `response`).
 pub fn normalized_string(kind: &str, a: &Artifacts<'_>) -> String {
-    let ext = a
-        .ext
-        .map(|e| e.replace('\\', "\\\\").replace('\n', "\\n"))
-        .unwrap_or_default();
-    let mut s = format!(
-        "hawk.1.{kind}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
-        a.ts,
-        a.nonce,
-        a.method.to_ascii_uppercase(),
-        a.target.resource,
-        a.target.host.to_ascii_lowercase(),
-        a.target.port,
-        a.hash.unwrap_or_default(),
-        ext
-    );
-    if let Some((app, dlg)) = a.app {
-        s.push_str(app);
-        s.push('\n');
-        s.push_str(dlg.unwrap_or_default());
-        s.push('\n');
-    }
+    let mut s = String::with_capacity(128 + a.target.resource.len());
+    write_normalized(&mut s, kind, a);
     s
+}
+
+/// Appends the normalized string to `s`: `hawk.1.<kind>`, then ts, nonce, method (uppercased),
+/// resource, host (lowercased), port, hash and ext (`\` and newlines escaped), a line each,
+/// and `app`/`dlg` lines when present.
+fn write_normalized(s: &mut String, kind: &str, a: &Artifacts<'_>) {
+    let line = |s: &mut String, v: &str| {
+        s.push_str(v);
+        s.push('\n');
+    };
+    s.push_str("hawk.1.");
+    line(s, kind);
+    line(s, itoa(a.ts, &mut [0; 20]));
+    line(s, a.nonce);
+    line(s, &a.method.to_ascii_uppercase());
+    line(s, &a.target.resource);
+    line(s, &a.target.host.to_ascii_lowercase());
+    line(s, itoa(u64::from(a.target.port), &mut [0; 20]));
+    line(s, a.hash.unwrap_or_default());
+    for c in a.ext.unwrap_or_default().chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s.push('\n');
+    if let Some((app, dlg)) = a.app {
+        line(s, app);
+        line(s, dlg.unwrap_or_default());
+    }
+}
+
+/// A number's decimal digits, written into `buf` (no formatting machinery on the signing path).
+fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
+}
+
+/// A Hawk key: the HMAC-SHA256 state after absorbing the access token, computed once per
+/// credentials so that each MAC hashes only its message. `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct Key(HmacSha256);
+
+impl Key {
+    /// The key of an access token (its UTF-8 bytes).
+    pub fn new(access_token: &str) -> Key {
+        Key(HmacSha256::new_from_slice(access_token.as_bytes()).expect("HMAC takes any key length"))
+    }
+
+    /// The MAC of the normalized string of `kind`, standard base64.
+    pub fn mac(&self, kind: &str, a: &Artifacts<'_>) -> String {
+        let mut s = String::with_capacity(128 + a.target.resource.len());
+        write_normalized(&mut s, kind, a);
+        let mut mac = self.0.clone();
+        mac.update(s.as_bytes());
+        STANDARD.encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
 }
 
 /// HMAC-SHA256 of `message` under `key` (the access token's UTF-8 bytes), standard base64.
@@ -123,13 +177,18 @@ pub(crate) fn hmac_raw(key: &str, message: &[u8]) -> Vec<u8> {
 
 /// The MAC of a normalized string.
 pub fn mac(key: &str, kind: &str, a: &Artifacts<'_>) -> String {
-    hmac_b64(key, normalized_string(kind, a).as_bytes())
+    Key::new(key).mac(kind, a)
 }
 
 /// The `Authorization` header value, in hawk's attribute order:
 /// `Hawk id, ts, nonce[, hash][, ext], mac[, app[, dlg]]`.
 pub fn header(id: &str, key: &str, a: &Artifacts<'_>) -> String {
-    let mac = mac(key, "header", a);
+    header_with(id, &Key::new(key), a)
+}
+
+/// [`header`] with a precomputed [`Key`].
+pub fn header_with(id: &str, key: &Key, a: &Artifacts<'_>) -> String {
+    let mac = key.mac("header", a);
     let mut h = format!("Hawk id=\"{id}\", ts=\"{}\", nonce=\"{}\"", a.ts, a.nonce);
     if let Some(hash) = a.hash {
         h.push_str(&format!(", hash=\"{hash}\""));
@@ -149,6 +208,10 @@ pub fn header(id: &str, key: &str, a: &Artifacts<'_>) -> String {
 
 /// The raw bewit, `id\exp\mac\ext`, before base64url.
 pub fn bewit_raw(id: &str, key: &str, target: &Target, exp: u64, ext: Option<&str>) -> String {
+    bewit_raw_with(id, &Key::new(key), target, exp, ext)
+}
+
+fn bewit_raw_with(id: &str, key: &Key, target: &Target, exp: u64, ext: Option<&str>) -> String {
     let a = Artifacts {
         ts: exp,
         nonce: "",
@@ -158,13 +221,25 @@ pub fn bewit_raw(id: &str, key: &str, target: &Target, exp: u64, ext: Option<&st
         ext,
         app: None,
     };
-    let mac = mac(key, "bewit", &a);
-    format!("{id}\\{exp}\\{mac}\\{}", ext.unwrap_or_default())
+    let mac = key.mac("bewit", &a);
+    let ext = ext.unwrap_or_default();
+    let mut raw = String::with_capacity(id.len() + mac.len() + ext.len() + 24);
+    for part in [id, itoa(exp, &mut [0; 20]), &mac] {
+        raw.push_str(part);
+        raw.push('\\');
+    }
+    raw.push_str(ext);
+    raw
 }
 
 /// The bewit for `target`: base64url without padding of [`bewit_raw`].
 pub fn bewit(id: &str, key: &str, target: &Target, exp: u64, ext: Option<&str>) -> String {
-    URL_SAFE_NO_PAD.encode(bewit_raw(id, key, target, exp, ext))
+    bewit_with(id, &Key::new(key), target, exp, ext)
+}
+
+/// [`bewit`] with a precomputed [`Key`].
+pub fn bewit_with(id: &str, key: &Key, target: &Target, exp: u64, ext: Option<&str>) -> String {
+    URL_SAFE_NO_PAD.encode(bewit_raw_with(id, key, target, exp, ext))
 }
 
 /// Appends `bewit=<bewit>` as the last query parameter of `url`.
