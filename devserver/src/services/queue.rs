@@ -676,12 +676,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             if let Some(s) = g.sealed_ms {
                 out.insert("sealed".into(), json!(iso(s)));
             }
-            let size = q
-                .tasks
-                .values()
-                .filter(|t| t.task_group_id == group_id)
-                .count();
-            out.insert("taskGroupSize".into(), json!(size));
+            // v106's task-group-response.json allows no other field (no task count).
             ok(Value::Object(out))
         }
         "listDependentTasks" => {
@@ -713,8 +708,8 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                     .filter(|t| t.task_queue_id == tq && t.state() == s)
                     .count()
             };
+            let (p, w) = tq.split_once('/').unwrap_or((tq.as_str(), ""));
             if call.ep.name == "pendingTasks" {
-                let (p, w) = tq.split_once('/').unwrap_or((tq.as_str(), ""));
                 ok(json!({
                     "provisionerId": p,
                     "workerType": w,
@@ -723,6 +718,8 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                 }))
             } else {
                 ok(json!({
+                    "provisionerId": p,
+                    "workerType": w,
                     "taskQueueId": tq,
                     "pendingTasks": count("pending"),
                     "claimedTasks": count("running"),
