@@ -89,3 +89,71 @@ async fn valid_create_task_is_sent() {
     let status = queue.status(&task_id).await.unwrap();
     assert_eq!(status.status.task_id, task_id);
 }
+
+/// Every method with an input has its schema embedded, and every schema compiles (its `$ref`s
+/// resolve): a payload of the wrong type fails naming the schema, not the validator.
+#[test]
+fn every_input_schema_is_embedded_and_compiles() {
+    use taskcluster_wasm::{generated as g, validate, Call};
+    let apis = [
+        (g::Auth::service(), g::Auth::entries()),
+        (g::Github::service(), g::Github::entries()),
+        (g::Hooks::service(), g::Hooks::entries()),
+        (g::Index::service(), g::Index::entries()),
+        (g::Notify::service(), g::Notify::entries()),
+        (g::Object::service(), g::Object::entries()),
+        (g::PurgeCache::service(), g::PurgeCache::entries()),
+        (g::Queue::service(), g::Queue::entries()),
+        (g::Secrets::service(), g::Secrets::entries()),
+        (g::WebServer::service(), g::WebServer::entries()),
+        (g::WorkerManager::service(), g::WorkerManager::entries()),
+    ];
+    let (mut checked, mut unchecked) = (Vec::new(), Vec::new());
+    for (service, entries) in apis {
+        for entry in entries.iter().filter(|e| e.input) {
+            let Some(schema) = validate::input_schema(&service.name, &entry.name) else {
+                // only a method whose schema is newer than references/schemas/ goes unchecked
+                let refs = concat!(env!("CARGO_MANIFEST_DIR"), "/references");
+                let api: Value = serde_json::from_str(
+                    &std::fs::read_to_string(format!("{refs}/{}/v1/api.json", service.name))
+                        .unwrap(),
+                )
+                .unwrap();
+                let input = api["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e["name"] == entry.name.as_ref())
+                    .find_map(|e| e["input"].as_str())
+                    .unwrap();
+                let file = format!(
+                    "{refs}/schemas/{}/{}",
+                    service.name,
+                    input.trim_end_matches('#')
+                );
+                assert!(
+                    !std::path::Path::new(&file).exists(),
+                    "{file} is vendored but not embedded"
+                );
+                unchecked.push(format!("{}.{}", service.name, entry.name));
+                continue;
+            };
+            let call = Call::new(service, entry).payload(&json!([1])).unwrap();
+            let err = validate::check(&call).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("payload does not match {schema}:\n  * /: ")),
+                "{err}"
+            );
+            checked.push(schema);
+        }
+    }
+    assert!(
+        checked.len() >= 45,
+        "only {} methods checked",
+        checked.len()
+    );
+    assert!(
+        unchecked.len() <= 2,
+        "methods without a vendored schema: {unchecked:?}"
+    );
+}
