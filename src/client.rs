@@ -30,6 +30,7 @@ struct Defaults {
     retry: RetryPolicy,
     trace_id: Option<String>,
     scheme: ServiceDiscoveryScheme,
+    validate: bool,
 }
 
 static DEFAULTS: std::sync::RwLock<Option<Defaults>> = std::sync::RwLock::new(None);
@@ -54,6 +55,7 @@ pub fn config(defaults: ClientBuilder) {
         retry: defaults.retry,
         trace_id: defaults.trace_id,
         scheme: defaults.scheme,
+        validate: defaults.validate,
     };
     *DEFAULTS.write().unwrap_or_else(|e| e.into_inner()) = Some(d);
 }
@@ -69,6 +71,8 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     trace_id: Option<String>,
     scheme: ServiceDiscoveryScheme,
+    /// Whether payloads are checked against their schema (only settable with the `validate` feature).
+    validate: bool,
     transport: Option<Arc<dyn Transport>>,
     runtime: Option<Arc<dyn Runtime>>,
 }
@@ -83,6 +87,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("trace_id", &self.trace_id)
             .field("scheme", &self.scheme)
+            .field("validate", &self.validate)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +103,7 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             trace_id: None,
             scheme: ServiceDiscoveryScheme::Default,
+            validate: false,
             transport: None,
             runtime: None,
         }
@@ -139,6 +145,7 @@ impl ClientBuilder {
                 retry: d.retry,
                 trace_id: d.trace_id,
                 scheme: d.scheme,
+                validate: d.validate,
                 transport: None,
                 runtime: None,
             },
@@ -195,6 +202,26 @@ impl ClientBuilder {
     /// The service discovery scheme.
     pub fn service_discovery_scheme(mut self, scheme: ServiceDiscoveryScheme) -> Self {
         self.scheme = scheme;
+        self
+    }
+
+    /// Whether each call's payload is checked against its method's JSON schema (the vendored
+    /// Taskcluster schemas) before any request: a payload that does not match fails with an
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error naming the schema and
+    /// each failing field. Off by default; needs the `validate` cargo feature.
+    ///
+    /// ```
+    /// use taskcluster_wasm::{ClientBuilder, ErrorKind, Queue};
+    /// # async fn example() {
+    /// let queue = Queue::new(ClientBuilder::new("https://tc.example.com").validate(true).build().unwrap());
+    /// let err = queue.create_task_raw("fN1SbArXTPSVFNUvaOlinQ", &serde_json::json!({})).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("/provisionerId: is required"));
+    /// # }
+    /// ```
+    #[cfg(feature = "validate")]
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
         self
     }
 
@@ -517,6 +544,10 @@ impl Client {
     pub async fn call(&self, call: &Call<'_>) -> Result<Response> {
         let method = call.method()?;
         let url = self.call_url(call)?;
+        #[cfg(feature = "validate")]
+        if self.inner.options.validate {
+            crate::validate::check(call)?;
+        }
         // Sign once before any I/O so that header problems surface without a request.
         let mut authorization = self.authorization(method.as_str(), &url)?;
         self.send_with_retries(&method, &url, call.payload.clone(), &mut authorization)

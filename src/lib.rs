@@ -39,6 +39,8 @@ pub mod platform;
 pub mod retry;
 pub mod transport;
 pub mod util;
+#[cfg(feature = "validate")]
+pub mod validate;
 
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
 mod js;

@@ -1142,6 +1142,15 @@ fn outputs(root: &Path) -> Result<BTreeMap<PathBuf, String>, String> {
     }
     out.insert(PathBuf::from("js/apis.js"), gen_js(&refs));
     out.insert(PathBuf::from("js/apis.d.ts"), gen_dts(&refs, &schemas));
+    let apis: Vec<(&str, &Value)> = refs
+        .iter()
+        .filter(|r| !r.exchanges)
+        .map(|r| (r.service.as_str(), &r.json))
+        .collect();
+    out.insert(
+        PathBuf::from("src/generated/input_schemas.json"),
+        crate::validate_gen::input_schemas(&apis, &schemas),
+    );
     out.insert(
         PathBuf::from("src/generated/schemas.rs"),
         rustfmt(&crate::schemas_rust::RustGen::new(&schemas).module())?,

@@ -13,6 +13,7 @@ mod codegen;
 mod cycles;
 mod schemas;
 mod schemas_rust;
+mod validate_gen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
