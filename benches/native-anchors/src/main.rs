@@ -104,7 +104,7 @@ impl Caller {
                 assert!(r.status().is_success(), "{}", r.status());
                 serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
             }
-            Caller::Wasm(q) => q.task(task).await.unwrap(),
+            Caller::Wasm(q) => q.task_raw(task).await.unwrap(),
             Caller::Official(q) => q.task(task).await.unwrap(),
         };
         assert!(v.get("taskQueueId").is_some() || v.get("provisionerId").is_some());
