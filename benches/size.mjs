@@ -21,6 +21,8 @@ export function packageSize(dir) {
   if (!entry) throw new Error(`${dir}/package.json: exports["."] has no "browser" condition`);
 
   // A module graph: the files reached from an entry (static imports and `new URL` references).
+  // A dynamic `import('./x.js')` is loaded only on demand (the opt-in validator): it is not
+  // counted, but it must exist and, in the browser graph, import no `node:` module either.
   const graph = (start, { noNode }) => {
     const seen = new Set();
     const visit = (file) => {
@@ -30,8 +32,15 @@ export function packageSize(dir) {
       seen.add(rel);
       if (!file.endsWith('.js')) return;
       const text = readFileSync(file, 'utf8');
+      for (const [, spec] of text.matchAll(/\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = join(dirname(file), spec);
+        if (!existsSync(target)) throw new Error(`${spec} is imported on demand from ${rel} but is not in ${dir}`);
+        if (noNode && /(?:\bfrom|\bimport)\s*\(?\s*["']node:/.test(readFileSync(target, 'utf8'))) {
+          throw new Error(`${spec} (imported on demand from ${rel}) imports a node: module`);
+        }
+      }
       const refs = [
-        ...text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g),
+        ...text.matchAll(/(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+)["']/g),
         ...text.matchAll(/new URL\(\s*["']([^"':]+)["']\s*,\s*import\.meta\.url\s*\)/g),
       ];
       for (const [, spec] of refs) visit(join(dirname(file), spec));

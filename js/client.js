@@ -60,6 +60,17 @@ function binding(prefix, entry, pattern) {
 }
 
 /**
+ * A call whose payload is first checked against the method's JSON schema (`validate: true`):
+ * the validator is a module of its own, imported on first use, so a client without the option
+ * never loads it. An invalid payload rejects before any request.
+ */
+async function validated(client, e, serviceName, args) {
+  const { checkPayload } = await import('./validate.js');
+  checkPayload(serviceName, e.name, args[e.args.length]);
+  return client._wasm.request(e.handle, args);
+}
+
+/**
  * Builds a client class from an API or exchanges reference. `name` is for messages only.
  */
 export function createClient(reference, name) {
@@ -185,6 +196,7 @@ export function createClient(reference, name) {
     };
     const method = function (...args) {
       if (this._options.fake) return fakeCall(this, e, args);
+      if (this._options.validate && entry.input) return withCallerStack(validated(this, e, serviceName, args));
       return withCallerStack(this._wasm.request(e.handle, args));
     };
     Object.defineProperty(method, 'name', { value: entry.name });

@@ -83,6 +83,12 @@ export type FakeImplementations<T> = {
 export interface ServiceOptions<T = Record<string, (...args: any[]) => any>> extends ClientOptions {
   /** Fake mode: no requests are made; calls are recorded in `fakeCalls` and answered by these functions. Refused when NODE_ENV is "production". */
   fake?: FakeImplementations<T> | null;
+  /**
+   * Check each payload against the method's JSON schema before sending it; an invalid payload
+   * rejects with an error naming each failing field, before any request. The validator is a
+   * module of its own (`validate.js`), loaded on first use. Off by default.
+   */
+  validate?: boolean;
 }
 
 /** The base of every service class. */

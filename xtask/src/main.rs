@@ -310,6 +310,7 @@ fn pkg(dev: bool) -> Result<(), String> {
             "--format=esm",
             "--platform=browser",
             "--target=es2022",
+            VALIDATOR_EXTERNAL,
         ]);
     for (from, to) in &cfg.files.browser_aliases {
         esb.arg(format!("--alias:{from}={}", root.join(to).display()));
@@ -330,6 +331,7 @@ fn pkg(dev: bool) -> Result<(), String> {
             "--format=cjs",
             "--platform=node",
             "--target=node20",
+            VALIDATOR_EXTERNAL,
         ])
         // The glue's default path (`new URL(…, import.meta.url)`, never taken here) still
         // gets a true URL in CommonJS.
@@ -351,7 +353,25 @@ fn pkg(dev: bool) -> Result<(), String> {
         std::fs::copy(root.join(f), out.join(f)).map_err(|e| format!("copying {f}: {e}"))?;
     }
 
+    // The opt-in payload validator (`validate: true`): its own module, with its validator and
+    // the input schemas, which the client imports only when asked for (every bundle above
+    // keeps `./validate.js` external, so the default package does not carry it).
+    let node_modules = root.join(TOOLS_DIR).join("node_modules");
+    run(Command::new(&tools.esbuild)
+        .arg(root.join("js/validate.js"))
+        .arg(format!("--outfile={}", out.join(VALIDATOR).display()))
+        .env("NODE_PATH", &node_modules)
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--platform=neutral",
+            "--main-fields=module,main",
+            "--target=es2022",
+        ])
+        .args(esbuild_common(minify)))?;
+
     let mut files: Vec<String> = cfg.files.copy.clone();
+    files.push(VALIDATOR.to_string());
     files.extend([
         cfg.files.browser.clone(),
         cfg.files.cjs_out.clone(),
@@ -394,7 +414,7 @@ fn pkg(dev: bool) -> Result<(), String> {
             .map_err(|e| format!("removing {f}: {e}"))?;
         }
         files.retain(|f| !bundled.contains(f));
-        minify_all(&tools, &out, std::slice::from_ref(&browser))?;
+        minify_all(&tools, &out, &[browser.clone(), out.join(VALIDATOR)])?;
     }
     // Written by hand: condition order matters in "exports" (the first match wins, so
     // "types" and "workerd" must precede "browser", "require" and "default"), and
@@ -454,6 +474,10 @@ fn pkg(dev: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// The opt-in payload validator's module in pkg/, and the flag that keeps it out of bundles.
+const VALIDATOR: &str = "validate.js";
+const VALIDATOR_EXTERNAL: &str = "--external:./validate.js";
+
 /// esbuild flags every step shares: UTF-8 kept, minified in a release build.
 fn esbuild_common(minify: bool) -> Vec<&'static str> {
     let mut v = vec![
@@ -479,6 +503,7 @@ fn bundle_entry(tools: &Tools, out: &Path, entry: &str, wasm_file: &str) -> Resu
         .arg(format!("--external:./{wasm_file}"))
         .args([
             "--external:node:*",
+            VALIDATOR_EXTERNAL,
             "--bundle",
             "--allow-overwrite",
             "--format=esm",
