@@ -562,7 +562,8 @@ async function createTask() {
   def.created = taskcluster.fromNowJSON();
   def.deadline = taskcluster.fromNowJSON($('#new-deadline').value.trim());
   def.expires = taskcluster.fromNowJSON($('#new-expires').value.trim());
-  await client('Queue').createTask(taskId, def);
+  // validate: the definition is checked against the createTask schema in the page first.
+  await client('Queue', { validate: true }).createTask(taskId, def);
   $('#new-task-id').value = taskcluster.slugid();
   location.hash = `#task/${encodeURIComponent(taskId)}`;
 }

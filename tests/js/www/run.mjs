@@ -638,15 +638,26 @@ try {
     await apage.waitForFunction(() => location.hash === '#new-task');
     const def = JSON.parse(await apage.inputValue('#template'));
     assert(def.metadata.name === 'demo: completed' && !('created' in def), `template: ${JSON.stringify(def).slice(0, 120)}`);
+    const newId = await apage.inputValue('#new-task-id');
+    // An edit the createTask schema refuses is caught in the page (the package's validate:
+    // true), naming the field, before any request.
+    const broken = { ...def, retries: 'twice' };
+    delete broken.metadata;
+    await apage.fill('#template', JSON.stringify(broken, null, 2));
+    await apage.click('#create-btn');
+    await apage.waitForFunction(() => /does not match queue\/v1\/create-task-request\.json/.test(document.querySelector('#create-errors').textContent), null, { timeout: 10000 });
+    const shown = await apage.textContent('#create-errors');
+    assert(shown.includes('"metadata"') && shown.includes('/retries'), `the panel does not name the fields: ${shown.slice(0, 300)}`);
+    const before = await fetch(`${deployment.rootUrl}/__devserver/requests?pathPrefix=${encodeURIComponent(`/api/queue/v1/task/${newId}`)}`);
+    assert((await before.json()).length === 0, 'an invalid definition was sent');
     def.metadata.name = 'demo: edited copy';
     await apage.fill('#template', JSON.stringify(def, null, 2));
-    const newId = await apage.inputValue('#new-task-id');
     await apage.click('#create-btn');
     await apage.waitForFunction((id) => location.hash === `#task/${id}` && document.querySelector('#inspector').dataset.state === 'pending', newId, { timeout: 10000 });
     const created = await workerQueue.task(newId);
     assert(created.metadata.name === 'demo: edited copy' && created.taskGroupId === def.taskGroupId, 'the created definition differs');
     await noTokenLeak(apage);
-    return `${waiting} unscheduled → pending; ${newId} created from the edited definition`;
+    return `${waiting} unscheduled → pending; an invalid edit refused in the page; ${newId} created from the edited definition`;
   }, () => apage);
 
   await step(`task group: ${SEEDED_GROUP}'s states at a glance`, 'group-summary', async () => {
