@@ -182,57 +182,74 @@ impl<'a> Call<'a> {
         Ok(())
     }
 
-    /// The path and query after `<root>/api/<service>/<version>/`, encoded.
-    fn route_and_query(&self) -> String {
-        let mut route = String::new();
-        let mut rest: &str = &self.entry.route;
+    /// Appends the path and query after `<root>/api/<service>/<version>/`, encoded.
+    fn write_route_and_query(&self, out: &mut String) {
+        let push_encoded = |out: &mut String, s: &str| {
+            for part in utf8_percent_encode(s, UNRESERVED) {
+                out.push_str(part);
+            }
+        };
+        // Arguments are never empty and `/` is always encoded, so the built route starts with
+        // a `/` exactly when the template does.
+        let mut rest: &str = self.entry.route.trim_start_matches('/');
         while let Some(open) = rest.find('<') {
             let Some(close) = rest[open..].find('>').map(|c| open + c) else {
                 break;
             };
-            route.push_str(&rest[..open]);
+            out.push_str(&rest[..open]);
             let name = &rest[open + 1..close];
             match self.entry.args.iter().position(|a| a == name) {
-                Some(i) => route.push_str(&encode_component(&self.args[i])),
-                None => route.push_str(&rest[open..=close]),
+                Some(i) => push_encoded(out, &self.args[i]),
+                None => out.push_str(&rest[open..=close]),
             }
             rest = &rest[close + 1..];
         }
-        route.push_str(rest);
-        let mut out = route.trim_start_matches('/').to_string();
-        if !self.query.is_empty() {
-            out.push('?');
-            let pairs: Vec<String> = self
-                .query
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-                .collect();
-            out.push_str(&pairs.join("&"));
+        out.push_str(rest);
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            push_encoded(out, k);
+            out.push('=');
+            push_encoded(out, v);
         }
-        out
     }
 
-    /// The URL of this call under `root` (already normalized, see [`normalize_root_url`]).
+    /// The URL of this call under `root` (already normalized, see [`normalize_root_url`]), as
+    /// text: built in one buffer, with no URL parser involved.
     ///
     /// Every argument and query component is percent-encoded outside `A–Z a–z 0–9 - . _ ~`, so
     /// the URL is plain ASCII that no URL parser (WHATWG `fetch`, reqwest's `url`) rewrites:
     /// what is signed is what is sent.
-    pub fn url(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<http::Uri> {
+    pub fn url_text(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<String> {
         self.validate()?;
-        let base = match scheme {
-            ServiceDiscoveryScheme::Default => root.to_string(),
-            ServiceDiscoveryScheme::K8sDns => format!("http://taskcluster-{}", self.service.name),
-        };
-        let s = format!(
-            "{base}/api/{}/{}/{}",
-            self.service.name,
-            self.service.version,
-            self.route_and_query()
+        let args: usize = self.args.iter().map(|a| a.len()).sum();
+        let query: usize = self.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let mut s = String::with_capacity(
+            root.len() + 32 + self.entry.route.len() + self.service.name.len() + args + query,
         );
+        match scheme {
+            ServiceDiscoveryScheme::Default => s.push_str(root),
+            ServiceDiscoveryScheme::K8sDns => {
+                s.push_str(K8S_PREFIX);
+                s.push_str(&self.service.name);
+            }
+        }
+        for part in ["/api/", &self.service.name, "/", &self.service.version, "/"] {
+            s.push_str(part);
+        }
+        self.write_route_and_query(&mut s);
+        Ok(s)
+    }
+
+    /// [`url_text`](Self::url_text), parsed.
+    pub fn url(&self, root: &str, scheme: ServiceDiscoveryScheme) -> Result<http::Uri> {
+        let s = self.url_text(root, scheme)?;
         s.parse::<http::Uri>()
             .map_err(|e| Error::invalid_input(format!("cannot build a URL from {s:?}: {e}")))
     }
 }
+
+/// The start of a service's URL under `k8s-dns`, followed by the service name.
+pub(crate) const K8S_PREFIX: &str = "http://taskcluster-";
 
 /// Checks a root URL and normalizes it: lowercase scheme and host, no trailing slashes. It
 /// must be an absolute `http` or `https` URL with a host, and may have a path

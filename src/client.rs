@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
@@ -264,8 +263,16 @@ impl ClientBuilder {
                 self.authorized_scopes.as_deref(),
             )
         });
+        let parsed: http::Uri = root_url
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("rootUrl {root_url:?}: {e}")))?;
+        // The normalized root is `scheme://authority[path]`.
+        let root_path_at = parsed.scheme_str().map_or(0, |s| s.len() + 3)
+            + parsed.authority().map_or(0, |a| a.as_str().len());
         Ok(Client {
             inner: Arc::new(Inner {
+                root: hawk::Target::of(&parsed),
+                root_path_at,
                 root_url,
                 ext,
                 key: self
@@ -291,6 +298,10 @@ pub struct Client {
 
 struct Inner {
     root_url: String,
+    /// The Hawk target of the root URL: its host and port, and where its path begins, read
+    /// once so that signing a URL parses nothing.
+    root: hawk::Target,
+    root_path_at: usize,
     ext: Option<String>,
     /// The Hawk key of the credentials, computed once.
     key: Option<hawk::Key>,
@@ -407,7 +418,7 @@ impl Client {
         let rt = &self.inner.runtime;
         let mut nonce = [0u8; 6];
         rt.fill_random(&mut nonce);
-        let nonce = URL_SAFE_NO_PAD.encode(nonce);
+        let nonce = hawk::b64(&URL_SAFE_NO_PAD, &nonce);
         let target = hawk::Target::of(url);
         let header = hawk::header_with(
             creds.client_id(),
@@ -487,11 +498,37 @@ impl Client {
                 call.entry.method.to_ascii_uppercase()
             )));
         }
-        let uri = call.url(&self.inner.root_url, scheme)?;
+        let (url, target) = self.url_and_target(call, scheme)?;
         let (Some(creds), Some(key)) = (&self.inner.options.credentials, &self.inner.key) else {
             return Err(Error::invalid_input("credentials must be given"));
         };
-        Ok((creds, key, uri.to_string(), hawk::Target::of(&uri)))
+        Ok((creds, key, url, target))
+    }
+
+    /// The URL of a call as text and the Hawk target it is signed for, with no URL parsing:
+    /// the host and port come from the root URL (or the `k8s-dns` service name).
+    pub(crate) fn url_and_target(
+        &self,
+        call: &Call<'_>,
+        scheme: ServiceDiscoveryScheme,
+    ) -> Result<(String, hawk::Target)> {
+        let url = call.url_text(&self.inner.root_url, scheme)?;
+        let target = match scheme {
+            ServiceDiscoveryScheme::Default => hawk::Target {
+                resource: url[self.inner.root_path_at..].to_owned(),
+                host: self.inner.root.host.clone(),
+                port: self.inner.root.port,
+            },
+            ServiceDiscoveryScheme::K8sDns => {
+                let at = crate::call::K8S_PREFIX.len() + call.service.name.len();
+                hawk::Target {
+                    resource: url[at..].to_owned(),
+                    host: url["http://".len()..at].to_ascii_lowercase(),
+                    port: 80,
+                }
+            }
+        };
+        Ok((url, target))
     }
 
     fn signed_url(
@@ -517,14 +554,20 @@ impl Client {
         (creds, key, url, target): (&Credentials, &hawk::Key, String, hawk::Target),
         exp: u64,
     ) -> Result<String> {
-        let bewit = hawk::bewit_with(
+        let mut signed = url;
+        let sep = if signed.contains('?') { '&' } else { '?' };
+        signed.push(sep);
+        signed.push_str("bewit=");
+        let bewit_at = signed.len();
+        hawk::append_bewit_with(
+            &mut signed,
             creds.client_id(),
             key,
             &target,
             exp,
             self.inner.ext.as_deref(),
         );
-        let resource_len = target.resource.len() + "bewit=".len() + bewit.len() + 1;
+        let resource_len = target.resource.len() + "?bewit=".len() + signed.len() - bewit_at;
         if resource_len > hawk::MAX_HEADER_LENGTH {
             return Err(Error::invalid_input(format!(
                 "the signed URL's path and query would be {resource_len} characters, over the \
@@ -532,10 +575,6 @@ impl Client {
                 hawk::MAX_HEADER_LENGTH
             )));
         }
-        let mut signed = url;
-        signed.push(if signed.contains('?') { '&' } else { '?' });
-        signed.push_str("bewit=");
-        signed.push_str(&bewit);
         Ok(signed)
     }
 
@@ -734,5 +773,67 @@ where
             self.output = Some(sent.await?);
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::call::{Entry, Service};
+
+    /// The text path (no URL parser) gives what parsing the URL gives: the same URL back and
+    /// the same Hawk target, for every shape of root URL and both discovery schemes.
+    #[test]
+    fn url_and_target_agree_with_the_parser() {
+        let svc = Service {
+            name: "worker-manager".into(),
+            version: "v1".into(),
+        };
+        const ARGS: &[Cow<'static, str>] = &[Cow::Borrowed("a"), Cow::Borrowed("b")];
+        const QUERY: &[Cow<'static, str>] = &[Cow::Borrowed("limit")];
+        let entry = Entry {
+            name: "m".into(),
+            method: "get".into(),
+            route: "/x/<a>/y/<b>".into(),
+            args: Cow::Borrowed(ARGS),
+            query: Cow::Borrowed(QUERY),
+            input: false,
+        };
+        let roots = [
+            "https://tc.example.com",
+            "https://TC.Example.COM/",
+            "http://tc.example.com",
+            "http://127.0.0.1:8080/deploy/tc/",
+            "https://x.example:443",
+            "http://[::1]:9/p",
+            "https://[2001:DB8::1]",
+        ];
+        for root in roots {
+            let client = Client::builder(root)
+                .credentials(Credentials::new("c", "t"))
+                .build()
+                .unwrap();
+            for scheme in [
+                ServiceDiscoveryScheme::Default,
+                ServiceDiscoveryScheme::K8sDns,
+            ] {
+                for query in [None, Some("a b/ü")] {
+                    let mut call = Call::new(&svc, &entry).arg("t/1 ü").arg("0");
+                    if let Some(q) = query {
+                        call = call.query("limit", q);
+                    }
+                    let (url, target) = client.url_and_target(&call, scheme).unwrap();
+                    let uri: http::Uri = url.parse().unwrap();
+                    assert_eq!(uri.to_string(), url, "{root} {scheme:?}");
+                    assert_eq!(
+                        target,
+                        hawk::Target::of(&uri),
+                        "{root} {scheme:?} {query:?}"
+                    );
+                }
+            }
+        }
     }
 }

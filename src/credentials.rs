@@ -3,7 +3,6 @@
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::hawk::{hmac_b64, hmac_raw};
@@ -291,7 +290,10 @@ impl Credentials {
         lines.push("scopes:".to_string());
         lines.extend(options.scopes.iter().cloned());
         let signature = hmac_b64(&self.access_token, lines.join("\n").as_bytes());
-        let access_token = URL_SAFE_NO_PAD.encode(hmac_raw(&self.access_token, seed.as_bytes()));
+        let access_token = crate::auth::hawk::b64(
+            &URL_SAFE_NO_PAD,
+            &hmac_raw(&self.access_token, seed.as_bytes()),
+        );
         let fields = CertificateFields {
             version: 1,
             scopes: options.scopes.clone(),

@@ -9,6 +9,14 @@ use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// `bytes` in base64 by `engine`. Every encoding in the crate goes through `encode_string`, so
+/// the wasm holds one copy of the encoder.
+pub(crate) fn b64(engine: &base64::engine::GeneralPurpose, bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    engine.encode_string(bytes, &mut out);
+    out
+}
+
 /// The server's limit on the `Authorization` header and on a bewit URL's path and query.
 pub const MAX_HEADER_LENGTH: usize = 4096;
 
@@ -81,7 +89,7 @@ pub fn payload_hash(content_type: &str, payload: &[u8]) -> String {
     h.update(b"\n");
     h.update(payload);
     h.update(b"\n");
-    STANDARD.encode(h.finalize())
+    b64(&STANDARD, &h.finalize())
 }
 
 /// The normalized string of `kind` (`header`, `bewit` or `response`).
@@ -103,9 +111,11 @@ fn write_normalized(s: &mut String, kind: &str, a: &Artifacts<'_>) {
     line(s, kind);
     line(s, itoa(a.ts, &mut [0; 20]));
     line(s, a.nonce);
-    line(s, &a.method.to_ascii_uppercase());
+    s.extend(a.method.chars().map(|c| c.to_ascii_uppercase()));
+    s.push('\n');
     line(s, &a.target.resource);
-    line(s, &a.target.host.to_ascii_lowercase());
+    s.extend(a.target.host.chars().map(|c| c.to_ascii_lowercase()));
+    s.push('\n');
     line(s, itoa(u64::from(a.target.port), &mut [0; 20]));
     line(s, a.hash.unwrap_or_default());
     for c in a.ext.unwrap_or_default().chars() {
@@ -150,11 +160,18 @@ impl Key {
 
     /// The MAC of the normalized string of `kind`, standard base64.
     pub fn mac(&self, kind: &str, a: &Artifacts<'_>) -> String {
+        let mut out = String::with_capacity(44);
+        self.append_mac(&mut out, kind, a);
+        out
+    }
+
+    /// Appends [`mac`](Self::mac) to `out`.
+    fn append_mac(&self, out: &mut String, kind: &str, a: &Artifacts<'_>) {
         let mut s = String::with_capacity(128 + a.target.resource.len());
         write_normalized(&mut s, kind, a);
         let mut mac = self.0.clone();
         mac.update(s.as_bytes());
-        STANDARD.encode(mac.finalize().into_bytes())
+        STANDARD.encode_string(mac.finalize().into_bytes(), out);
     }
 }
 
@@ -166,7 +183,7 @@ impl std::fmt::Debug for Key {
 
 /// HMAC-SHA256 of `message` under `key` (the access token's UTF-8 bytes), standard base64.
 pub fn hmac_b64(key: &str, message: &[u8]) -> String {
-    STANDARD.encode(hmac_raw(key, message))
+    b64(&STANDARD, &hmac_raw(key, message))
 }
 
 pub(crate) fn hmac_raw(key: &str, message: &[u8]) -> Vec<u8> {
@@ -188,19 +205,29 @@ pub fn header(id: &str, key: &str, a: &Artifacts<'_>) -> String {
 
 /// [`header`] with a precomputed [`Key`].
 pub fn header_with(id: &str, key: &Key, a: &Artifacts<'_>) -> String {
-    let mac = key.mac("header", a);
-    let mut h = format!("Hawk id=\"{id}\", ts=\"{}\", nonce=\"{}\"", a.ts, a.nonce);
+    let mut h = String::with_capacity(160 + id.len() + a.ext.map_or(0, str::len));
+    let attr = |h: &mut String, name: &str, value: &str| {
+        h.push_str(name);
+        h.push_str("=\"");
+        h.push_str(value);
+        h.push('"');
+    };
+    attr(&mut h, "Hawk id", id);
+    attr(&mut h, ", ts", itoa(a.ts, &mut [0; 20]));
+    attr(&mut h, ", nonce", a.nonce);
     if let Some(hash) = a.hash {
-        h.push_str(&format!(", hash=\"{hash}\""));
+        attr(&mut h, ", hash", hash);
     }
     if let Some(ext) = a.ext.filter(|e| !e.is_empty()) {
-        h.push_str(&format!(", ext=\"{ext}\""));
+        attr(&mut h, ", ext", ext);
     }
-    h.push_str(&format!(", mac=\"{mac}\""));
+    h.push_str(", mac=\"");
+    key.append_mac(&mut h, "header", a);
+    h.push('"');
     if let Some((app, dlg)) = a.app {
-        h.push_str(&format!(", app=\"{app}\""));
+        attr(&mut h, ", app", app);
         if let Some(dlg) = dlg {
-            h.push_str(&format!(", dlg=\"{dlg}\""));
+            attr(&mut h, ", dlg", dlg);
         }
     }
     h
@@ -221,15 +248,28 @@ fn bewit_raw_with(id: &str, key: &Key, target: &Target, exp: u64, ext: Option<&s
         ext,
         app: None,
     };
-    let mac = key.mac("bewit", &a);
     let ext = ext.unwrap_or_default();
-    let mut raw = String::with_capacity(id.len() + mac.len() + ext.len() + 24);
-    for part in [id, itoa(exp, &mut [0; 20]), &mac] {
-        raw.push_str(part);
-        raw.push('\\');
-    }
+    let mut raw = String::with_capacity(id.len() + ext.len() + 68);
+    raw.push_str(id);
+    raw.push('\\');
+    raw.push_str(itoa(exp, &mut [0; 20]));
+    raw.push('\\');
+    key.append_mac(&mut raw, "bewit", &a);
+    raw.push('\\');
     raw.push_str(ext);
     raw
+}
+
+/// Appends the bewit for `target` ([`bewit`] with a precomputed [`Key`]) to `out`.
+pub fn append_bewit_with(
+    out: &mut String,
+    id: &str,
+    key: &Key,
+    target: &Target,
+    exp: u64,
+    ext: Option<&str>,
+) {
+    URL_SAFE_NO_PAD.encode_string(bewit_raw_with(id, key, target, exp, ext), out);
 }
 
 /// The bewit for `target`: base64url without padding of [`bewit_raw`].
@@ -239,7 +279,10 @@ pub fn bewit(id: &str, key: &str, target: &Target, exp: u64, ext: Option<&str>) 
 
 /// [`bewit`] with a precomputed [`Key`].
 pub fn bewit_with(id: &str, key: &Key, target: &Target, exp: u64, ext: Option<&str>) -> String {
-    URL_SAFE_NO_PAD.encode(bewit_raw_with(id, key, target, exp, ext))
+    b64(
+        &URL_SAFE_NO_PAD,
+        bewit_raw_with(id, key, target, exp, ext).as_bytes(),
+    )
 }
 
 /// Appends `bewit=<bewit>` as the last query parameter of `url`.

@@ -6,13 +6,12 @@
 pub mod hawk;
 
 use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 
 /// The `ext` value for a certificate (compact JSON) and `authorizedScopes`: standard base64 of
 /// `{"certificate":…,"authorizedScopes":[…]}` in that key order (as the JS client writes it),
 /// or `None` when there is neither.
 pub fn ext(certificate: Option<&str>, authorized_scopes: Option<&[String]>) -> Option<String> {
-    ext_json(certificate, authorized_scopes).map(|j| STANDARD.encode(j))
+    ext_json(certificate, authorized_scopes).map(|j| hawk::b64(&STANDARD, j.as_bytes()))
 }
 
 /// The JSON text inside [`ext`].

@@ -4,7 +4,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -149,7 +148,7 @@ pub async fn upload(
         inline_hashes = Some(h.finish());
         proposed.insert(
             "dataInline".into(),
-            json!({"contentType": opts.content_type, "objectData": STANDARD.encode(&data)}),
+            json!({"contentType": opts.content_type, "objectData": crate::auth::hawk::b64(&STANDARD, &data)}),
         );
     }
     proposed.insert(

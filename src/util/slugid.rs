@@ -1,7 +1,6 @@
 //! Slugids: URL-safe base64 UUIDs, 22 characters long.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 use crate::platform::{Runtime, SystemRuntime};
 
@@ -11,7 +10,7 @@ fn encode(mut bytes: [u8; 16], nice: bool) -> String {
     if nice {
         bytes[0] &= 0x7f; // first character in A-Z a-f: never '-', '_' or a digit
     }
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::auth::hawk::b64(&URL_SAFE_NO_PAD, &bytes)
 }
 
 /// A random v4 slugid.
