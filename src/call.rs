@@ -185,8 +185,13 @@ impl<'a> Call<'a> {
     /// Appends the path and query after `<root>/api/<service>/<version>/`, encoded.
     fn write_route_and_query(&self, out: &mut String) {
         let push_encoded = |out: &mut String, s: &str| {
-            for part in utf8_percent_encode(s, UNRESERVED) {
-                out.push_str(part);
+            if s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+            {
+                out.push_str(s);
+            } else {
+                out.extend(utf8_percent_encode(s, UNRESERVED));
             }
         };
         // Arguments are never empty and `/` is always encoded, so the built route starts with

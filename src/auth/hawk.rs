@@ -111,11 +111,9 @@ fn write_normalized(s: &mut String, kind: &str, a: &Artifacts<'_>) {
     line(s, kind);
     line(s, itoa(a.ts, &mut [0; 20]));
     line(s, a.nonce);
-    s.extend(a.method.chars().map(|c| c.to_ascii_uppercase()));
-    s.push('\n');
+    line_cased(s, a.method, true);
     line(s, &a.target.resource);
-    s.extend(a.target.host.chars().map(|c| c.to_ascii_lowercase()));
-    s.push('\n');
+    line_cased(s, &a.target.host, false);
     line(s, itoa(u64::from(a.target.port), &mut [0; 20]));
     line(s, a.hash.unwrap_or_default());
     for c in a.ext.unwrap_or_default().chars() {
@@ -130,6 +128,21 @@ fn write_normalized(s: &mut String, kind: &str, a: &Artifacts<'_>) {
         line(s, app);
         line(s, dlg.unwrap_or_default());
     }
+}
+
+/// Appends `v` in ASCII upper or lower case, then a newline (usually `v` already is).
+fn line_cased(s: &mut String, v: &str, upper: bool) {
+    let convert = |b: u8| if upper { b.is_ascii_lowercase() } else { b.is_ascii_uppercase() };
+    if v.bytes().any(convert) {
+        s.push_str(&if upper {
+            v.to_ascii_uppercase()
+        } else {
+            v.to_ascii_lowercase()
+        });
+    } else {
+        s.push_str(v);
+    }
+    s.push('\n');
 }
 
 /// A number's decimal digits, written into `buf` (no formatting machinery on the signing path).
