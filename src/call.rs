@@ -185,8 +185,7 @@ impl<'a> Call<'a> {
     /// Appends the path and query after `<root>/api/<service>/<version>/`, encoded.
     fn write_route_and_query(&self, out: &mut String) {
         let push_encoded = |out: &mut String, s: &str| {
-            if s
-                .bytes()
+            if s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
             {
                 out.push_str(s);

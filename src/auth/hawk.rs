@@ -132,7 +132,13 @@ fn write_normalized(s: &mut String, kind: &str, a: &Artifacts<'_>) {
 
 /// Appends `v` in ASCII upper or lower case, then a newline (usually `v` already is).
 fn line_cased(s: &mut String, v: &str, upper: bool) {
-    let convert = |b: u8| if upper { b.is_ascii_lowercase() } else { b.is_ascii_uppercase() };
+    let convert = |b: u8| {
+        if upper {
+            b.is_ascii_lowercase()
+        } else {
+            b.is_ascii_uppercase()
+        }
+    };
     if v.bytes().any(convert) {
         s.push_str(&if upper {
             v.to_ascii_uppercase()

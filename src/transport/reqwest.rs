@@ -15,6 +15,9 @@ use super::types::{
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The last origin (`scheme://authority`) sent to, parsed: a request to the same origin
+    /// parses only its path and query against it, as the host part never changes.
+    origin: std::sync::Arc<std::sync::Mutex<Option<(String, reqwest::Url)>>>,
 }
 
 impl Default for ReqwestTransport {
@@ -30,13 +33,42 @@ impl ReqwestTransport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a reqwest client with the default TLS settings");
-        ReqwestTransport { client }
+        Self::from_client(client)
     }
 
     /// Wraps a reqwest client you configured. Make sure its redirect policy is `none`:
     /// Taskcluster answers some calls with a 303 whose JSON body is the result.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            origin: Default::default(),
+        }
+    }
+
+    /// The request's URL for reqwest: what parsing it whole gives, with the origin parsed
+    /// once per origin and the path and query joined to it.
+    fn url_of(&self, uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
+        let bad = |e: &dyn std::fmt::Display| {
+            TransportError::new(TransportErrorKind::Request, format!("bad URL: {e}"))
+        };
+        let text = uri.to_string();
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return reqwest::Url::parse(&text).map_err(|e| bad(&e));
+        };
+        let (origin, rest) = text.split_at(scheme.len() + 3 + authority.as_str().len());
+        if !rest.starts_with('/') {
+            return reqwest::Url::parse(&text).map_err(|e| bad(&e));
+        }
+        let mut cached = self.origin.lock().unwrap_or_else(|e| e.into_inner());
+        match &*cached {
+            Some((o, base)) if o == origin => base.join(rest).map_err(|e| bad(&e)),
+            _ => {
+                let base = reqwest::Url::parse(origin).map_err(|e| bad(&e))?;
+                let url = base.join(rest).map_err(|e| bad(&e))?;
+                *cached = Some((origin.to_owned(), base));
+                Ok(url)
+            }
+        }
     }
 }
 
@@ -87,7 +119,7 @@ impl Transport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> TransportFuture<'_> {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let url = parts.uri.to_string();
+            let url = self.url_of(&parts.uri)?;
             let mut headers = parts.headers;
             for (k, v) in parts
                 .extensions
@@ -226,4 +258,45 @@ fn decode(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    /// Joining the path and query to the cached origin gives exactly what parsing the whole
+    /// URL gives, whichever origin was cached before.
+    #[test]
+    fn joined_urls_equal_parsed_urls() {
+        let origins = [
+            "http://127.0.0.1:8080",
+            "https://tc.example.com",
+            "https://tc.example.com:443",
+            "http://[::1]:9",
+            "http://TC.Example.COM",
+        ];
+        let rests = [
+            "/",
+            "/api/queue/v1/task/abc",
+            "/api/queue/v1/task/a%2Fb/artifacts/private%2Flog.txt?bewit=x-y_z",
+            "/a/./b/../c//d",
+            "/%2e%2E/x",
+            "/p?q=1&r=%20&s=a+b#frag",
+            "/~!$&'()*+,;=:@%zz",
+            "/deploy/tc/api/index/v1/namespaces?limit=5",
+        ];
+        let transport = ReqwestTransport::new();
+        for round in 0..2 {
+            for origin in origins {
+                for rest in rests {
+                    let text = format!("{origin}{rest}");
+                    let uri: http::Uri = text.parse().unwrap();
+                    let expected = reqwest::Url::parse(&uri.to_string()).unwrap();
+                    let got = transport.url_of(&uri).unwrap();
+                    assert_eq!(got, expected, "{text} (round {round})");
+                    assert_eq!(got.as_str(), expected.as_str());
+                }
+            }
+        }
+    }
 }
