@@ -96,8 +96,27 @@ fn find_endpoint(service: &Service, method: &str, raw_path: &str) -> Option<(&'s
     None
 }
 
+/// `/^[a-zA-Z0-9-_]{1,38}$/`
+fn generic_id(value: &str) -> bool {
+    (1..=38).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The queue's GENERIC_ID_PATTERN and TASK_QUEUE_ID_PATTERN, as lib-api prints them.
+const GENERIC_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}$/";
+const TASK_QUEUE_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}\\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/";
+
 /// URL parameter patterns checked before the handler runs.
 fn check_param(name: &str, value: &str) -> Result<(), String> {
+    let regex = |ok: bool, pattern: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("Invalid URL patterns:\nURL parameter '{name}' given as '{value}' must match regular expression: '{pattern}'"))
+        }
+    };
     let ok = match name {
         "taskId" | "taskGroupId" => crate::util::is_slugid(value),
         "runId" => {
@@ -107,6 +126,20 @@ fn check_param(name: &str, value: &str) -> Result<(), String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
         "roleId" | "name" | "indexPath" | "namespace" => crate::scopes::valid_scope(value),
+        "provisionerId" | "workerType" | "workerGroup" | "workerId" => {
+            return regex(generic_id(value), GENERIC_ID_PATTERN)
+        }
+        "taskQueueId" => {
+            let ok = value.split_once('/').is_some_and(|(p, w)| {
+                generic_id(p)
+                    && w.len() <= 38
+                    && w.starts_with(|c: char| c.is_ascii_lowercase())
+                    && !w.ends_with('-')
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+            return regex(ok, TASK_QUEUE_ID_PATTERN);
+        }
         _ => true,
     };
     if ok {
@@ -341,6 +374,14 @@ pub(crate) async fn dispatch(
                     &info,
                 );
             }
+            if k == "quarantined" && v != "true" && v != "false" {
+                return error_response(
+                    &TcError::bad_args(format!(
+                        "Query-string parameter: {k}=\"{v}\" does not match expression: /^(true|false)$/"
+                    )),
+                    &info,
+                );
+            }
             query.insert(k, v);
         }
     }
@@ -547,6 +588,8 @@ pub(crate) async fn dispatch(
             );
             return error_response(&TcError::new("MalformedPayload", msg), &info);
         }
+        // ajv's useDefaults: the schema's defaults are part of the body the handler sees
+        crate::schema::apply_defaults(schema, &mut call.payload);
         let text = std::str::from_utf8(&call.raw_body).ok();
         if let Err(lines) = crate::schema::check_text(schema, &call.payload, text) {
             let e = crate::schema::input_error(&state.root_url, schema, &lines);

@@ -11,3 +11,4 @@ pub(crate) mod index;
 pub(crate) mod object;
 pub(crate) mod queue;
 pub(crate) mod secrets;
+pub(crate) mod workers;
