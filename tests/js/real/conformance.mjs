@@ -6,7 +6,8 @@
 //
 //   node tests/js/real/conformance.mjs   with TC_DEV_{ROOT_URL,CLIENT_ID,ACCESS_TOKEN} and
 //                                         TC_REAL_{ROOT_URL,CLIENT_ID,ACCESS_TOKEN} set
-// Prints one line per case and closes with "N passed, N failed" (a disagreement is a failure).
+// Prints one line per case (with CONFORMANCE_VERBOSE=1, what both answered too) and closes with
+// "N passed, N failed" (a disagreement is a failure).
 import * as tc from '../../../pkg/index.js';
 
 const target = (prefix) => {
@@ -64,7 +65,7 @@ const callAz = (t, az, e, ...args) => viaPackage(t, () => tc.request({ rootUrl: 
 const callPick = async (t, pick, e, ...args) => {
   try {
     const body = await tc.request({ rootUrl: t.rootUrl, credentials: t.credentials, retries: 0 }, e, ...args);
-    return { status: 200, answer: pick(body) };
+    return { status: 200, answer: pick(body, t) };
   } catch (err) {
     if (err.statusCode === undefined) throw err;
     return normalise(t, err.statusCode, err.body);
@@ -110,6 +111,16 @@ const pickWorker = (b) => ({ ...b, lastDateActive: typeof b.lastDateActive, firs
   quarantined: Date.parse(b.quarantineUntil) > Date.now(), quarantineUntil: undefined,
   expires: b.expires === in30Days ? 'as declared' : Math.round((Date.parse(b.expires) - Date.now()) / 3600000) + ' hours' });
 const idsOf = (list, key = 'taskId') => list.map((x) => x[key]);
+const a = (name, method, route, args, query = []) => entry('auth', name, method, route, args, query);
+const getEntityHistory = a('getEntityHistory', 'get', '/audit/<entityType>/<entityId>', ['entityType', 'entityId'], ['continuationToken', 'limit']);
+const listAuditHistory = a('listAuditHistory', 'get', '/clients/<clientId>/audit', ['clientId'], ['continuationToken', 'limit']);
+const disableClient = a('disableClient', 'post', '/clients/<clientId>/disable', ['clientId']);
+const enableClient = a('enableClient', 'post', '/clients/<clientId>/enable', ['clientId']);
+const removeSecret = entry('secrets', 'remove', 'delete', '/secret/<name>', ['name']);
+const audited = `conformance/${run}/audited`;
+const auditSecret = `${secretName}-audit`;
+const actors = new Map(); // target name -> the audited client's credentials
+const history = (b, t) => b.auditHistory.map((x) => ({ ...x, clientId: x.clientId === t.credentials.clientId ? '<root>' : x.clientId, created: typeof x.created }));
 
 const cases = [
   ['unauthenticated ping', (t) => raw(t, '/api/auth/v1/ping')],
@@ -181,6 +192,25 @@ const cases = [
   }],
   ['schema defaults: a client created without deleteOnExpiration', (t) => callPick(t, (b) => ({ deleteOnExpiration: b.deleteOnExpiration, scopes: b.scopes, description: b.description }),
     createClient, `conformance/${run}/defaults`, { expires: tc.fromNowJSON('1 hour'), description: 'defaults' })],
+  // the audit history of clients, roles, secrets and hooks
+  ['auth getEntityHistory of a client created, disabled and enabled', async (t) => {
+    const made = await tc.request({ rootUrl: t.rootUrl, credentials: t.credentials, retries: 0 }, createClient, audited,
+      { expires: tc.fromNowJSON('1 hour'), description: 'audited', scopes: [`secrets:set:${auditSecret}`] });
+    actors.set(t.name, { clientId: audited, accessToken: made.accessToken });
+    await call(t, t.credentials, disableClient, audited);
+    await call(t, t.credentials, enableClient, audited);
+    return callPick(t, history, getEntityHistory, 'client', audited);
+  }],
+  ['auth listAuditHistory of a client that set and removed a secret', async (t) => {
+    const creds = actors.get(t.name);
+    await call(t, creds, setSecret, auditSecret, { secret: { a: 1 }, expires: tc.fromNowJSON('1 hour') });
+    await call(t, creds, setSecret, auditSecret, { secret: { a: 2 }, expires: tc.fromNowJSON('1 hour') });
+    await call(t, creds, removeSecret, auditSecret);
+    return callPick(t, history, listAuditHistory, audited);
+  }],
+  ['auth getEntityHistory of a secret', (t) => callPick(t, history, getEntityHistory, 'secret', auditSecret)],
+  ['auth getEntityHistory of nothing', (t) => callPick(t, history, getEntityHistory, 'role', `none-${run}`)],
+  ['auth listAuditHistory without the scope: 403', (t) => callAz(t, ['auth:client-audit-history:someone-else'], listAuditHistory, audited)],
   // task priorities
   ['queue changeTaskPriority', (t) => callPick(t, (b) => ({ taskId: b.status.taskId, state: b.status.state }), changeTaskPriority, taskC, { newPriority: 'high' })],
   ['queue changeTaskPriority to the priority it has: 409', (t) => call(t, t.credentials, changeTaskPriority, taskC, { newPriority: 'high' })],
@@ -262,6 +292,7 @@ for (const [name, fn] of cases) {
   if (same) {
     passed++;
     console.log(`ok - conformance: ${name} (${a.status}${a.code ? ` ${a.code}` : ''})`);
+    if (process.env.CONFORMANCE_VERBOSE) console.log(`  both: ${stable(a)}`);
   } else {
     const why = KNOWN[name];
     if (why) known++; else failed++;
