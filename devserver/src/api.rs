@@ -19,13 +19,14 @@ use std::time::Instant;
 
 /// Params whose value may contain `/` (express `:name(*)`).
 fn is_wildcard(ep: &Ep, param: &str) -> bool {
-    param == "name"
-        && match ep.service {
-            "queue" | "secrets" | "index" => true,
-            // upload/:name and finish-upload/:name match a single segment only
-            "object" => !matches!(ep.name, "createUpload" | "finishUpload"),
-            _ => false,
-        }
+    (param == "prefix" && ep.name == "awsS3Credentials")
+        || param == "name"
+            && match ep.service {
+                "queue" | "secrets" | "index" => true,
+                // upload/:name and finish-upload/:name match a single segment only
+                "object" => !matches!(ep.name, "createUpload" | "finishUpload"),
+                _ => false,
+            }
 }
 
 /// Params that may be empty (express `:namespace?`).
@@ -108,6 +109,37 @@ fn generic_id(value: &str) -> bool {
 const GENERIC_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}$/";
 const TASK_QUEUE_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}\\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/";
 
+fn lower_digit(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+fn azure_account(v: &str) -> bool {
+    (3..=24).contains(&v.len()) && v.bytes().all(lower_digit)
+}
+
+fn azure_table(v: &str) -> bool {
+    (3..=63).contains(&v.len())
+        && v.starts_with(|c: char| c.is_ascii_alphabetic())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn azure_container(v: &str) -> bool {
+    let b = v.as_bytes();
+    (3..=63).contains(&b.len())
+        && lower_digit(b[0])
+        && lower_digit(b[b.len() - 1])
+        && b.iter().all(|&c| lower_digit(c) || c == b'-')
+        && !v.contains("--")
+}
+
+fn s3_bucket(v: &str) -> bool {
+    let b = v.as_bytes();
+    (3..=64).contains(&b.len())
+        && lower_digit(b[0])
+        && lower_digit(b[b.len() - 1])
+        && b.iter().all(|&c| lower_digit(c) || c == b'-')
+}
+
 /// URL parameter patterns checked before the handler runs.
 fn check_param(name: &str, value: &str) -> Result<(), String> {
     let regex = |ok: bool, pattern: &str| {
@@ -126,6 +158,25 @@ fn check_param(name: &str, value: &str) -> Result<(), String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
         "roleId" | "name" | "indexPath" | "namespace" => crate::scopes::valid_scope(value),
+        // the auth service's patterns for its third-party credentials
+        "account" => return regex(azure_account(value), "/^[a-z0-9]{3,24}$/"),
+        "table" => return regex(azure_table(value), "/^[A-Za-z][A-Za-z0-9]{2,62}$/"),
+        "container" => {
+            let pattern = "/^(?!.*[-]{2})[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/";
+            return regex(azure_container(value), pattern);
+        }
+        "level" => {
+            let ok = value == "read-write" || value == "read-only";
+            return regex(ok, "/^(read-write|read-only)$/");
+        }
+        "bucket" => return regex(s3_bucket(value), "/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/"),
+        "project" => {
+            let ok = (1..=64).contains(&value.len())
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            return regex(ok, "/^[a-zA-Z0-9_-]{1,64}$/");
+        }
         "provisionerId" | "workerType" | "workerGroup" | "workerId" => {
             return regex(generic_id(value), GENERIC_ID_PATTERN)
         }

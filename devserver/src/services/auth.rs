@@ -36,6 +36,18 @@ static ENDPOINTS: &[Ep] = &[
     Ep { service: "auth", method: "GET", route: "/test-authenticate-get/", name: "testAuthenticateGet", query: &[], scopes: None },
     Ep { service: "auth", method: "GET", route: "/audit/<entityType>/<entityId>", name: "getEntityHistory", query: &["continuationToken", "limit"], scopes: Some(r#""auth:audit-history:<entityType>""#) },
     Ep { service: "auth", method: "GET", route: "/clients/<clientId>/audit", name: "listAuditHistory", query: &["continuationToken", "limit"], scopes: Some(r#""auth:client-audit-history:<clientId>""#) },
+    // third-party credentials (services/credentials.rs); the entries the vendored references lack
+    // or carry without scopes have v106's
+    Ep { service: "auth", method: "GET", route: "/aws/s3/<level>/<bucket>/<prefix>", name: "awsS3Credentials", query: &["format"], scopes: Some(r#"{"else":"auth:aws-s3:read-write:<bucket>/<prefix>","if":"levelIsReadOnly","then":{"AnyOf":["auth:aws-s3:read-only:<bucket>/<prefix>","auth:aws-s3:read-write:<bucket>/<prefix>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/azure/accounts", name: "azureAccounts", query: &[], scopes: Some(r#""auth:azure-table:list-accounts""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/tables", name: "azureTables", query: &["continuationToken"], scopes: Some(r#""auth:azure-table:list-tables:<account>""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/table/<table>/<level>", name: "azureTableSAS", query: &[], scopes: Some(r#"{"else":"auth:azure-table:read-write:<account>/<table>","if":"levelIsReadOnly","then":{"AnyOf":["auth:azure-table:read-only:<account>/<table>","auth:azure-table:read-write:<account>/<table>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/containers", name: "azureContainers", query: &["continuationToken"], scopes: Some(r#""auth:azure-container:list-containers:<account>""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/containers/<container>/<level>", name: "azureContainerSAS", query: &[], scopes: Some(r#"{"else":"auth:azure-container:read-write:<account>/<container>","if":"levelIsReadOnly","then":{"AnyOf":["auth:azure-container:read-only:<account>/<container>","auth:azure-container:read-write:<account>/<container>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/sentry/<project>/dsn", name: "sentryDSN", query: &[], scopes: Some(r#""auth:sentry:<project>""#) },
+    Ep { service: "auth", method: "GET", route: "/websocktunnel/<wstAudience>/<wstClient>", name: "websocktunnelToken", query: &[], scopes: Some(r#""auth:websocktunnel-token:<wstAudience>/<wstClient>""#) },
+    Ep { service: "auth", method: "GET", route: "/gcp/credentials/<projectId>/<serviceAccount>", name: "gcpCredentials", query: &[], scopes: Some(r#""auth:gcp:access-token:<projectId>/<serviceAccount>""#) },
+    Ep { service: "auth", method: "POST", route: "/github/<appName>/<owner>/repo-token", name: "githubRepoToken", query: &[], scopes: Some(r#"{"AllOf":[{"each":"auth:github-repo-token:<appName>/<owner>/<repoPerm>","for":"repoPerm","in":"repoPerms"}]}"#) },
     Ep { service: "auth", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
 ];
 
@@ -399,7 +411,10 @@ fn handle(call: &mut Call) -> Reply {
                 }
             })
         }
-        _ => Err(TcError::new("InternalServerError", "not implemented")),
+        _ => match crate::services::credentials::handle(call) {
+            Some(reply) => reply,
+            None => Err(TcError::new("InternalServerError", "not implemented")),
+        },
     }
 }
 

@@ -6,6 +6,7 @@
 //! service uses hooks.
 
 pub(crate) mod auth;
+pub(crate) mod credentials;
 pub(crate) mod hooks;
 pub(crate) mod index;
 pub(crate) mod object;

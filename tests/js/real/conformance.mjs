@@ -117,6 +117,15 @@ const listAuditHistory = a('listAuditHistory', 'get', '/clients/<clientId>/audit
 const disableClient = a('disableClient', 'post', '/clients/<clientId>/disable', ['clientId']);
 const enableClient = a('enableClient', 'post', '/clients/<clientId>/enable', ['clientId']);
 const removeSecret = entry('secrets', 'remove', 'delete', '/secret/<name>', ['name']);
+const awsS3Credentials = a('awsS3Credentials', 'get', '/aws/s3/<level>/<bucket>/<prefix>', ['level', 'bucket', 'prefix'], ['format']);
+const azureAccounts = a('azureAccounts', 'get', '/azure/accounts', []);
+const azureTables = a('azureTables', 'get', '/azure/<account>/tables', ['account'], ['continuationToken']);
+const azureTableSAS = a('azureTableSAS', 'get', '/azure/<account>/table/<table>/<level>', ['account', 'table', 'level']);
+const azureContainers = a('azureContainers', 'get', '/azure/<account>/containers', ['account'], ['continuationToken']);
+const azureContainerSAS = a('azureContainerSAS', 'get', '/azure/<account>/containers/<container>/<level>', ['account', 'container', 'level']);
+const sentryDSN = a('sentryDSN', 'get', '/sentry/<project>/dsn', ['project']);
+const gcpCredentials = a('gcpCredentials', 'get', '/gcp/credentials/<projectId>/<serviceAccount>', ['projectId', 'serviceAccount']);
+const githubRepoToken = { ...a('githubRepoToken', 'post', '/github/<appName>/<owner>/repo-token', ['appName', 'owner']), input: 'v1/github-repo-token-request.json#' };
 const audited = `conformance/${run}/audited`;
 const auditSecret = `${secretName}-audit`;
 const actors = new Map(); // target name -> the audited client's credentials
@@ -211,6 +220,20 @@ const cases = [
   ['auth getEntityHistory of a secret', (t) => callPick(t, history, getEntityHistory, 'secret', auditSecret)],
   ['auth getEntityHistory of nothing', (t) => callPick(t, history, getEntityHistory, 'role', `none-${run}`)],
   ['auth listAuditHistory without the scope: 403', (t) => callAz(t, ['auth:client-audit-history:someone-else'], listAuditHistory, audited)],
+  // third-party credentials of a deployment that has none of those backends
+  ['auth awsS3Credentials of an unknown bucket: 404', (t) => call(t, t.credentials, awsS3Credentials, 'read-write', 'my-bucket', 'some/prefix')],
+  ['auth awsS3Credentials read-only without the scope: 403', (t) => callAz(t, ['auth:aws-s3:read-only:other/x'], awsS3Credentials, 'read-only', 'my-bucket', 'p')],
+  ['auth awsS3Credentials with a bad level: 400', (t) => call(t, t.credentials, awsS3Credentials, 'all', 'my-bucket', 'p')],
+  ['auth azureAccounts', (t) => callPick(t, (b) => b, azureAccounts)],
+  ['auth azureTables of an unknown account: 404', (t) => call(t, t.credentials, azureTables, 'acct1')],
+  ['auth azureTableSAS of an unknown account: 404', (t) => call(t, t.credentials, azureTableSAS, 'acct1', 'Table1', 'read-only')],
+  ['auth azureContainers of an unknown account: 404', (t) => call(t, t.credentials, azureContainers, 'acct1')],
+  ['auth azureContainerSAS of an unknown account: 404', (t) => call(t, t.credentials, azureContainerSAS, 'acct1', 'cont-1', 'read-write')],
+  ['auth azureContainerSAS with a bad container: 400', (t) => call(t, t.credentials, azureContainerSAS, 'acct1', 'a--b', 'read-write')],
+  ['auth sentryDSN without a Sentry: 404', (t) => call(t, t.credentials, sentryDSN, 'proj')],
+  ['auth gcpCredentials of a service account not allowed: 400', (t) => call(t, t.credentials, gcpCredentials, 'proj', 'sa@proj.iam.gserviceaccount.com')],
+  ['auth githubRepoToken of an app not configured: 404', (t) => call(t, t.credentials, githubRepoToken, 'app', 'Owner', { repositories: ['Repo'], permissions: { contents: 'read' } })],
+  ['auth githubRepoToken without the scope: 403', (t) => callAz(t, ['auth:github-repo-token:app/owner/other:contents:read'], githubRepoToken, 'app', 'Owner', { repositories: ['Repo'], permissions: { contents: 'read' } })],
   // task priorities
   ['queue changeTaskPriority', (t) => callPick(t, (b) => ({ taskId: b.status.taskId, state: b.status.state }), changeTaskPriority, taskC, { newPriority: 'high' })],
   ['queue changeTaskPriority to the priority it has: 409', (t) => call(t, t.credentials, changeTaskPriority, taskC, { newPriority: 'high' })],
