@@ -26,7 +26,7 @@ const normalise = (t, status, body) => {
   }
   if (message !== undefined) {
     message = message.replaceAll(t.rootUrl, '<rootUrl>').replaceAll(t.credentials.clientId, '<clientId>')
-      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/\s+/g, ' ').trim();
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/incidentId [0-9a-f-]+/g, 'incidentId <id>').replace(/\s+/g, ' ').trim();
   }
   return { status, code: body?.code, message };
 };
@@ -77,6 +77,7 @@ const getTask = q('task', 'get', '/task/<taskId>', ['taskId']);
 const tasksOf = q('tasks', 'post', '/tasks', [], ['continuationToken', 'limit'], 'v1/tasks-request.json#');
 const sealTaskGroup = q('sealTaskGroup', 'post', '/task-group/<taskGroupId>/seal', ['taskGroupId']);
 const cancelTaskGroup = q('cancelTaskGroup', 'post', '/task-group/<taskGroupId>/cancel', ['taskGroupId']);
+const claimTask = q('claimTask', 'post', '/task/<taskId>/runs/<runId>/claim', ['taskId', 'runId'], [], 'v1/task-claim-request.json#');
 const claimWork = q('claimWork', 'post', '/claim-work/<taskQueueId>', ['taskQueueId'], [], 'v1/claim-work-request.json#');
 const changeTaskPriority = q('changeTaskPriority', 'post', '/task/<taskId>/priority', ['taskId'], [], 'v1/change-task-priority-request.json#');
 const changeTaskGroupPriority = q('changeTaskGroupPriority', 'post', '/task-group/<taskGroupId>/priority', ['taskGroupId'], [], 'v1/change-task-priority-request.json#');
@@ -264,6 +265,12 @@ const cases = [
   ['queue quarantineWorker of a missing one: 404', (t) => call(t, t.credentials, quarantineWorker, prov, 'wt', 'wg', 'nobody', { quarantineUntil: in60Days })],
   ['queue listWorkers quarantined=true', (t) => callPick(t, (b) => b.workers.map((w) => ({ ...w, firstClaim: typeof w.firstClaim, lastDateActive: typeof w.lastDateActive })), listWorkers, prov, 'wt', { quarantined: 'true' })],
   ['queue listWorkers quarantined=false', (t) => callPick(t, (b) => b, listWorkers, prov, 'wt', { quarantined: 'false' })],
+  ['queue claimTask by a quarantined worker', async (t) => {
+    const id = tc.slugid();
+    await callPick(t, () => 0, createTask, id, taskDef(`${prov}/wt`, groupB));
+    return call(t, t.credentials, claimTask, id, '0', { workerGroup: 'wg', workerId: 'w1' });
+  }],
+  ['queue declareWorker of a new worker without expires', (t) => callPick(t, pickWorker, declareWorker, prov, 'wt', 'wg', 'w9', {})],
   ['queue listWorkers with a bad quarantined: 400', (t) => call(t, t.credentials, listWorkers, prov, 'wt', { quarantined: 'maybe' })],
   // pending and claimed lists, and what a claim records
   ['queue listPendingTasks', async (t) => {
