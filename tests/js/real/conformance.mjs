@@ -184,6 +184,12 @@ const cases = [
   }],
   ['authorizedScopes within the client\'s: 200', (t) => callAz(t, ['auth:current-scopes'], currentScopes)],
   ['authorizedScopes not covering the call: 403', (t) => callAz(t, ['secrets:get:x'], getSecret, secretName)],
+  // URL parameters against each service's patterns (every failure named, in the route's order)
+  ['a bad taskId: 400', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/status')],
+  ['a bad taskId and runId: 400, both named', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/x/artifacts', { headers: {} })],
+  ['a bad clientId: 400', (t) => raw(t, `/api/auth/v1/clients/${encodeURIComponent('bad client')}`)],
+  ['a bad index namespace: 400', (t) => raw(t, '/api/index/v1/task/a..b')],
+  ['a secret name with a control character: no pattern, 404', (t) => call(t, t.credentials, getSecret, `${secretName}\u0001`)],
   // queue task groups
   ['queue cancelTaskGroup of an unsealed task group: 409', async (t) => {
     await callPick(t, () => 0, createTask, taskA, taskDef(`${prov}/ct`, groupA));
