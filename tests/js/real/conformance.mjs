@@ -1,8 +1,10 @@
 // Conformance of tc-devserver to a real Taskcluster deployment: the same raw requests (Hawk-signed
 // headers, bewits, temporary credentials, malformed headers, bad inputs) sent to both, with the
 // status, the error code and the message (its first part, before the `---` details, with the
-// deployment's own names replaced) compared. Then every API entry of the services both serve is
-// probed, to list what tc-devserver does not implement.
+// deployment's own names replaced) compared, and for the cases that pick them, the fields of a
+// 200 answer that do not depend on the moment (worker metadata, pending and claimed lists,
+// priorities, audit history, schema defaults filled in). Then every API entry of the services
+// both serve is probed, to list what tc-devserver does not implement.
 //
 //   node tests/js/real/conformance.mjs   with TC_DEV_{ROOT_URL,CLIENT_ID,ACCESS_TOKEN} and
 //                                         TC_REAL_{ROOT_URL,CLIENT_ID,ACCESS_TOKEN} set
