@@ -19,13 +19,14 @@ use std::time::Instant;
 
 /// Params whose value may contain `/` (express `:name(*)`).
 fn is_wildcard(ep: &Ep, param: &str) -> bool {
-    param == "name"
-        && match ep.service {
-            "queue" | "secrets" | "index" => true,
-            // upload/:name and finish-upload/:name match a single segment only
-            "object" => !matches!(ep.name, "createUpload" | "finishUpload"),
-            _ => false,
-        }
+    (param == "prefix" && ep.name == "awsS3Credentials")
+        || param == "name"
+            && match ep.service {
+                "queue" | "secrets" | "index" => true,
+                // upload/:name and finish-upload/:name match a single segment only
+                "object" => !matches!(ep.name, "createUpload" | "finishUpload"),
+                _ => false,
+            }
 }
 
 /// Params that may be empty (express `:namespace?`).
@@ -96,25 +97,164 @@ fn find_endpoint(service: &Service, method: &str, raw_path: &str) -> Option<(&'s
     None
 }
 
-/// URL parameter patterns checked before the handler runs.
-fn check_param(name: &str, value: &str) -> Result<(), String> {
-    let ok = match name {
-        "taskId" | "taskGroupId" => crate::util::is_slugid(value),
-        "runId" => {
-            !value.is_empty() && value.len() <= 4 && value.bytes().all(|b| b.is_ascii_digit())
-        }
-        "clientId" => value
+/// `/^[a-zA-Z0-9-_]{1,38}$/`
+fn generic_id(value: &str) -> bool {
+    (1..=38).contains(&value.len())
+        && value
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
-        "roleId" | "name" | "indexPath" | "namespace" => crate::scopes::valid_scope(value),
-        _ => true,
-    };
-    if ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The queue's GENERIC_ID_PATTERN and TASK_QUEUE_ID_PATTERN, as lib-api prints them.
+const GENERIC_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}$/";
+const TASK_QUEUE_ID_PATTERN: &str = "/^[a-zA-Z0-9-_]{1,38}\\/[a-z]([-a-z0-9]{0,36}[a-z0-9])?$/";
+
+fn lower_digit(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+fn azure_account(v: &str) -> bool {
+    (3..=24).contains(&v.len()) && v.bytes().all(lower_digit)
+}
+
+fn azure_table(v: &str) -> bool {
+    (3..=63).contains(&v.len())
+        && v.starts_with(|c: char| c.is_ascii_alphabetic())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn azure_container(v: &str) -> bool {
+    let b = v.as_bytes();
+    (3..=63).contains(&b.len())
+        && lower_digit(b[0])
+        && lower_digit(b[b.len() - 1])
+        && b.iter().all(|&c| lower_digit(c) || c == b'-')
+        && !v.contains("--")
+}
+
+fn s3_bucket(v: &str) -> bool {
+    let b = v.as_bytes();
+    (3..=64).contains(&b.len())
+        && lower_digit(b[0])
+        && lower_digit(b[b.len() - 1])
+        && b.iter().all(|&c| lower_digit(c) || c == b'-')
+}
+
+fn printable(v: &str) -> bool {
+    !v.is_empty() && crate::scopes::valid_scope(v)
+}
+
+/// The index's `namespaceFormat`: dot-separated non-empty words.
+fn namespace_format(v: &str) -> bool {
+    v.split('.').all(|w| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_!~*'()%-".contains(&b))
+    })
+}
+
+fn hook_id(v: &str, slash: bool) -> bool {
+    (1..=1000).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (slash && b == b'/'))
+}
+
+fn task_queue_id(v: &str) -> bool {
+    v.split_once('/').is_some_and(|(p, w)| {
+        generic_id(p)
+            && w.len() <= 38
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
+            && !w.ends_with('-')
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    })
+}
+
+/// A v106 service's pattern for a URL parameter: whether `value` matches, and the regular
+/// expression as lib-api prints it. `None` when the service gives the parameter no pattern.
+fn param_pattern(service: &str, name: &str, value: &str) -> Option<(bool, &'static str)> {
+    const SLUGID: &str =
+        "/^[A-Za-z0-9_-]{8}[Q-T][A-Za-z0-9_-][CGKOSWaeimquy26-][A-Za-z0-9_-]{10}[AQgw]$/";
+    const PRINTABLE: &str = "/^[\\x20-\\x7e]+$/";
+    Some(match (service, name) {
+        ("queue", "taskId" | "taskGroupId") => (crate::util::is_slugid(value), SLUGID),
+        ("queue", "runId") => (
+            !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
+            "/^[1-9]*[0-9]+$/",
+        ),
+        ("queue", "name") | ("object", "name") | ("auth", "roleId") => {
+            (printable(value), PRINTABLE)
+        }
+        ("queue", "provisionerId" | "workerType" | "workerGroup" | "workerId") => {
+            (generic_id(value), GENERIC_ID_PATTERN)
+        }
+        ("queue", "taskQueueId") => (task_queue_id(value), TASK_QUEUE_ID_PATTERN),
+        ("auth", "clientId") => (
+            !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!@/:.+|_-".contains(&b)),
+            "/^[A-Za-z0-9!@/:.+|_-]+$/",
+        ),
+        ("auth", "account") => (azure_account(value), "/^[a-z0-9]{3,24}$/"),
+        ("auth", "table") => (azure_table(value), "/^[A-Za-z][A-Za-z0-9]{2,62}$/"),
+        ("auth", "container") => (
+            azure_container(value),
+            "/^(?!.*[-]{2})[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/",
+        ),
+        ("auth", "level") => (
+            value == "read-write" || value == "read-only",
+            "/^(read-write|read-only)$/",
+        ),
+        ("auth", "bucket") => (s3_bucket(value), "/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/"),
+        ("auth", "project") => (
+            (1..=64).contains(&value.len())
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "/^[a-zA-Z0-9_-]{1,64}$/",
+        ),
+        ("index", "namespace" | "indexPath") => (
+            namespace_format(value),
+            "/^([a-zA-Z0-9_!~*'()%-]+\\.)*[a-zA-Z0-9_!~*'()%-]+$/",
+        ),
+        ("hooks", "hookGroupId") => (hook_id(value, false), "/^[a-zA-Z0-9-_]{1,1000}$/"),
+        ("hooks", "hookId") => (hook_id(value, true), "/^[a-zA-Z0-9-_/]{1,1000}$/"),
+        ("object", "projectId") => (
+            value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b)),
+            "/^([a-zA-Z0-9._/-]*)$/",
+        ),
+        _ => return None,
+    })
+}
+
+/// lib-api's parameter check: every URL parameter the route gives (in the route's order) against
+/// its service's pattern, all failures named in one `InvalidRequestArguments` message.
+fn check_params(ep: &Ep, params: &BTreeMap<String, String>) -> Result<(), String> {
+    let mut errors = Vec::new();
+    for seg in ep.route.split('/') {
+        let Some(name) = seg.strip_prefix('<').and_then(|r| r.strip_suffix('>')) else {
+            continue;
+        };
+        let Some(value) = params.get(name) else {
+            continue;
+        };
+        // an optional parameter left out is not in express's req.params
+        if value.is_empty() && is_optional(ep, name) {
+            continue;
+        }
+        if let Some((false, pattern)) = param_pattern(ep.service, name, value) {
+            errors.push(format!(
+                "URL parameter '{name}' given as '{value}' must match regular expression: '{pattern}'"
+            ));
+        }
+    }
+    if errors.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "Invalid URL patterns:\n * {name}: '{value}' does not match the required pattern"
-        ))
+        Err(format!("Invalid URL patterns:\n{}", errors.join("\n")))
     }
 }
 
@@ -305,10 +445,8 @@ pub(crate) async fn dispatch(
         Err(m) => return error_response(&TcError::bad_args(m), &info),
     };
     info.params = params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-    for (k, v) in &params {
-        if let Err(m) = check_param(k, v) {
-            return error_response(&TcError::bad_args(m), &info);
-        }
+    if let Err(m) = check_params(ep, &params) {
+        return error_response(&TcError::bad_args(m), &info);
     }
 
     // query string
@@ -337,6 +475,14 @@ pub(crate) async fn dispatch(
                 return error_response(
                     &TcError::bad_args(format!(
                         "Query-string parameter: {k}=\"{v}\" does not match expression: /^[0-9]+$/"
+                    )),
+                    &info,
+                );
+            }
+            if k == "quarantined" && v != "true" && v != "false" {
+                return error_response(
+                    &TcError::bad_args(format!(
+                        "Query-string parameter: {k}=\"{v}\" does not match expression: /^(true|false)$/"
                     )),
                     &info,
                 );
@@ -547,6 +693,8 @@ pub(crate) async fn dispatch(
             );
             return error_response(&TcError::new("MalformedPayload", msg), &info);
         }
+        // ajv's useDefaults: the schema's defaults are part of the body the handler sees
+        crate::schema::apply_defaults(schema, &mut call.payload);
         let text = std::str::from_utf8(&call.raw_body).ok();
         if let Err(lines) = crate::schema::check_text(schema, &call.payload, text) {
             let e = crate::schema::input_error(&state.root_url, schema, &lines);

@@ -78,15 +78,28 @@ pub(crate) struct ReqInfo {
     pub(crate) payload: Value,
 }
 
+/// A random v4 UUID in its text form, as lib-api names an incident.
+fn incident_id() -> String {
+    let mut b = crate::util::random_bytes(16);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::util::hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
 /// The JSON error body.
 pub(crate) fn error_body(status: u16, code: &str, message: &str, info: &ReqInfo) -> Value {
     let time = crate::clock::now_iso();
     let mut message = message.to_string();
     if code == "InternalServerError" && !message.contains("incidentId") {
-        message = format!(
-            "Internal Server Error, incidentId {}.",
-            crate::util::random_token(22)
-        );
+        message = format!("Internal Server Error, incidentId {}.", incident_id());
     }
     let full = format!(
         "{message}\n\n---\n\n* method:     {}\n* errorCode:  {code}\n* statusCode: {status}\n* time:       {time}",

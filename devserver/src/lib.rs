@@ -5,7 +5,14 @@
 //! headers and bewits are verified with the `hawk` crate, temporary credentials and
 //! `authorizedScopes` are checked as the Taskcluster auth service does, errors carry the real
 //! `{code, message, requestInfo}` bodies and CORS preflights are answered like the real
-//! deployment.
+//! deployment. Every API method of those services is served (hooks too): request bodies get
+//! their input schema's defaults and are validated as v106's ajv does, URL parameters are
+//! checked against each service's patterns, and every 200 answer is checked against its output
+//! schema. The queue keeps v106's worker metadata (task queues, worker types, provisioners,
+//! workers seen when they claim, declared or quarantined), the auth service its audit history;
+//! the auth methods that hand out AWS, Azure, GCP, Sentry or GitHub credentials answer as a
+//! deployment without those backends does (`websocktunnelToken` signs a real JWT).
+//! `tests/js/real/conformance.mjs` compares the answers with a real v106 deployment.
 //!
 //! Object bytes (object-service uploads and `s3` queue artifacts) live on disk under the data
 //! directory and are served by the same server from presigned, expiring blob-store URLs

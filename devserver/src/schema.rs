@@ -629,6 +629,104 @@ fn ajv_uri(s: &str) -> bool {
         && !rest.chars().any(char::is_whitespace)
 }
 
+/// Fill the schema `name`'s defaults into `value`, as v106's ajv (`useDefaults: true`) does while
+/// it validates a request body, before the handler sees it: a property missing from an object is
+/// set to its schema's `default` (a fresh copy) wherever ajv evaluates `properties` outside a
+/// composite rule, that is through `$ref`, `allOf`, `properties`, `additionalProperties` and
+/// `items`, but never inside `anyOf`, `oneOf` or `not`. ajv assigns them before the object's
+/// other keywords run, so a `required` property that has a default is never missing.
+pub(crate) fn apply_defaults(name: &str, value: &mut Value) {
+    let s = schemas();
+    if let Some(doc) = s.docs.get(name) {
+        fill_defaults(s, name, doc, value, 0);
+    }
+}
+
+/// The document and node a `$ref` of the document `from` points at.
+fn resolve_ref<'a>(s: &'a Schemas, from: &str, reference: &str) -> Option<(String, &'a Value)> {
+    let (file, pointer) = reference.split_once('#').unwrap_or((reference, ""));
+    let doc_name = if file.is_empty() {
+        from.to_string()
+    } else if let Some(abs) = file.strip_prefix("/schemas/") {
+        abs.to_string()
+    } else {
+        // relative to the directory of `from`
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        for seg in file.split('/') {
+            match seg {
+                ".." => {
+                    parts.pop();
+                }
+                "." | "" => {}
+                seg => parts.push(seg),
+            }
+        }
+        parts.join("/")
+    };
+    let doc = s.docs.get(&doc_name)?;
+    let node = if pointer.is_empty() {
+        doc
+    } else {
+        doc.pointer(pointer)?
+    };
+    let key = s.docs.get_key_value(&doc_name)?.0.clone();
+    Some((key, node))
+}
+
+fn fill_defaults(s: &Schemas, doc: &str, schema: &Value, value: &mut Value, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let Some(schema) = schema.as_object() else {
+        return;
+    };
+    if let Some(Value::String(r)) = schema.get("$ref") {
+        if let Some((target_doc, target)) = resolve_ref(s, doc, r) {
+            fill_defaults(s, &target_doc, target, value, depth + 1);
+        }
+    }
+    if let Some(Value::Array(all)) = schema.get("allOf") {
+        for sub in all {
+            fill_defaults(s, doc, sub, value, depth + 1);
+        }
+    }
+    match value {
+        Value::Object(o) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            if let Some(props) = props {
+                for (k, sub) in props {
+                    if let Some(d) = sub.get("default") {
+                        if !o.contains_key(k) {
+                            o.insert(k.clone(), d.clone());
+                        }
+                    }
+                }
+                for (k, sub) in props {
+                    if let Some(v) = o.get_mut(k) {
+                        fill_defaults(s, doc, sub, v, depth + 1);
+                    }
+                }
+            }
+            if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for (k, v) in o.iter_mut() {
+                    if !props.is_some_and(|p| p.contains_key(k)) {
+                        fill_defaults(s, doc, extra, v, depth + 1);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
+                for v in items.iter_mut() {
+                    fill_defaults(s, doc, sub, v, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,6 +851,57 @@ mod tests {
             for name in i.iter().chain(o) {
                 validator(name);
             }
+        }
+    }
+
+    #[test]
+    fn defaults_fill_missing_properties_only() {
+        // createTask: every top-level default, the payload's `[]` included (v106's schema says so)
+        let mut v = json!({"metadata": {"name": "n"}, "retries": 2});
+        apply_defaults("queue/v1/create-task-request.json", &mut v);
+        assert_eq!(v["retries"], json!(2), "a given value stays");
+        assert_eq!(v["priority"], json!("lowest"));
+        assert_eq!(v["payload"], json!([]));
+        assert_eq!(v["schedulerId"], json!("-"));
+        assert_eq!(v["projectId"], json!("none"));
+        assert_eq!(v["tags"], json!({}));
+        assert_eq!(v["metadata"], json!({"name": "n"}));
+        assert_eq!(
+            lines("queue/v1/create-task-request.json", v.clone())
+                .iter()
+                .filter(|l| l.starts_with("data/payload"))
+                .collect::<Vec<_>>(),
+            vec!["data/payload must be object"]
+        );
+        // a required property with a default is not missing once filled
+        let mut v = json!({});
+        apply_defaults("auth/v1/test-authenticate-request.json", &mut v);
+        assert_eq!(v, json!({"clientScopes": [], "requiredScopes": []}));
+        assert!(check("auth/v1/test-authenticate-request.json", &v).is_ok());
+        // not an object: nothing to fill, the type error stays
+        let mut v = json!("x");
+        apply_defaults("queue/v1/tasks-request.json", &mut v);
+        assert_eq!(v, json!("x"));
+    }
+
+    #[test]
+    fn defaults_follow_refs_into_nested_objects() {
+        // hooks' create-hook-request: defaults at the top and inside the $ref'd metadata
+        let mut v = json!({"metadata": {"name": "h", "description": "d", "owner": "o@example.com"}, "task": {}});
+        apply_defaults("hooks/v1/create-hook-request.json", &mut v);
+        assert_eq!(v["schedule"], json!([]));
+        assert!(v["triggerSchema"].is_object());
+        let meta = v["metadata"].as_object().expect("metadata");
+        let expected: Vec<&String> = schemas().docs["hooks/v1/hook-metadata.json"]["properties"]
+            .as_object()
+            .expect("properties")
+            .iter()
+            .filter(|(_, p)| p.get("default").is_some())
+            .map(|(k, _)| k)
+            .collect();
+        assert!(!expected.is_empty());
+        for k in expected {
+            assert!(meta.contains_key(k), "metadata default {k} filled");
         }
     }
 }

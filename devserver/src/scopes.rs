@@ -136,10 +136,12 @@ pub(crate) fn render(tmpl: &Value, params: &Map<String, Value>) -> Result<Expr, 
                 return Ok(Expr::AllOf(out));
             }
             if let Some(Value::String(cond)) = o.get("if") {
+                // a condition not given yet is a missing parameter: the handler supplies it
                 let truthy = match params.get(cond) {
                     Some(Value::Bool(b)) => *b,
-                    Some(Value::Null) | None => false,
+                    Some(Value::Null) => false,
                     Some(_) => true,
+                    None => return Err(cond.clone()),
                 };
                 let branch = if truthy { o.get("then") } else { o.get("else") };
                 return match branch {

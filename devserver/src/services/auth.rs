@@ -34,6 +34,20 @@ static ENDPOINTS: &[Ep] = &[
     Ep { service: "auth", method: "POST", route: "/authenticate-hawk", name: "authenticateHawk", query: &[], scopes: None },
     Ep { service: "auth", method: "POST", route: "/test-authenticate", name: "testAuthenticate", query: &[], scopes: None },
     Ep { service: "auth", method: "GET", route: "/test-authenticate-get/", name: "testAuthenticateGet", query: &[], scopes: None },
+    Ep { service: "auth", method: "GET", route: "/audit/<entityType>/<entityId>", name: "getEntityHistory", query: &["continuationToken", "limit"], scopes: Some(r#""auth:audit-history:<entityType>""#) },
+    Ep { service: "auth", method: "GET", route: "/clients/<clientId>/audit", name: "listAuditHistory", query: &["continuationToken", "limit"], scopes: Some(r#""auth:client-audit-history:<clientId>""#) },
+    // third-party credentials (services/credentials.rs); the entries the vendored references lack
+    // or carry without scopes have v106's
+    Ep { service: "auth", method: "GET", route: "/aws/s3/<level>/<bucket>/<prefix>", name: "awsS3Credentials", query: &["format"], scopes: Some(r#"{"else":"auth:aws-s3:read-write:<bucket>/<prefix>","if":"levelIsReadOnly","then":{"AnyOf":["auth:aws-s3:read-only:<bucket>/<prefix>","auth:aws-s3:read-write:<bucket>/<prefix>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/azure/accounts", name: "azureAccounts", query: &[], scopes: Some(r#""auth:azure-table:list-accounts""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/tables", name: "azureTables", query: &["continuationToken"], scopes: Some(r#""auth:azure-table:list-tables:<account>""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/table/<table>/<level>", name: "azureTableSAS", query: &[], scopes: Some(r#"{"else":"auth:azure-table:read-write:<account>/<table>","if":"levelIsReadOnly","then":{"AnyOf":["auth:azure-table:read-only:<account>/<table>","auth:azure-table:read-write:<account>/<table>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/containers", name: "azureContainers", query: &["continuationToken"], scopes: Some(r#""auth:azure-container:list-containers:<account>""#) },
+    Ep { service: "auth", method: "GET", route: "/azure/<account>/containers/<container>/<level>", name: "azureContainerSAS", query: &[], scopes: Some(r#"{"else":"auth:azure-container:read-write:<account>/<container>","if":"levelIsReadOnly","then":{"AnyOf":["auth:azure-container:read-only:<account>/<container>","auth:azure-container:read-write:<account>/<container>"]}}"#) },
+    Ep { service: "auth", method: "GET", route: "/sentry/<project>/dsn", name: "sentryDSN", query: &[], scopes: Some(r#""auth:sentry:<project>""#) },
+    Ep { service: "auth", method: "GET", route: "/websocktunnel/<wstAudience>/<wstClient>", name: "websocktunnelToken", query: &[], scopes: Some(r#""auth:websocktunnel-token:<wstAudience>/<wstClient>""#) },
+    Ep { service: "auth", method: "GET", route: "/gcp/credentials/<projectId>/<serviceAccount>", name: "gcpCredentials", query: &[], scopes: Some(r#""auth:gcp:access-token:<projectId>/<serviceAccount>""#) },
+    Ep { service: "auth", method: "POST", route: "/github/<appName>/<owner>/repo-token", name: "githubRepoToken", query: &[], scopes: Some(r#"{"AllOf":[{"each":"auth:github-repo-token:<appName>/<owner>/<repoPerm>","for":"repoPerm","in":"repoPerms"}]}"#) },
     Ep { service: "auth", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
 ];
 
@@ -70,6 +84,8 @@ fn string_list(v: Option<&Value>, field: &str) -> Result<Vec<String>, TcError> {
 fn handle(call: &mut Call) -> Reply {
     let state = call.state.clone();
     let name = call.ep.name;
+    // who acts, for the audit history
+    let actor = call.caller.client_id.clone();
     match name {
         "listClients" => {
             let after = after_key(call)?;
@@ -125,7 +141,8 @@ fn handle(call: &mut Call) -> Reply {
                 .unwrap_or(false);
             let mut out = c.to_json(&db.role_map());
             out["accessToken"] = json!(token);
-            db.clients.insert(client_id, c);
+            db.clients.insert(client_id.clone(), c);
+            db.audit("client", &client_id, actor.as_deref(), "created");
             ok(out)
         }
         "updateClient" => {
@@ -162,7 +179,9 @@ fn handle(call: &mut Call) -> Reply {
                 c.delete_on_expiration = d;
             }
             c.last_modified_ms = now_ms();
-            ok(c.to_json(&roles))
+            let out = c.to_json(&roles);
+            db.audit("client", &client_id, actor.as_deref(), "updated");
+            ok(out)
         }
         "enableClient" | "disableClient" => {
             let mut db = lock(&state.db);
@@ -173,10 +192,24 @@ fn handle(call: &mut Call) -> Reply {
                 .ok_or_else(|| TcError::not_found("Client not found!"))?;
             c.disabled = name == "disableClient";
             c.last_modified_ms = now_ms();
-            ok(c.to_json(&roles))
+            let out = c.to_json(&roles);
+            let action = if c.disabled {
+                "client disabled"
+            } else {
+                "client enabled"
+            };
+            db.audit("client", call.param("clientId"), actor.as_deref(), action);
+            ok(out)
         }
         "deleteClient" => {
-            lock(&state.db).clients.remove(call.param("clientId"));
+            let mut db = lock(&state.db);
+            db.clients.remove(call.param("clientId"));
+            db.audit(
+                "client",
+                call.param("clientId"),
+                actor.as_deref(),
+                "deleted",
+            );
             ok(json!({}))
         }
         "resetAccessToken" => {
@@ -191,6 +224,8 @@ fn handle(call: &mut Call) -> Reply {
             c.last_rotated_ms = now_ms();
             let mut out = c.to_json(&roles);
             out["accessToken"] = json!(token);
+            let client_id = call.param("clientId");
+            db.audit("client", client_id, actor.as_deref(), "access token reset");
             ok(out)
         }
         "listRoles" | "listRoleIds" | "listRoles2" => {
@@ -268,12 +303,46 @@ fn handle(call: &mut Call) -> Reply {
                 r.description = description;
                 r.last_modified_ms = now;
             }
+            // v106 records a create that found the same role too
+            let action = if name == "createRole" {
+                "created"
+            } else {
+                "updated"
+            };
+            db.audit("role", &role_id, actor.as_deref(), action);
             let roles = db.role_map();
             ok(role_json(&role_id, &db.roles[&role_id], &roles))
         }
         "deleteRole" => {
-            lock(&state.db).roles.remove(call.param("roleId"));
+            let mut db = lock(&state.db);
+            db.roles.remove(call.param("roleId"));
+            db.audit("role", call.param("roleId"), actor.as_deref(), "deleted");
             ok(json!({}))
+        }
+        "getEntityHistory" | "listAuditHistory" => {
+            let after = after_key(call)?;
+            let limit = limit(call, 1000, 1000);
+            let db = lock(&state.db);
+            let (entity_type, entity_id) = (call.param("entityType"), call.param("entityId"));
+            let items = db
+                .audit
+                .iter()
+                .filter(|a| {
+                    if name == "listAuditHistory" {
+                        a.client_id == call.param("clientId")
+                    } else {
+                        a.entity_type == entity_type && a.entity_id == entity_id
+                    }
+                })
+                .enumerate()
+                .map(|(i, a)| (format!("{i:012}"), a.json()))
+                .collect();
+            let (page, token) = paginate(items, after, limit);
+            let mut out = json!({ "auditHistory": page });
+            if let Some(t) = token {
+                out["continuationToken"] = json!(t);
+            }
+            ok(out)
         }
         "expandScopes" => {
             let scopes = string_list(call.payload.get("scopes"), "scopes")?;
@@ -342,7 +411,10 @@ fn handle(call: &mut Call) -> Reply {
                 }
             })
         }
-        _ => Err(TcError::new("InternalServerError", "not implemented")),
+        _ => match crate::services::credentials::handle(call) {
+            Some(reply) => reply,
+            None => Err(TcError::new("InternalServerError", "not implemented")),
+        },
     }
 }
 

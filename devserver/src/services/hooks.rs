@@ -259,12 +259,18 @@ fn handle(call: &mut Call) -> Reply {
                 }
                 return ok(old);
             }
-            ok(put_hook(&mut db, &group, &id, &call.payload)?)
+            let out = put_hook(&mut db, &group, &id, &call.payload)?;
+            let action = if exists { "updated" } else { "created" };
+            let hook = format!("{group}/{id}");
+            db.audit("hook", &hook, call.caller.client_id.as_deref(), action);
+            ok(out)
         }
         "removeHook" => {
             let mut db = lock(&state.db);
             db.hooks.hooks.remove(&key);
             db.hooks.fires.remove(&key);
+            let hook = format!("{group}/{id}");
+            db.audit("hook", &hook, call.caller.client_id.as_deref(), "deleted");
             ok(json!({}))
         }
         "getTriggerToken" | "resetTriggerToken" => {

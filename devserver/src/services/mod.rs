@@ -6,8 +6,10 @@
 //! service uses hooks.
 
 pub(crate) mod auth;
+pub(crate) mod credentials;
 pub(crate) mod hooks;
 pub(crate) mod index;
 pub(crate) mod object;
 pub(crate) mod queue;
 pub(crate) mod secrets;
+pub(crate) mod workers;

@@ -9,7 +9,8 @@ use crate::call::{after_key, limit, not_found, ok, paginate, Call, Ep, FaultFlag
 use crate::clock::now_ms;
 use crate::errors::{json_response, TcError};
 use crate::state::queue::{
-    object_name, Artifact, Details, Group, QueueDb, Run, Task, MAX_RUNS, PRIORITIES,
+    object_name, worker_info_seen, worker_task_seen, Artifact, Details, Group, QueueDb, Run, Task,
+    MAX_RUNS, PRIORITIES,
 };
 use crate::state::{AppState, Db};
 use crate::util::{is_slugid, iso, lock};
@@ -455,6 +456,24 @@ static ENDPOINTS: &[Ep] = &[
     Ep { service: "queue", method: "POST", route: "/task/<taskId>/rerun", name: "rerunTask", query: &[], scopes: Some(r#"{"AnyOf":["queue:rerun-task:<schedulerId>/<taskGroupId>/<taskId>","queue:rerun-task-in-project:<projectId>",{"AllOf":["queue:rerun-task","assume:scheduler-id:<schedulerId>/<taskGroupId>"]}]}"#) },
     Ep { service: "queue", method: "GET", route: "/pending/<taskQueueId>", name: "pendingTasks", query: &[], scopes: Some(r#""queue:pending-count:<taskQueueId>""#) },
     Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/counts", name: "taskQueueCounts", query: &[], scopes: Some(r#"{"AllOf":["queue:pending-count:<taskQueueId>","queue:claimed-count:<taskQueueId>"]}"#) },
+    // worker metadata, pending/claimed lists and priorities (services/workers.rs); the scopes of
+    // the entries the vendored references lack are v106's
+    Ep { service: "queue", method: "POST", route: "/task/<taskId>/priority", name: "changeTaskPriority", query: &[], scopes: Some(r#"{"AnyOf":["queue:change-task-priority:<taskId>","queue:change-task-priority-in-queue:<taskQueueId>"]}"#) },
+    Ep { service: "queue", method: "POST", route: "/task-group/<taskGroupId>/priority", name: "changeTaskGroupPriority", query: &[], scopes: Some(r#""queue:change-task-group-priority:<schedulerId>/<taskGroupId>""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners", name: "listProvisioners", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-provisioners""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners/<provisionerId>", name: "getProvisioner", query: &[], scopes: Some(r#""queue:get-provisioner:<provisionerId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/provisioners/<provisionerId>", name: "declareProvisioner", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:declare-provisioner:<provisionerId>#<property>","for":"property","in":"properties"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/pending", name: "listPendingTasks", query: &["continuationToken", "limit"], scopes: Some(r#""queue:pending-list:<taskQueueId>""#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>/claimed", name: "listClaimedTasks", query: &["continuationToken", "limit"], scopes: Some(r#""queue:claimed-list:<taskQueueId>""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners/<provisionerId>/worker-types", name: "listWorkerTypes", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-worker-types:<provisionerId>""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners/<provisionerId>/worker-types/<workerType>", name: "getWorkerType", query: &[], scopes: Some(r#""queue:get-worker-type:<provisionerId>/<workerType>""#) },
+    Ep { service: "queue", method: "PUT", route: "/provisioners/<provisionerId>/worker-types/<workerType>", name: "declareWorkerType", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:declare-worker-type:<provisionerId>/<workerType>#<property>","for":"property","in":"properties"}]}"#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues", name: "listTaskQueues", query: &["continuationToken", "limit"], scopes: Some(r#""queue:list-task-queues""#) },
+    Ep { service: "queue", method: "GET", route: "/task-queues/<taskQueueId>", name: "getTaskQueue", query: &[], scopes: Some(r#""queue:get-task-queue:<taskQueueId>""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners/<provisionerId>/worker-types/<workerType>/workers", name: "listWorkers", query: &["continuationToken", "limit", "quarantined"], scopes: Some(r#""queue:list-workers:<provisionerId>/<workerType>""#) },
+    Ep { service: "queue", method: "GET", route: "/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>", name: "getWorker", query: &[], scopes: Some(r#""queue:get-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>""#) },
+    Ep { service: "queue", method: "PUT", route: "/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>", name: "quarantineWorker", query: &[], scopes: Some(r#"{"AllOf":["queue:quarantine-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>"]}"#) },
+    Ep { service: "queue", method: "PUT", route: "/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>", name: "declareWorker", query: &[], scopes: Some(r#"{"AllOf":[{"each":"queue:declare-worker:<provisionerId>/<workerType>/<workerGroup>/<workerId>#<property>","for":"property","in":"properties"}]}"#) },
     Ep { service: "queue", method: "GET", route: "/__heartbeat__", name: "heartbeat", query: &[], scopes: None },
 ];
 
@@ -619,14 +638,20 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
         }
         "getTaskGroup" | "sealTaskGroup" | "cancelTaskGroup" => {
             let group_id = call.param("taskGroupId").to_string();
-            let sched = lock(&state.db)
+            let (sched, sealed) = lock(&state.db)
                 .queue
                 .groups
                 .get(&group_id)
-                .map(|g| g.scheduler_id.clone())
+                .map(|g| (g.scheduler_id.clone(), g.sealed_ms.is_some()))
                 .ok_or_else(|| {
                     TcError::not_found(format!("No task-group with taskGroupId: `{group_id}`"))
                 })?;
+            // v106 refuses an unsealed group before it looks at the caller's scopes
+            if call.ep.name == "cancelTaskGroup" && !sealed {
+                return Err(TcError::conflict(format!(
+                    "Cannot cancel unsealed task group: `{group_id}`"
+                )));
+            }
             call.authorize(json!({ "schedulerId": sched }))?;
             let mut db = lock(&state.db);
             let q = &mut db.queue;
@@ -655,9 +680,6 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                         _ => {}
                     }
                 }
-                q.groups
-                    .get_mut(&group_id)
-                    .map(|g| g.sealed_ms.get_or_insert(now_ms()));
                 schedule_ready(q);
                 return ok(json!({
                     "taskGroupId": group_id,
@@ -752,10 +774,21 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             }
             let mut db = lock(&state.db);
             let q = &mut db.queue;
+            let tq = q.tasks[&task_id].task_queue_id.clone();
+            let key = (tq.clone(), wg.clone(), wid.clone());
+            if q.workers
+                .get(&key)
+                .is_some_and(|w| w.quarantine_until_ms > now_ms())
+            {
+                // v106 answers a quarantined worker with `{}`, which its output schema refuses
+                return ok(json!({}));
+            }
+            worker_info_seen(q, &tq, None);
             let t = &q.tasks[&task_id];
             let r = &t.runs[rid];
             if rid + 1 == nruns && r.state == "pending" {
                 let c = claim(&state, q, &task_id, &wg, &wid).ok_or_else(task_not_found)?;
+                worker_task_seen(q, &key, &task_id, rid);
                 return ok(c);
             }
             if r.state == "running"
@@ -793,6 +826,12 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let until = now_ms() + CLAIM_MS;
             r.taken_until_ms = Some(until);
             let (wg, wid) = (r.worker_group.clone(), r.worker_id.clone());
+            let tq = t.task_queue_id.clone();
+            worker_info_seen(
+                q,
+                &tq,
+                Some((wg.as_deref().unwrap_or(""), wid.as_deref().unwrap_or(""))),
+            );
             let t = &q.tasks[&task_id];
             ok(json!({
                 "status": t.status(&task_id),
@@ -969,7 +1008,10 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
         "getArtifact" | "getLatestArtifact" | "artifact" | "latestArtifact" => {
             artifact_download(call, &state)
         }
-        _ => Ok(not_found()),
+        _ => match crate::services::workers::handle(call, &state) {
+            Some(reply) => reply,
+            None => Ok(not_found()),
+        },
     }
 }
 
@@ -997,6 +1039,18 @@ async fn claim_work(call: &mut Call, state: &AppState) -> Reply {
     call.authorize(json!({"workerGroup": wg, "workerId": wid}))?;
     let tq = call.param("taskQueueId").to_string();
     let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
+    let key = (tq.clone(), wg.clone(), wid.clone());
+    let quarantined = {
+        let mut db = lock(&state.db);
+        // the worker and its task queue are recorded as seen on every call
+        worker_info_seen(&mut db.queue, &tq, Some((&wg, &wid)));
+        db.queue.workers[&key].quarantine_until_ms > now_ms()
+    };
+    if quarantined {
+        // a quarantined worker gets no work, after the usual wait
+        tokio::time::sleep_until(deadline).await;
+        return ok(json!({ "tasks": [] }));
+    }
     loop {
         let notified = state.work.notified();
         tokio::pin!(notified);
@@ -1012,11 +1066,17 @@ async fn claim_work(call: &mut Call, state: &AppState) -> Reply {
                 .map(|(id, t)| (t.priority_rank(), t.seq, id.clone()))
                 .collect();
             pending.sort();
-            pending
+            let claims = pending
                 .into_iter()
                 .take(n)
                 .filter_map(|(_, _, id)| claim(state, q, &id, &wg, &wid))
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            for c in &claims {
+                let run_id = c["runId"].as_u64().unwrap_or_default() as usize;
+                let task_id = c["status"]["taskId"].as_str().unwrap_or_default();
+                worker_task_seen(q, &key, task_id, run_id);
+            }
+            claims
         };
         if !claims.is_empty() {
             return ok(json!({ "tasks": claims }));

@@ -42,18 +42,25 @@ fn handle(call: &mut Call) -> Reply {
                 }
             };
             let expires = date_field(call, "expires")?;
-            lock(&state.db).secrets.insert(
-                name,
+            let mut db = lock(&state.db);
+            let old = db.secrets.insert(
+                name.clone(),
                 Secret {
                     secret,
                     expires_ms: expires,
                 },
             );
+            // v106 calls it an update when its get_secret found the secret (unexpired)
+            let found = old.is_some_and(|o| o.expires_ms >= now_ms());
+            let action = if found { "updated" } else { "created" };
+            db.audit("secret", &name, call.caller.client_id.as_deref(), action);
             ok(json!({}))
         }
         "remove" => {
             // Taskcluster v106 deletes whether or not the secret exists.
-            lock(&state.db).secrets.remove(&name);
+            let mut db = lock(&state.db);
+            db.secrets.remove(&name);
+            db.audit("secret", &name, call.caller.client_id.as_deref(), "deleted");
             ok(json!({}))
         }
         "get" => {

@@ -92,6 +92,34 @@ pub(crate) struct Secret {
     pub(crate) expires_ms: i64,
 }
 
+/// One entry of the audit history (v106's `audit_history` table): who did what to which
+/// client, role, secret or hook.
+#[derive(Debug, Clone)]
+pub(crate) struct Audit {
+    pub(crate) entity_id: String,
+    /// `client`, `role`, `secret` or `hook`.
+    pub(crate) entity_type: &'static str,
+    /// The clientId that acted.
+    pub(crate) client_id: String,
+    /// `created`, `updated`, `deleted`, `client enabled`, `client disabled`,
+    /// `access token reset`.
+    pub(crate) action_type: &'static str,
+    pub(crate) created_ms: i64,
+}
+
+impl Audit {
+    /// `auditToJson` of v106's auth service.
+    pub(crate) fn json(&self) -> Value {
+        json!({
+            "clientId": self.client_id,
+            "actionType": self.action_type,
+            "created": iso(self.created_ms),
+            "entityId": self.entity_id,
+            "entityType": self.entity_type,
+        })
+    }
+}
+
 /// All service data.
 #[derive(Debug, Default)]
 pub(crate) struct Db {
@@ -104,6 +132,8 @@ pub(crate) struct Db {
     pub(crate) hooks: hooks::HooksDb,
     /// Blob-store metadata by key (bytes are on disk).
     pub(crate) blobs: BTreeMap<String, blobs::Blob>,
+    /// The audit history, oldest first.
+    pub(crate) audit: Vec<Audit>,
 }
 
 impl Db {
@@ -113,6 +143,23 @@ impl Db {
             .iter()
             .map(|(k, v)| (k.clone(), v.scopes.clone()))
             .collect()
+    }
+
+    /// Record that `client_id` did `action_type` to an entity (v106's `insert_*_audit_history`).
+    pub(crate) fn audit(
+        &mut self,
+        entity_type: &'static str,
+        entity_id: &str,
+        client_id: Option<&str>,
+        action_type: &'static str,
+    ) {
+        self.audit.push(Audit {
+            entity_id: entity_id.to_string(),
+            entity_type,
+            client_id: client_id.unwrap_or_default().to_string(),
+            action_type,
+            created_ms: now_ms(),
+        });
     }
 
     /// Role-expand scopes.

@@ -195,9 +195,143 @@ pub(crate) struct Group {
     pub(crate) sealed_ms: Option<i64>,
 }
 
+/// A task queue (a provisionerId/workerType pair) the queue has seen: v106's `task_queues`
+/// row, created when a worker claims from it or when it is declared.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskQueue {
+    pub(crate) expires_ms: i64,
+    pub(crate) last_date_active_ms: i64,
+    pub(crate) description: String,
+    pub(crate) stability: String,
+}
+
+impl TaskQueue {
+    /// `TaskQueue.serialize()` of v106.
+    pub(crate) fn json(&self, task_queue_id: &str) -> Value {
+        json!({
+            "taskQueueId": task_queue_id,
+            "expires": iso(self.expires_ms),
+            "lastDateActive": iso(self.last_date_active_ms),
+            "description": self.description,
+            "stability": self.stability,
+        })
+    }
+}
+
+/// A worker the queue has seen (v106's `queue_workers` row).
+#[derive(Debug, Clone)]
+pub(crate) struct Worker {
+    /// In the past when the worker is not quarantined.
+    pub(crate) quarantine_until_ms: i64,
+    pub(crate) quarantine_details: Vec<Value>,
+    pub(crate) expires_ms: i64,
+    pub(crate) first_claim_ms: i64,
+    /// The last 20 `{taskId, runId}` it claimed, oldest first.
+    pub(crate) recent_tasks: Vec<Value>,
+    pub(crate) last_date_active_ms: i64,
+}
+
+/// (taskQueueId, workerGroup, workerId).
+pub(crate) type WorkerKey = (String, String, String);
+
+/// `task_queue_seen`: create the task queue (description and stability as given, or `""` and
+/// `experimental`), or bump its last-active time, its description and stability when given,
+/// and its expiry, which never moves backward.
+pub(crate) fn task_queue_seen(
+    q: &mut QueueDb,
+    task_queue_id: &str,
+    expires_ms: Option<i64>,
+    description: Option<&str>,
+    stability: Option<&str>,
+) {
+    let now = now_ms();
+    match q.task_queues.get_mut(task_queue_id) {
+        Some(tq) => {
+            tq.expires_ms = tq.expires_ms.max(expires_ms.unwrap_or(tq.expires_ms));
+            tq.last_date_active_ms = now;
+            if let Some(d) = description {
+                tq.description = d.to_string();
+            }
+            if let Some(s) = stability {
+                tq.stability = s.to_string();
+            }
+        }
+        None => {
+            q.task_queues.insert(
+                task_queue_id.to_string(),
+                TaskQueue {
+                    expires_ms: expires_ms.unwrap_or(now),
+                    last_date_active_ms: now,
+                    description: description.unwrap_or_default().to_string(),
+                    stability: stability.unwrap_or("experimental").to_string(),
+                },
+            );
+        }
+    }
+}
+
+/// `queue_worker_seen_with_last_date_active`: create the worker (not quarantined, first claim
+/// now) or bump its last-active time and its expiry, which never moves backward.
+pub(crate) fn worker_seen(q: &mut QueueDb, key: WorkerKey, expires_ms: Option<i64>) {
+    let now = now_ms();
+    match q.workers.get_mut(&key) {
+        Some(w) => {
+            w.expires_ms = w.expires_ms.max(expires_ms.unwrap_or(w.expires_ms));
+            w.last_date_active_ms = now;
+        }
+        None => {
+            q.workers.insert(
+                key,
+                Worker {
+                    quarantine_until_ms: now - 10 * 365 * 86_400_000,
+                    quarantine_details: Vec::new(),
+                    expires_ms: expires_ms.unwrap_or(now),
+                    first_claim_ms: now,
+                    recent_tasks: Vec::new(),
+                    last_date_active_ms: now,
+                },
+            );
+        }
+    }
+}
+
+/// What the queue records when a worker claims work (`WorkerInfo.seen` with the expiry v106
+/// gives: 5 days for the task queue, 1 day for the worker).
+pub(crate) fn worker_info_seen(q: &mut QueueDb, task_queue_id: &str, worker: Option<(&str, &str)>) {
+    let now = now_ms();
+    let expires = now
+        + if worker.is_some() {
+            86_400_000
+        } else {
+            5 * 86_400_000
+        };
+    task_queue_seen(q, task_queue_id, Some(expires), None, None);
+    if let Some((group, id)) = worker {
+        worker_seen(
+            q,
+            (task_queue_id.to_string(), group.to_string(), id.to_string()),
+            Some(expires),
+        );
+    }
+}
+
+/// `queue_worker_task_seen`: remember a claimed run on an existing worker (the last 20).
+pub(crate) fn worker_task_seen(q: &mut QueueDb, key: &WorkerKey, task_id: &str, run_id: usize) {
+    if let Some(w) = q.workers.get_mut(key) {
+        if w.recent_tasks.len() > 19 {
+            w.recent_tasks.remove(0);
+        }
+        w.recent_tasks
+            .push(json!({ "taskId": task_id, "runId": run_id }));
+    }
+}
+
 /// In-memory queue data.
 #[derive(Debug, Default)]
 pub(crate) struct QueueDb {
+    /// taskQueueId → task queue.
+    pub(crate) task_queues: BTreeMap<String, TaskQueue>,
+    pub(crate) workers: BTreeMap<WorkerKey, Worker>,
     pub(crate) tasks: BTreeMap<String, Task>,
     /// (taskId, runId, name) → artifact.
     pub(crate) artifacts: BTreeMap<(String, usize, String), Artifact>,
