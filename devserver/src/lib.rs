@@ -401,7 +401,7 @@ pub const ANONYMOUS_SCOPES: &[&str] = &[
 
 fn seed_anonymous_role(state: &Arc<State>, scopes: &[String]) {
     let now = clock::now_ms();
-    lock(&state.db).roles.insert(
+    lock(&state.db).roles_mut().insert(
         "anonymous".to_string(),
         state::Role {
             scopes: scopes.to_vec(),
@@ -414,7 +414,7 @@ fn seed_anonymous_role(state: &Arc<State>, scopes: &[String]) {
 
 async fn seed_demo(state: &Arc<State>) {
     let now = clock::now_ms();
-    if !lock(&state.db).roles.contains_key("anonymous") {
+    if !lock(&state.db).roles().contains_key("anonymous") {
         let scopes: Vec<String> = ANONYMOUS_SCOPES.iter().map(|s| s.to_string()).collect();
         seed_anonymous_role(state, &scopes);
     }
@@ -428,7 +428,7 @@ async fn seed_demo(state: &Arc<State>) {
                 expires_ms: far,
             },
         );
-        db.roles.insert(
+        db.roles_mut().insert(
             "project:devserver:demo".to_string(),
             state::Role {
                 scopes: vec!["secrets:get:project/devserver/*".to_string()],
@@ -456,7 +456,7 @@ fn seed_hooks(state: &Arc<State>) -> Result<(), String> {
         "queue:scheduler-id:-",
         "queue:create-task:lowest:proj-devserver/*",
     ];
-    db.roles.insert(
+    db.roles_mut().insert(
         format!("hook-id:{DEMO_HOOK_GROUP_ID}/*"),
         state::Role {
             scopes: hook_scopes.iter().map(|s| s.to_string()).collect(),

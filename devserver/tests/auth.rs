@@ -602,3 +602,43 @@ async fn test_authenticate_tester() {
         json!(["assume:anonymous", "auth:create-client:test:*", "test:*"])
     );
 }
+
+/// Role changes take effect on the next request: expansions are cached per scope set, and
+/// creating, updating or deleting a role must drop what was computed from the old roles.
+#[tokio::test]
+async fn role_changes_apply_at_once() {
+    let s = start().await;
+    let root = s.root_url();
+    let key = make_client(&s, "role-user", &["assume:project:x", "auth:current-scopes"]).await;
+    let path = "/api/auth/v1/roles/project%3Ax";
+    let current = "/api/auth/v1/scopes/current";
+    let as_root = |method, body: Option<Value>| {
+        let (root, id, token) = (
+            root.clone(),
+            s.client_id().to_string(),
+            s.access_token().to_string(),
+        );
+        async move { call(&root, &id, &token, method, path, None, body.as_ref()).await }
+    };
+    let scopes_of_user = || async {
+        let (st, v) = call(&root, "role-user", &key, "GET", current, None, None).await;
+        assert_eq!(st, 200, "{v:?}");
+        v["scopes"].to_string()
+    };
+    let role = |scopes: &[&str]| Some(json!({"description": "r", "scopes": scopes}));
+    assert!(!scopes_of_user().await.contains("secrets:get:a"));
+    let (st, v) = as_root("PUT", role(&["secrets:get:a"])).await;
+    assert_eq!(st, 200, "{v:?}");
+    assert!(scopes_of_user().await.contains("secrets:get:a"));
+    let (st, v) = as_root("POST", role(&["secrets:get:b"])).await;
+    assert_eq!(st, 200, "{v:?}");
+    let now = scopes_of_user().await;
+    assert!(
+        now.contains("secrets:get:b") && !now.contains("secrets:get:a"),
+        "{now}"
+    );
+    let (st, v) = as_root("DELETE", None).await;
+    assert!(st == 200 || st == 204, "{st} {v:?}");
+    let now = scopes_of_user().await;
+    assert!(!now.contains("secrets:get:"), "{now}");
+}

@@ -232,7 +232,7 @@ fn handle(call: &mut Call) -> Reply {
             let db = lock(&state.db);
             let roles = db.role_map();
             let items: Vec<(String, Value)> = db
-                .roles
+                .roles()
                 .iter()
                 .map(|(k, r)| (k.clone(), role_json(k, r, &roles)))
                 .collect();
@@ -255,7 +255,7 @@ fn handle(call: &mut Call) -> Reply {
         "role" => {
             let db = lock(&state.db);
             let id = call.param("roleId");
-            match db.roles.get(id) {
+            match db.roles().get(id) {
                 Some(r) => ok(role_json(id, r, &db.role_map())),
                 None => Err(TcError::not_found("Role not found!")),
             }
@@ -273,7 +273,7 @@ fn handle(call: &mut Call) -> Reply {
                 call.authorize(json!({ "scopes": scopes }))?;
             } else {
                 let existing = lock(&state.db)
-                    .roles
+                    .roles()
                     .get(&role_id)
                     .map(|r| r.scopes.clone())
                     .ok_or_else(|| TcError::not_found("Role not found!"))?;
@@ -287,18 +287,18 @@ fn handle(call: &mut Call) -> Reply {
             let mut db = lock(&state.db);
             let now = now_ms();
             if name == "createRole" {
-                if let Some(r) = db.roles.get(&role_id) {
+                if let Some(r) = db.roles().get(&role_id) {
                     if r.scopes != scopes || r.description != description {
                         return Err(TcError::conflict("Role with same roleId already exists"));
                     }
                 }
-                db.roles.entry(role_id.clone()).or_insert(Role {
+                db.roles_mut().entry(role_id.clone()).or_insert(Role {
                     scopes,
                     description,
                     created_ms: now,
                     last_modified_ms: now,
                 });
-            } else if let Some(r) = db.roles.get_mut(&role_id) {
+            } else if let Some(r) = db.roles_mut().get_mut(&role_id) {
                 r.scopes = scopes;
                 r.description = description;
                 r.last_modified_ms = now;
@@ -311,11 +311,11 @@ fn handle(call: &mut Call) -> Reply {
             };
             db.audit("role", &role_id, actor.as_deref(), action);
             let roles = db.role_map();
-            ok(role_json(&role_id, &db.roles[&role_id], &roles))
+            ok(role_json(&role_id, &db.roles()[&role_id], &roles))
         }
         "deleteRole" => {
             let mut db = lock(&state.db);
-            db.roles.remove(call.param("roleId"));
+            db.roles_mut().remove(call.param("roleId"));
             db.audit("role", call.param("roleId"), actor.as_deref(), "deleted");
             ok(json!({}))
         }

@@ -124,7 +124,12 @@ impl Audit {
 #[derive(Debug, Default)]
 pub(crate) struct Db {
     pub(crate) clients: BTreeMap<String, Client>,
-    pub(crate) roles: BTreeMap<String, Role>,
+    /// Read with [`Db::roles`], changed only through [`Db::roles_mut`], which drops the
+    /// expansions computed from the old roles.
+    roles: BTreeMap<String, Role>,
+    /// Role expansions already computed from the current roles, by the scopes expanded: every
+    /// authenticated request expands its client's scopes, and the role table rarely changes.
+    expanded: std::sync::Mutex<HashMap<Vec<String>, Vec<String>>>,
     pub(crate) secrets: BTreeMap<String, Secret>,
     pub(crate) queue: queue::QueueDb,
     pub(crate) objects: object::ObjectDb,
@@ -137,6 +142,20 @@ pub(crate) struct Db {
 }
 
 impl Db {
+    /// The roles, by roleId.
+    pub(crate) fn roles(&self) -> &BTreeMap<String, Role> {
+        &self.roles
+    }
+
+    /// The roles, to change: the cached expansions are dropped.
+    pub(crate) fn roles_mut(&mut self) -> &mut BTreeMap<String, Role> {
+        self.expanded
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        &mut self.roles
+    }
+
     /// roleId → scopes, for expansion.
     pub(crate) fn role_map(&self) -> HashMap<String, Vec<String>> {
         self.roles
@@ -164,7 +183,17 @@ impl Db {
 
     /// Role-expand scopes.
     pub(crate) fn expand(&self, s: &[String]) -> Vec<String> {
-        scopes::expand(s, &self.role_map())
+        let mut cache = self.expanded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = cache.get(s) {
+            return done.clone();
+        }
+        let done = scopes::expand(s, &self.role_map());
+        // Bounded: requests with ever-new scope sets (temporary credentials) cannot grow it.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(s.to_vec(), done.clone());
+        done
     }
 }
 
