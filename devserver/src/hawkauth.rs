@@ -71,7 +71,11 @@ fn fail(msg: impl Into<String>) -> AuthOutcome {
 
 /// Length as JavaScript counts it (UTF-16 code units).
 fn js_len(s: &str) -> usize {
-    s.encode_utf16().count()
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.encode_utf16().count()
+    }
 }
 
 /// JavaScript's `\s`.
@@ -125,9 +129,10 @@ const ATTR_NAMES: [&str; 8] = ["id", "ts", "nonce", "hash", "ext", "mac", "app",
 
 /// The characters an attribute value may have (at least one of them).
 fn attr_value_ok(v: &str) -> bool {
+    // Every allowed character is ASCII, so a byte test is exact.
     !v.is_empty()
-        && v.chars().all(|c| {
-            c == ' ' || c.is_ascii_alphanumeric() || "_!#$%&'()*+,-./:;<=>?@[]^`{|}~".contains(c)
+        && v.bytes().all(|c| {
+            c == b' ' || c.is_ascii_alphanumeric() || b"_!#$%&'()*+,-./:;<=>?@[]^`{|}~".contains(&c)
         })
 }
 
@@ -144,7 +149,7 @@ fn attribute_at(s: &str, pos: usize) -> Option<(usize, &str, &str)> {
     }
     let name = &s[pos..i];
     let vstart = i + 2;
-    let vlen = s[vstart..].find(['"', '\\'])?;
+    let vlen = b[vstart..].iter().position(|c| matches!(c, b'"' | b'\\'))?;
     let vend = vstart + vlen;
     if b[vend] != b'"' {
         return None;
@@ -186,7 +191,9 @@ pub(crate) fn parse_authorization(header: &str) -> Result<Vec<(String, String)>,
             return Err(syntax());
         }
         let a = rest.trim_start_matches(js_space);
-        if a.chars().any(js_line_terminator) {
+        if a.bytes().any(|c| matches!(c, b'\n' | b'\r'))
+            || (!a.is_ascii() && a.chars().any(js_line_terminator))
+        {
             return Err(syntax());
         }
         a

@@ -609,7 +609,12 @@ async fn test_authenticate_tester() {
 async fn role_changes_apply_at_once() {
     let s = start().await;
     let root = s.root_url();
-    let key = make_client(&s, "role-user", &["assume:project:x", "auth:current-scopes"]).await;
+    let key = make_client(
+        &s,
+        "role-user",
+        &["assume:project:x", "auth:current-scopes"],
+    )
+    .await;
     let path = "/api/auth/v1/roles/project%3Ax";
     let current = "/api/auth/v1/scopes/current";
     let as_root = |method, body: Option<Value>| {
