@@ -11,6 +11,7 @@
 
 mod codegen;
 mod cycles;
+mod prune;
 mod schemas;
 mod schemas_rust;
 mod validate_gen;
@@ -263,6 +264,27 @@ fn pkg(dev: bool) -> Result<(), String> {
         .arg(&wasm))?;
     let bg = out.join(format!("{}_bg.wasm", cfg.build.out_name));
     if cfg.build.wasm_opt && !dev {
+        // Classes of dependencies that nothing creates, and their exports: wasm-opt then drops
+        // the code only they reached (see prune.rs).
+        let read =
+            |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let glue = out.join(format!("{}.js", cfg.build.out_name));
+        let glue_dts = out.join(format!("{}.d.ts", cfg.build.out_name));
+        let bg_dts = out.join(format!("{}_bg.wasm.d.ts", cfg.build.out_name));
+        let (mut js, mut dts, mut wasm_dts) = (read(&glue)?, read(&glue_dts)?, read(&bg_dts)?);
+        let pruned = prune::prune(&mut js, &mut dts, &mut wasm_dts);
+        if !pruned.classes.is_empty() {
+            eprintln!(
+                "pkg: removing the unused classes {:?} and the exports {:?}",
+                pruned.classes, pruned.exports
+            );
+            let module = std::fs::read(&bg).map_err(|e| e.to_string())?;
+            let module = prune::drop_exports(&module, &pruned.exports)?;
+            std::fs::write(&bg, module).map_err(|e| e.to_string())?;
+            for (p, t) in [(&glue, js), (&glue_dts, dts), (&bg_dts, wasm_dts)] {
+                std::fs::write(p, t).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
         run(Command::new(&tools.wasm_opt)
             // Merging near-identical monomorphizations first, then -Oz to a fixed point,
             // measured smallest (about 1 KiB gzip under plain -Oz). Engines ignore the
@@ -287,6 +309,14 @@ fn pkg(dev: bool) -> Result<(), String> {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
+        // Short import names, in the module and the glue (see prune.rs).
+        let glue = out.join(format!("{}.js", cfg.build.out_name));
+        let mut js = read(&glue)?;
+        let module = std::fs::read(&bg).map_err(|e| e.to_string())?;
+        let module =
+            prune::shorten_imports(&module, &mut js, &format!("./{}_bg.js", cfg.build.out_name))?;
+        std::fs::write(&bg, module).map_err(|e| e.to_string())?;
+        std::fs::write(&glue, js).map_err(|e| format!("{}: {e}", glue.display()))?;
     }
     for f in cfg
         .files
