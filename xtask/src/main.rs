@@ -309,14 +309,17 @@ fn pkg(dev: bool) -> Result<(), String> {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
-        // Short import names, in the module and the glue (see prune.rs).
-        let glue = out.join(format!("{}.js", cfg.build.out_name));
-        let mut js = read(&glue)?;
+        // Short import and export names, in the module, the glue and the declarations of
+        // the raw exports (see prune.rs).
+        let (mut js, mut dts, mut wasm_dts) = (read(&glue)?, read(&glue_dts)?, read(&bg_dts)?);
         let module = std::fs::read(&bg).map_err(|e| e.to_string())?;
         let module =
             prune::shorten_imports(&module, &mut js, &format!("./{}_bg.js", cfg.build.out_name))?;
+        let module = prune::shorten_exports(&module, &mut js, &mut dts, &mut wasm_dts)?;
         std::fs::write(&bg, module).map_err(|e| e.to_string())?;
-        std::fs::write(&glue, js).map_err(|e| format!("{}: {e}", glue.display()))?;
+        for (p, t) in [(&glue, js), (&glue_dts, dts), (&bg_dts, wasm_dts)] {
+            std::fs::write(p, t).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
     }
     for f in cfg
         .files

@@ -403,6 +403,115 @@ pub(crate) fn shorten_imports(
     Ok(out)
 }
 
+/// Renames the module's exports to short names, in the module and where the glue uses them
+/// (`wasm.NAME`), and in the declarations of the raw exports (`dts`: `readonly NAME:`,
+/// `wasm_dts`: `export const NAME:`). The glue reaches every export as `wasm.NAME`; an export
+/// it also names otherwise keeps its name.
+pub(crate) fn shorten_exports(
+    wasm: &[u8],
+    js: &mut String,
+    dts: &mut String,
+    wasm_dts: &mut String,
+) -> Result<Vec<u8>, String> {
+    if wasm.len() < 8 || &wasm[..4] != b"\0asm" {
+        return Err("not a wasm module".into());
+    }
+    let mut out = wasm[..8].to_vec();
+    let mut i = 8;
+    let (mut next_js, mut next_dts, mut next_wasm_dts) =
+        (js.clone(), dts.clone(), wasm_dts.clone());
+    let mut k = 0;
+    while i < wasm.len() {
+        let id = wasm[i];
+        i += 1;
+        let len = leb(wasm, &mut i)? as usize;
+        let body = wasm.get(i..i + len).ok_or("truncated wasm section")?;
+        i += len;
+        let mut section = body.to_vec();
+        if id == 7 {
+            let mut j = 0;
+            let n = leb(body, &mut j)?;
+            section.clear();
+            put_leb(&mut section, n);
+            for _ in 0..n {
+                let export = name(body, &mut j)?;
+                let start = j;
+                j += 1;
+                leb(body, &mut j)?;
+                let used = format!("wasm.{export}");
+                // Only names the glue reaches as `wasm.NAME` and names nowhere else as a whole
+                // word, but in comments, or where the glue has a function of the same name
+                // (the closure shims and the exported functions), which its bare uses name.
+                let own_function = next_js.contains(&format!("function {export}("));
+                let elsewhere = !own_function
+                    && next_js.lines().any(|l| {
+                        let t = l.trim_start();
+                        !(t.starts_with("*") || t.starts_with("/*") || t.starts_with("//"))
+                            && has_word(&l.replace(&used, ""), export)
+                    });
+                let new = if elsewhere || !has_word(&next_js, &used) {
+                    export.to_string()
+                } else {
+                    let short = loop {
+                        let s = short_name(k);
+                        k += 1;
+                        if !has_word(&next_js, &format!("wasm.{s}")) {
+                            break s;
+                        }
+                    };
+                    next_js = replace_word(&next_js, &used, &format!("wasm.{short}"));
+                    next_dts = replace_word(
+                        &next_dts,
+                        &format!("readonly {export}:"),
+                        &format!("readonly {short}:"),
+                    );
+                    next_wasm_dts = replace_word(
+                        &next_wasm_dts,
+                        &format!("export const {export}:"),
+                        &format!("export const {short}:"),
+                    );
+                    short
+                };
+                put_leb(&mut section, new.len() as u32);
+                section.extend_from_slice(new.as_bytes());
+                section.extend_from_slice(&body[start..j]);
+            }
+        }
+        out.push(id);
+        put_leb(&mut out, section.len() as u32);
+        out.extend(section);
+    }
+    (*js, *dts, *wasm_dts) = (next_js, next_dts, next_wasm_dts);
+    Ok(out)
+}
+
+/// `text` with each whole-word `from` (not preceded or followed by an identifier character)
+/// replaced by `to`.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in text.match_indices(from) {
+        let before = text[..at].chars().next_back();
+        let after = text[at + from.len()..].chars().next();
+        let edge = |c: Option<char>, first: bool| {
+            // `from` may begin or end with a non-identifier character (`wasm.x`, `readonly x:`).
+            let inner = if first {
+                from.chars().next()
+            } else {
+                from.chars().next_back()
+            };
+            !inner.is_some_and(is_ident) || !c.is_some_and(is_ident)
+        };
+        if at >= last && edge(before, true) && edge(after, false) {
+            out.push_str(&text[last..at]);
+            out.push_str(to);
+            last = at + from.len();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,5 +651,51 @@ function __wbg_get_imports() {
         let mut other = js.replace("const import0", "const imports0");
         assert!(shorten_imports(&module, &mut other, "./m_bg.js").is_err());
         assert_eq!(other, js.replace("const import0", "const imports0"));
+    }
+
+    #[test]
+    fn shortens_exports_the_glue_reaches_as_wasm_dot() {
+        // (module (func) (export "run_x" (func 0)) (export "other" (func 0))
+        //   (export "run_xy" (func 0)))
+        let mut module = b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0\x03\x02\x01\0".to_vec();
+        let mut sec = vec![3u8];
+        for n in ["run_x", "other", "run_xy"] {
+            sec.push(n.len() as u8);
+            sec.extend_from_slice(n.as_bytes());
+            sec.extend_from_slice(&[0, 0]);
+        }
+        module.push(7);
+        module.push(sec.len() as u8);
+        module.extend(&sec);
+        module.extend_from_slice(b"\x0a\x04\x01\x02\0\x0b");
+        let mut js = "/** run_xy, other */\nfunction run_x(a) { wasm.run_x(a); wasm.run_xy(); }\n\
+                      export function f() { wasm.other(); return other; }\nrun_x(1);\n"
+            .to_string();
+        let mut dts =
+            "    readonly run_x: () => void;\n    readonly run_xy: () => void;\n".to_string();
+        let mut wasm_dts = "export const run_x: () => void;\n".to_string();
+        let out = shorten_exports(&module, &mut js, &mut dts, &mut wasm_dts).unwrap();
+        assert_eq!(
+            js,
+            "/** run_xy, other */\nfunction run_x(a) { wasm.a(a); wasm.b(); }\n\
+             export function f() { wasm.other(); return other; }\nrun_x(1);\n"
+        );
+        assert_eq!(
+            dts,
+            "    readonly a: () => void;\n    readonly b: () => void;\n"
+        );
+        assert_eq!(wasm_dts, "export const a: () => void;\n");
+        let mut expected = b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0\x03\x02\x01\0".to_vec();
+        expected.extend_from_slice(b"\x07\x11\x03\x01a\0\0\x05other\0\0\x01b\0\0");
+        expected.extend_from_slice(b"\x0a\x04\x01\x02\0\x0b");
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn replaces_whole_words_only() {
+        assert_eq!(
+            replace_word("wasm.ab wasm.abc xwasm.ab", "wasm.ab", "wasm.z"),
+            "wasm.z wasm.abc xwasm.ab"
+        );
     }
 }
