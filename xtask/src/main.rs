@@ -257,6 +257,8 @@ fn pkg(dev: bool) -> Result<(), String> {
     run(Command::new("wasm-bindgen")
         .arg("--target")
         .arg(&cfg.build.target)
+        // Every host the package supports has `TextEncoder.encodeInto`: no fallback in the glue.
+        .args(["--encode-into", "always"])
         .arg("--out-dir")
         .arg(&out)
         .arg("--out-name")
