@@ -105,6 +105,25 @@ fn crate_version(root: &Path) -> Result<String, String> {
         .ok_or_else(|| "Cargo.toml has no package.version".to_string())
 }
 
+/// The build machine's path prefixes that panic locations in the module would carry: each
+/// registry source directory of the Cargo home. (The standard library's come remapped to
+/// `/rustc/<commit>/` already, which a second remap does not change.)
+fn remapped_prefixes() -> Vec<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    if let Some(Ok(dirs)) = home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
+        let mut dirs: Vec<String> = dirs
+            .flatten()
+            .filter(|d| d.path().is_dir())
+            .map(|d| format!("{}/", d.path().display()))
+            .collect();
+        dirs.sort();
+        return dirs;
+    }
+    Vec::new()
+}
+
 /// The build tools, from npm at the versions pinned in xtask/npm/package-lock.json.
 struct Tools {
     wasm_opt: PathBuf,
@@ -246,6 +265,19 @@ fn pkg(dev: bool) -> Result<(), String> {
         .args(["--features", &cfg.build.features.join(",")]);
     if !dev {
         build.arg("--release");
+        // Panic locations name dependencies' sources by their path on the build machine;
+        // without the prefixes (`http-1.5.0/src/uri/mod.rs`) the module is smaller and
+        // carries no machine paths. The flags join those of .cargo/config.toml.
+        let flags: Vec<String> = remapped_prefixes()
+            .into_iter()
+            .map(|p| toml::Value::String(format!("--remap-path-prefix={p}=")).to_string())
+            .collect();
+        if !flags.is_empty() {
+            build.arg("--config").arg(format!(
+                "target.wasm32-unknown-unknown.rustflags=[{}]",
+                flags.join(", ")
+            ));
+        }
     }
     run(&mut build)?;
     let wasm = root.join(format!(
