@@ -30,7 +30,11 @@ pub fn to_js_error(e: &Error) -> JsValue {
     }
     match e.body() {
         Some(ErrorBody::Json(v)) => {
-            let parsed = JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL);
+            // `to_string`, not `Value`'s `Display`: the crate's one JSON writer.
+            let parsed = serde_json::to_string(v)
+                .ok()
+                .and_then(|t| JSON::parse(&t).ok())
+                .unwrap_or(JsValue::NULL);
             if let Ok(info) = Reflect::get(&parsed, &"requestInfo".into()) {
                 if !info.is_undefined() {
                     set(&err, "requestInfo", &info);

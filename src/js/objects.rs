@@ -88,7 +88,11 @@ impl Rejection {
 }
 
 fn to_js(v: &Value) -> Result<JsValue> {
-    JSON::parse(&v.to_string()).map_err(|_| Error::invalid_input("cannot pass a request to JS"))
+    // `to_string`, not `Value`'s `Display`: the crate's one JSON writer (Display adds another).
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|t| JSON::parse(&t).ok())
+        .ok_or_else(|| Error::invalid_input("cannot pass a request to JS"))
 }
 
 fn from_js(v: &JsValue, what: &str) -> Result<Value> {
@@ -99,7 +103,7 @@ fn from_js(v: &JsValue, what: &str) -> Result<Value> {
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| Error::decode(format!("{what} did not resolve to JSON")))?;
-    serde_json::from_str(&text)
+    serde_json::from_slice(text.as_bytes())
         .map_err(|_| Error::decode(format!("{what} did not resolve to JSON")))
 }
 

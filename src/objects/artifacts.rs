@@ -83,7 +83,8 @@ pub async fn download_artifact(
                     let text = cert
                         .as_str()
                         .map(str::to_owned)
-                        .unwrap_or_else(|| cert.to_string());
+                        // (`to_string`, not `Display`: the crate's one JSON writer.)
+                        .unwrap_or_else(|| serde_json::to_string(cert).unwrap_or_default());
                     creds = creds.with_certificate(&text)?;
                 }
                 let object_name = artifact["name"]

@@ -11,6 +11,7 @@
 
 mod codegen;
 mod cycles;
+mod prune;
 mod schemas;
 mod schemas_rust;
 mod validate_gen;
@@ -102,6 +103,25 @@ fn crate_version(root: &Path) -> Result<String, String> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| "Cargo.toml has no package.version".to_string())
+}
+
+/// The build machine's path prefixes that panic locations in the module would carry: each
+/// registry source directory of the Cargo home. (The standard library's come remapped to
+/// `/rustc/<commit>/` already, which a second remap does not change.)
+fn remapped_prefixes() -> Vec<String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    if let Some(Ok(dirs)) = home.map(|h| std::fs::read_dir(h.join("registry/src"))) {
+        let mut dirs: Vec<String> = dirs
+            .flatten()
+            .filter(|d| d.path().is_dir())
+            .map(|d| format!("{}/", d.path().display()))
+            .collect();
+        dirs.sort();
+        return dirs;
+    }
+    Vec::new()
 }
 
 /// The build tools, from npm at the versions pinned in xtask/npm/package-lock.json.
@@ -245,6 +265,19 @@ fn pkg(dev: bool) -> Result<(), String> {
         .args(["--features", &cfg.build.features.join(",")]);
     if !dev {
         build.arg("--release");
+        // Panic locations name dependencies' sources by their path on the build machine;
+        // without the prefixes (`http-1.5.0/src/uri/mod.rs`) the module is smaller and
+        // carries no machine paths. The flags join those of .cargo/config.toml.
+        let flags: Vec<String> = remapped_prefixes()
+            .into_iter()
+            .map(|p| toml::Value::String(format!("--remap-path-prefix={p}=")).to_string())
+            .collect();
+        if !flags.is_empty() {
+            build.arg("--config").arg(format!(
+                "target.wasm32-unknown-unknown.rustflags=[{}]",
+                flags.join(", ")
+            ));
+        }
     }
     run(&mut build)?;
     let wasm = root.join(format!(
@@ -256,6 +289,8 @@ fn pkg(dev: bool) -> Result<(), String> {
     run(Command::new("wasm-bindgen")
         .arg("--target")
         .arg(&cfg.build.target)
+        // Every host the package supports has `TextEncoder.encodeInto`: no fallback in the glue.
+        .args(["--encode-into", "always"])
         .arg("--out-dir")
         .arg(&out)
         .arg("--out-name")
@@ -263,6 +298,27 @@ fn pkg(dev: bool) -> Result<(), String> {
         .arg(&wasm))?;
     let bg = out.join(format!("{}_bg.wasm", cfg.build.out_name));
     if cfg.build.wasm_opt && !dev {
+        // Classes of dependencies that nothing creates, and their exports: wasm-opt then drops
+        // the code only they reached (see prune.rs).
+        let read =
+            |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+        let glue = out.join(format!("{}.js", cfg.build.out_name));
+        let glue_dts = out.join(format!("{}.d.ts", cfg.build.out_name));
+        let bg_dts = out.join(format!("{}_bg.wasm.d.ts", cfg.build.out_name));
+        let (mut js, mut dts, mut wasm_dts) = (read(&glue)?, read(&glue_dts)?, read(&bg_dts)?);
+        let pruned = prune::prune(&mut js, &mut dts, &mut wasm_dts);
+        if !pruned.classes.is_empty() {
+            eprintln!(
+                "pkg: removing the unused classes {:?} and the exports {:?}",
+                pruned.classes, pruned.exports
+            );
+            let module = std::fs::read(&bg).map_err(|e| e.to_string())?;
+            let module = prune::drop_exports(&module, &pruned.exports)?;
+            std::fs::write(&bg, module).map_err(|e| e.to_string())?;
+            for (p, t) in [(&glue, js), (&glue_dts, dts), (&bg_dts, wasm_dts)] {
+                std::fs::write(p, t).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
         run(Command::new(&tools.wasm_opt)
             // Merging near-identical monomorphizations first, then -Oz to a fixed point,
             // measured smallest (about 1 KiB gzip under plain -Oz). Engines ignore the
@@ -287,6 +343,17 @@ fn pkg(dev: bool) -> Result<(), String> {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
+        // Short import and export names, in the module, the glue and the declarations of
+        // the raw exports (see prune.rs).
+        let (mut js, mut dts, mut wasm_dts) = (read(&glue)?, read(&glue_dts)?, read(&bg_dts)?);
+        let module = std::fs::read(&bg).map_err(|e| e.to_string())?;
+        let module =
+            prune::shorten_imports(&module, &mut js, &format!("./{}_bg.js", cfg.build.out_name))?;
+        let module = prune::shorten_exports(&module, &mut js, &mut dts, &mut wasm_dts)?;
+        std::fs::write(&bg, module).map_err(|e| e.to_string())?;
+        for (p, t) in [(&glue, js), (&glue_dts, dts), (&bg_dts, wasm_dts)] {
+            std::fs::write(p, t).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
     }
     for f in cfg
         .files
