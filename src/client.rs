@@ -555,6 +555,10 @@ impl Client {
         exp: u64,
     ) -> Result<String> {
         let mut signed = url;
+        // The bewit is base64url of `id\exp\mac\ext` (the MAC is 44 characters): room for it,
+        // so appending never reallocates.
+        let ext_len = self.inner.ext.as_deref().map_or(0, str::len);
+        signed.reserve(8 + (creds.client_id().len() + ext_len + 68).div_ceil(3) * 4);
         let sep = if signed.contains('?') { '&' } else { '?' };
         signed.push(sep);
         signed.push_str("bewit=");
