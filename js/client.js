@@ -136,6 +136,11 @@ export function createClient(reference, name) {
         expiration = (options && options.expiration) || expiration;
         if (typeof expiration !== 'number') throw new Error('options.expiration must be a number');
       }
+      // The common case crosses into WebAssembly once with one string: every URL argument a
+      // string without NUL, joined by NUL. Anything else takes the general path (and its errors).
+      if (args.length === entry.args.length && args.every((a) => typeof a === 'string' && !a.includes('\0'))) {
+        return this._wasm.buildSignedUrlText(entry.handle, args.join('\0'), expiration, external);
+      }
       return this._wasm.buildSignedUrl(entry.handle, args, expiration, external);
     }
 

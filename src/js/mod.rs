@@ -316,13 +316,37 @@ impl JsClient {
         external: bool,
     ) -> JsResult<String> {
         let (call, _) = build_call(&entry.inner, &args, Args::Url)?;
+        self.signed_url_of(&call, expiration, external)
+    }
+
+    /// [`build_signed_url`](Self::build_signed_url) with the URL arguments as one string,
+    /// joined by NUL (the JS side passes only strings that hold none): one crossing, no array.
+    #[wasm_bindgen(js_name = buildSignedUrlText)]
+    pub fn build_signed_url_text(
+        &self,
+        entry: &JsEntryHandle,
+        args: &str,
+        expiration: f64,
+        external: bool,
+    ) -> JsResult<String> {
+        let e = &entry.inner;
+        let mut call = Call::new(&e.service, &e.entry);
+        if !e.entry.args.is_empty() {
+            for a in args.split('\0') {
+                call = call.arg(a);
+            }
+        }
+        self.signed_url_of(&call, expiration, external)
+    }
+
+    fn signed_url_of(&self, call: &Call<'_>, expiration: f64, external: bool) -> JsResult<String> {
         if !expiration.is_finite() {
             return Err(input_error("options.expiration must be a number"));
         }
         let now_s = (self.client.runtime().now_ms() / 1000) as f64;
         let exp = (now_s + expiration.trunc()).max(0.0) as u64;
         self.client
-            .build_signed_url_until(&call, exp, external)
+            .build_signed_url_until(call, exp, external)
             .map_err(|err| to_js_error(&err))
     }
 
