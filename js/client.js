@@ -215,8 +215,8 @@ export function createClient(reference, name) {
 /**
  * A call through a WasmClient `w`: the first attempt goes to the host in one crossing
  * (`w.call`, which throws synchronously on bad arguments); only when it fails does the rest of
- * the retry loop run in WebAssembly (`w.call` again, given the failure). Errors get the caller's stack, as with
- * `withCallerStack`.
+ * the retry loop run in WebAssembly (`w.call` again, given the failure). Errors get the
+ * caller's stack, as with `withCallerStack`.
  */
 export function call(w, handle, args) {
   return settle(w, handle, args, w.call(handle, args));
