@@ -1,12 +1,14 @@
 // Benchmark (prints figures; asserts nothing): the JS per-call path in Node against raw fetch.
 //
 //   cargo build --release -p tc-devserver && cargo xtask pkg
-//   node benches/call-node.mjs [pkgDir=pkg] [seconds per round=2] [rounds=4]
+//   node benches/call-node.mjs [pkgDir=pkg] [seconds per round=2] [rounds=4] [otherPkgDir]
 //
 // Starts a release tc-devserver with its demo data, then measures, interleaved A/B/A/B:
 // - calls/s of `queue.task(taskId)` through the package against raw `fetch` of the same URL
 //   with a Hawk `Authorization` header signed per request with node:crypto, at concurrency 1
-//   and 16 (medians of the rounds), with the CPU time per call of this process;
+//   and 16 (medians of the rounds), with the CPU time per call of this process; with
+//   `otherPkgDir` (say, a copy of main's pkg/), that package too, in the same rounds, and the
+//   ratio of the two packages paired per round (A/B of a change);
 // - `queue.buildSignedUrl(queue.task, taskId)` per second.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 const pkgDir = resolve(process.argv[2] || 'pkg');
 const seconds = Number(process.argv[3] || 2);
 const rounds = Number(process.argv[4] || 4);
+const otherDir = process.argv[5] && resolve(process.argv[5]);
 const bin = process.env.TC_DEVSERVER_BIN || 'target/release/tc-devserver';
 const TASK_ID = 'DemoTaskQ0e0CompletedA';
 
@@ -55,9 +58,16 @@ try {
     return res.json();
   };
   const pkg = () => queue.task(TASK_ID);
-  // Both give the same answer before anything is timed.
-  const [a, b] = [await raw(), await pkg()];
-  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error('raw fetch and queue.task disagree');
+  const clients = [['raw', raw], ['pkg', pkg]];
+  if (otherDir) {
+    const other = await import(pathToFileURL(`${otherDir}/index.js`).href);
+    const OtherQueue = other.Queue || other.default.Queue;
+    const otherQueue = new OtherQueue({ rootUrl, credentials: { clientId, accessToken: token } });
+    clients.push(['other', () => otherQueue.task(TASK_ID)]);
+  }
+  // All give the same answer before anything is timed.
+  const [a, ...rest] = await Promise.all(clients.map(([, fn]) => fn()));
+  if (rest.some((b) => JSON.stringify(a) !== JSON.stringify(b))) throw new Error('raw fetch and queue.task disagree');
 
   async function run(fn, concurrency) {
     let calls = 0;
@@ -77,11 +87,12 @@ try {
   const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 
   for (const concurrency of [1, 16]) {
-    await run(raw, concurrency); // warm-up
-    await run(pkg, concurrency);
-    const r = { raw: [], pkg: [], rawCpu: [], pkgCpu: [] };
+    for (const [, fn] of clients) await run(fn, concurrency); // warm-up
+    const r = Object.fromEntries(clients.flatMap(([name]) => [[name, []], [`${name}Cpu`, []]]));
     for (let i = 0; i < rounds; i++) {
-      for (const [name, fn] of [['raw', raw], ['pkg', pkg]]) {
+      // Each round in a rotated order, so no client always runs right after another.
+      for (let j = 0; j < clients.length; j++) {
+        const [name, fn] = clients[(i + j) % clients.length];
         const { rate, cpuUs } = await run(fn, concurrency);
         r[name].push(rate);
         r[`${name}Cpu`].push(cpuUs);
@@ -93,6 +104,14 @@ try {
       `(${median(r.rawCpu).toFixed(0)} µs CPU/call), queue.task ${pkg1.toFixed(0)} calls/s ` +
       `(${median(r.pkgCpu).toFixed(0)} µs CPU/call): ratio ${(pkg1 / raw1).toFixed(3)} (goal >= 0.95)`,
     );
+    if (otherDir) {
+      const paired = r.pkg.map((x, i) => x / r.other[i]);
+      console.log(
+        `               other package ${median(r.other).toFixed(0)} calls/s (${median(r.otherCpu).toFixed(0)} µs CPU/call), ` +
+        `ratio to raw ${(median(r.other) / raw1).toFixed(3)}; pkg ÷ other paired per round: median ` +
+        `${median(paired).toFixed(3)} [${Math.min(...paired).toFixed(3)}–${Math.max(...paired).toFixed(3)}]`,
+      );
+    }
   }
 
   const signed = [];

@@ -67,7 +67,7 @@ function binding(prefix, entry, pattern) {
 async function validated(client, e, serviceName, args) {
   const { checkPayload } = await import('./validate.js');
   checkPayload(serviceName, e.name, args[e.args.length]);
-  return client._wasm.request(e.handle, args);
+  return call(client._wasm, e.handle, args);
 }
 
 /**
@@ -202,7 +202,7 @@ export function createClient(reference, name) {
     const method = function (...args) {
       if (this._options.fake) return fakeCall(this, e, args);
       if (this._options.validate && entry.input) return withCallerStack(validated(this, e, serviceName, args));
-      return withCallerStack(this._wasm.request(e.handle, args));
+      return call(this._wasm, e.handle, args);
     };
     Object.defineProperty(method, 'name', { value: entry.name });
     method.entryReference = e;
@@ -215,6 +215,25 @@ export function createClient(reference, name) {
     };
   }
   return Client;
+}
+
+/**
+ * A call through a WasmClient `w`: the first attempt goes to the host in one crossing
+ * (`w.call`, which throws synchronously on bad arguments); only when it fails does the rest of
+ * the retry loop run in WebAssembly (`w.call` again, given the failure). Errors get the
+ * caller's stack, as with `withCallerStack`.
+ */
+export function call(w, handle, args) {
+  return settle(w, handle, args, w.call(handle, args));
+}
+
+async function settle(w, handle, args, first) {
+  try {
+    return await first;
+  } catch (failure) {
+    // An Error is the package's own (signing failed); anything else is a failed attempt.
+    return await withCallerStack(failure instanceof Error ? first : w.call(handle, args, failure));
+  }
 }
 
 /**
@@ -241,7 +260,7 @@ export async function withCallerStack(promise) {
 
 function fakeCall(client, e, args) {
   // The same argument checks as a real call, then a record of the call.
-  client._wasm.checkArgs(e.handle, args);
+  client._wasm.call(e.handle, args, null);
   const n = e.args.length + (e.input ? 1 : 0);
   const record = {};
   if (e.input && args[n - 1] !== undefined) record.payload = clone(args[n - 1]);

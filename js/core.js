@@ -3,6 +3,7 @@
 import * as wasm from './taskcluster_wasm.js';
 
 import { config, mergeOptions, getDefaults } from './options.js';
+import { call } from './client.js';
 
 export { config };
 
@@ -14,11 +15,15 @@ export { config };
 export function request(options, entry, ...args) {
   const client = new wasm.WasmClient(mergeOptions(options));
   const handle = new wasm.WasmEntry(entry);
-  try {
-    return client.request(handle, args);
-  } finally {
+  const free = () => {
     client.free();
     handle.free();
+  };
+  try {
+    return call(client, handle, args).finally(free);
+  } catch (err) {
+    free();
+    throw err;
   }
 }
 

@@ -177,9 +177,14 @@ export async function pipeBody(body, writer, hashers, skip, idleMs, onProgress, 
  * the request only when it fires. Resolves to the parsed body (`undefined` when the response is
  * not JSON) for statuses below 400. Rejects with `{status, text, requestId}` for an HTTP error,
  * `{hidden: true}` for a redirect the host hid, `{decode: true}` for a body that is not JSON, and
- * `{error, timedOut}` when the request failed.
+ * `{error, timedOut}` when the request failed. Called straight from WebAssembly for a call's
+ * first attempt (the package's JS glue awaits it, so a call that succeeds at once runs no Rust
+ * future), and from the retry loop for the others.
  */
 export async function fetchJson(url, method, auth, trace, body, timeoutMs, browser) {
+  // An object instead of a body (a string): what a first attempt made from the package's JS
+  // glue failed with, which the retry loop in WebAssembly replays through here.
+  if (typeof body === 'object') throw body;
   const headers = {};
   if (auth !== undefined) headers.authorization = auth;
   if (trace !== undefined) headers['x-taskcluster-trace-id'] = trace;

@@ -214,6 +214,28 @@ fn response_value(response: &crate::Response) -> JsResult<JsValue> {
         .map_err(|_| to_js_error(&crate::Error::decode("the response is not valid JSON")))
 }
 
+#[wasm_bindgen(module = "/js/snippets/node-http.js")]
+extern "C" {
+    /// One attempt of an API call, all on the host (see `fetchJson` in the snippet).
+    #[wasm_bindgen(js_name = fetchJson)]
+    fn fetch_json(
+        url: &str,
+        method: &str,
+        auth: Option<String>,
+        trace: Option<&str>,
+        body: &JsValue,
+        timeout_ms: u32,
+        browser: bool,
+    ) -> Promise;
+}
+
+/// The per-attempt timeout as `fetchJson` takes it: whole milliseconds, 0 for none, at least
+/// 1 and at most what `setTimeout` takes (a longer timeout waits that long: 24.8 days).
+fn timeout_ms(timeout: Option<std::time::Duration>) -> u32 {
+    const MAX_TIMER_MS: u128 = (1 << 31) - 1;
+    timeout.map_or(0, |t| t.as_millis().clamp(1, MAX_TIMER_MS) as u32)
+}
+
 /// A reference entry, parsed once when a service class is built.
 #[wasm_bindgen(js_name = WasmEntry)]
 #[derive(Debug, Clone)]
@@ -239,14 +261,6 @@ pub struct JsClient {
     client: Client,
 }
 
-fn check(e: &JsEntry, client: &Client, args: &Array) -> JsResult<()> {
-    build_call(e, args, Args::Call)?
-        .0
-        .url(client.root_url(), ServiceDiscoveryScheme::Default)
-        .map(|_| ())
-        .map_err(|err| to_js_error(&err))
-}
-
 #[wasm_bindgen(js_class = WasmClient)]
 impl JsClient {
     /// Validates Node-client options and builds a client.
@@ -257,34 +271,67 @@ impl JsClient {
         })
     }
 
-    /// Calls `entry` with positional `args` (URL arguments, then the payload, then the query).
-    /// Throws synchronously on bad arguments; otherwise returns a promise.
-    pub fn request(&self, entry: &JsEntryHandle, args: Array) -> JsResult<Promise> {
+    /// A call to `entry` with positional `args` (URL arguments, then the payload, then the
+    /// query); throws synchronously on bad arguments.
+    ///
+    /// Without `failure`, only the first attempt, in one crossing: signs and hands the request
+    /// to the host's `fetchJson`, whose promise it returns as is (the success path runs no Rust
+    /// future at all). That promise resolves to the parsed body, and rejects with what
+    /// `fetchJson` rejects with, or an `Error` when signing failed.
+    ///
+    /// With the `failure` of that first attempt, the rest of the call: the same retry loop as
+    /// every call, whose first attempt is the one that failed (counted, and judged retryable or
+    /// not, as if it had run here) and whose later attempts are signed afresh. Resolves to the
+    /// parsed body or rejects with the package's error.
+    ///
+    /// With `failure` null, only the checks, for fake clients: nothing is sent, and nothing is
+    /// returned.
+    pub fn call(&self, entry: &JsEntryHandle, args: Array, failure: JsValue) -> JsResult<JsValue> {
         let (call, body) = build_call(&entry.inner, &args, Args::Call)?;
-        let client = self.client.clone();
+        let client = &self.client;
         let js_err = |err: crate::Error| to_js_error(&err);
         let method = call.method().map_err(js_err)?;
         let url = client.call_url(&call).map_err(js_err)?;
+        let text = url.to_string();
+        if failure.is_null() {
+            return Ok(JsValue::UNDEFINED);
+        }
+        if failure.is_undefined() {
+            return Ok(match client.authorization(method.as_str(), &url) {
+                Ok(auth) => fetch_json(
+                    &text,
+                    method.as_str(),
+                    auth,
+                    client.trace_header(),
+                    &body,
+                    timeout_ms(client.attempt_timeout()),
+                    crate::platform::is_browser(),
+                ),
+                Err(err) => Promise::reject(&js_err(err)),
+            }
+            .into());
+        }
+        let client = client.clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            // Signed once before any I/O, then afresh for each retry.
-            let auth = client
-                .authorization(method.as_str(), &url)
-                .map_err(js_err)?;
-            let (text, m) = (url.to_string(), method.as_str());
+            let m = method.as_str();
             let (trace, timeout) = (client.trace_header(), client.attempt_timeout());
+            // The first attempt replays `failure` through the same mapping as any attempt:
+            // given it as its body (an object, never a string), `fetchJson` rejects with it,
+            // sending nothing.
+            let (first, body, mut replaying) = (&failure, &body, true);
             client
-                .with_retries(&method, &url, auth, |auth| {
-                    FetchTransport::call_json(&text, m, auth, trace, &body, timeout)
+                .with_retries(&method, &url, None, |auth| {
+                    let body = if std::mem::take(&mut replaying) {
+                        first
+                    } else {
+                        body
+                    };
+                    FetchTransport::call_json(&text, m, auth, trace, body, timeout)
                 })
                 .await
                 .map_err(js_err)
-        }))
-    }
-
-    /// The checks of [`request`](Self::request), without the request (for fake clients).
-    #[wasm_bindgen(js_name = checkArgs)]
-    pub fn check_args(&self, entry: &JsEntryHandle, args: Array) -> JsResult<()> {
-        check(&entry.inner, &self.client, &args)
+        })
+        .into())
     }
 
     /// The URL of a call from `buildUrl`-style arguments (`external`: under the root URL even
