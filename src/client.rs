@@ -412,6 +412,19 @@ impl Client {
     /// The `Authorization` header for a request, with a fresh timestamp and nonce; `None` for
     /// anonymous clients. Fails if the header would exceed the server's 4096-character limit.
     pub fn authorization(&self, method: &str, url: &http::Uri) -> Result<Option<String>> {
+        if self.inner.key.is_none() {
+            return Ok(None);
+        }
+        self.authorization_for(method, &hawk::Target::of(url))
+    }
+
+    /// [`authorization`](Self::authorization) for a target already known (see
+    /// [`url_and_target`](Self::url_and_target)).
+    pub(crate) fn authorization_for(
+        &self,
+        method: &str,
+        target: &hawk::Target,
+    ) -> Result<Option<String>> {
         let (Some(creds), Some(key)) = (&self.inner.options.credentials, &self.inner.key) else {
             return Ok(None);
         };
@@ -419,7 +432,6 @@ impl Client {
         let mut nonce = [0u8; 6];
         rt.fill_random(&mut nonce);
         let nonce = hawk::b64(&URL_SAFE_NO_PAD, &nonce);
-        let target = hawk::Target::of(url);
         let header = hawk::header_with(
             creds.client_id(),
             key,
@@ -427,7 +439,7 @@ impl Client {
                 ts: rt.now_ms() / 1000,
                 nonce: &nonce,
                 method,
-                target: &target,
+                target,
                 hash: None,
                 ext: self.inner.ext.as_deref(),
                 app: None,
@@ -586,13 +598,16 @@ impl Client {
     /// network errors, timeouts and 5xx responses. A 3xx is returned, not followed.
     pub async fn call(&self, call: &Call<'_>) -> Result<Response> {
         let method = call.method()?;
-        let url = self.call_url(call)?;
+        let (text, target) = self.call_url_and_target(call)?;
+        let url: http::Uri = text
+            .parse()
+            .map_err(|e| Error::invalid_input(format!("cannot build a URL from {text:?}: {e}")))?;
         #[cfg(feature = "validate")]
         if self.inner.options.validate {
             crate::validate::check(call)?;
         }
         // Sign once before any I/O so that header problems surface without a request.
-        let mut authorization = self.authorization(method.as_str(), &url)?;
+        let mut authorization = self.authorization_for(method.as_str(), &target)?;
         self.send_with_retries(&method, &url, call.payload.clone(), &mut authorization)
             .await
     }
@@ -681,9 +696,9 @@ impl Client {
             .filter(|_| !crate::platform::is_browser())
     }
 
-    /// The URL of a call under the client's discovery scheme.
-    pub(crate) fn call_url(&self, call: &Call<'_>) -> Result<http::Uri> {
-        call.url(&self.inner.root_url, self.inner.options.scheme)
+    /// [`url_and_target`](Self::url_and_target) under the client's discovery scheme.
+    pub(crate) fn call_url_and_target(&self, call: &Call<'_>) -> Result<(String, hawk::Target)> {
+        self.url_and_target(call, self.inner.options.scheme)
     }
 
     async fn attempt(

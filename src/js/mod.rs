@@ -291,13 +291,14 @@ impl JsClient {
         let client = &self.client;
         let js_err = |err: crate::Error| to_js_error(&err);
         let method = call.method().map_err(js_err)?;
-        let url = client.call_url(&call).map_err(js_err)?;
-        let text = url.to_string();
+        // The URL as text and its Hawk target, with no URL parser: the first attempt needs
+        // nothing else.
+        let (text, target) = client.call_url_and_target(&call).map_err(js_err)?;
         if failure.is_null() {
             return Ok(JsValue::UNDEFINED);
         }
         if failure.is_undefined() {
-            return Ok(match client.authorization(method.as_str(), &url) {
+            return Ok(match client.authorization_for(method.as_str(), &target) {
                 Ok(auth) => fetch_json(
                     &text,
                     method.as_str(),
@@ -312,6 +313,9 @@ impl JsClient {
             .into());
         }
         let client = client.clone();
+        let url: http::Uri = text
+            .parse()
+            .map_err(|e| input_error(format!("cannot build a URL from {text:?}: {e}")))?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let m = method.as_str();
             let (trace, timeout) = (client.trace_header(), client.attempt_timeout());
