@@ -3,7 +3,7 @@
 // browsers take browser.js (the "browser" condition), `require()` takes index.cjs, and workerd
 // takes workerd.js.
 // Plain ESM: it loads the WebAssembly module with top-level await, then exports the API.
-import init from './taskcluster_wasm.js';
+import init, { initSync } from './taskcluster_wasm.js';
 
 const wasmUrl = new URL('./taskcluster_wasm_bg.wasm', import.meta.url);
 
@@ -22,8 +22,12 @@ async function load() {
           'node:stream': await import('node:stream'),
         };
       }
-      const { readFile } = await import('node:fs/promises');
-      return init({ module_or_path: await readFile(wasmUrl) });
+      // Read and compiled synchronously: no file handle, no task queue round trips, and V8
+      // compiles functions lazily anyway (measured faster to the first call than the async path).
+      const fs = typeof g.process.getBuiltinModule === 'function'
+        ? g.process.getBuiltinModule('node:fs')
+        : await import('node:fs');
+      return initSync({ module: fs.readFileSync(wasmUrl) });
     }
   }
   return init({ module_or_path: wasmUrl });
