@@ -214,28 +214,6 @@ fn response_value(response: &crate::Response) -> JsResult<JsValue> {
         .map_err(|_| to_js_error(&crate::Error::decode("the response is not valid JSON")))
 }
 
-#[wasm_bindgen(module = "/js/snippets/node-http.js")]
-extern "C" {
-    /// One attempt of an API call, all on the host (see `fetchJson` in the snippet).
-    #[wasm_bindgen(js_name = fetchJson)]
-    fn fetch_json(
-        url: &str,
-        method: &str,
-        auth: Option<String>,
-        trace: Option<&str>,
-        body: &JsValue,
-        timeout_ms: u32,
-        browser: bool,
-    ) -> Promise;
-}
-
-/// The per-attempt timeout as `fetchJson` takes it: whole milliseconds, 0 for none, at least
-/// 1 and at most what `setTimeout` takes (a longer timeout waits that long: 24.8 days).
-fn timeout_ms(timeout: Option<std::time::Duration>) -> u32 {
-    const MAX_TIMER_MS: u128 = (1 << 31) - 1;
-    timeout.map_or(0, |t| t.as_millis().clamp(1, MAX_TIMER_MS) as u32)
-}
-
 /// A reference entry, parsed once when a service class is built.
 #[wasm_bindgen(js_name = WasmEntry)]
 #[derive(Debug, Clone)]
@@ -299,14 +277,13 @@ impl JsClient {
         }
         if failure.is_undefined() {
             return Ok(match client.authorization_for(method.as_str(), &target) {
-                Ok(auth) => fetch_json(
+                Ok(auth) => crate::transport::start_json(
                     &text,
                     method.as_str(),
                     auth,
                     client.trace_header(),
                     &body,
-                    timeout_ms(client.attempt_timeout()),
-                    crate::platform::is_browser(),
+                    client.attempt_timeout(),
                 ),
                 Err(err) => Promise::reject(&js_err(err)),
             }

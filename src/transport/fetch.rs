@@ -123,16 +123,7 @@ impl FetchTransport {
         body: &JsValue,
         timeout: Option<std::time::Duration>,
     ) -> crate::Result<JsValue> {
-        let ms = timeout.map_or(0, |t| t.as_millis().clamp(1, MAX_TIMER_MS) as u32);
-        let promise = fetch_json(
-            url,
-            method,
-            auth,
-            trace,
-            body,
-            ms,
-            crate::platform::is_browser(),
-        );
+        let promise = start_json(url, method, auth, trace, body, timeout);
         JsFuture::from(promise).await.map_err(|v| {
             if let Some(status) = get(&v, "status").as_f64() {
                 let text = get(&v, "text").as_string().unwrap_or_default();
@@ -155,6 +146,30 @@ fn hidden_redirect() -> TransportError {
         TransportErrorKind::Request,
         "the host hid a redirect (browsers do not expose 3xx responses to fetch); \
          use a method that answers without redirecting, such as queue.artifact",
+    )
+}
+
+/// One attempt of an API call on the host, as [`FetchTransport::call_json`] makes it, without
+/// awaiting it: the promise `fetchJson` returns (for the JS fast path, which hands it to the
+/// caller as it is).
+pub(crate) fn start_json(
+    url: &str,
+    method: &str,
+    auth: Option<String>,
+    trace: Option<&str>,
+    body: &JsValue,
+    timeout: Option<std::time::Duration>,
+) -> Promise {
+    // 0 is "no timeout"; a timeout is at least 1 ms.
+    let ms = timeout.map_or(0, |t| t.as_millis().clamp(1, MAX_TIMER_MS) as u32);
+    fetch_json(
+        url,
+        method,
+        auth,
+        trace,
+        body,
+        ms,
+        crate::platform::is_browser(),
     )
 }
 

@@ -34,7 +34,7 @@ pub use types::{
 #[cfg(target_arch = "wasm32")]
 mod fetch;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
-pub(crate) use fetch::JsResponseBody;
+pub(crate) use fetch::{start_json, JsResponseBody};
 #[cfg(target_arch = "wasm32")]
 pub use fetch::{FetchTransport, JsBody};
 
