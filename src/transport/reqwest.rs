@@ -158,8 +158,9 @@ impl Transport for ReqwestTransport {
                 }
             };
             let response = builder.send().await.map_err(|e| classify(&e))?;
-            let status = response.status();
-            let headers = response.headers().clone();
+            // Taken apart, not copied: the status and headers move out with the body.
+            let (parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
+            let (status, headers) = (parts.status, parts.headers);
             // Decoded here as fetch decodes: gzip and deflate. Any other encoding is passed
             // through as it is, without `Decoded`, for the caller to refuse.
             let encoding = headers
@@ -170,7 +171,7 @@ impl Transport for ReqwestTransport {
                     "deflate" => Some(Encoding::Deflate),
                     _ => None,
                 });
-            let stream = response.bytes_stream().map_err(|e| classify(&e));
+            let stream = http_body_util::BodyDataStream::new(body).map_err(|e| classify(&e));
             let body = match encoding {
                 Some(encoding) => ResponseBody::from_stream(decode(Box::pin(stream), encoding)),
                 None => ResponseBody::from_stream(stream),
