@@ -46,17 +46,28 @@ cpSync(pkgDir, copy, { recursive: true });
   writeFileSync(wasmFile, m.emitBinary());
   m.dispose();
 }
+// The package instantiates its module either way (Node reads and compiles it synchronously, with
+// `new WebAssembly.Instance`; other hosts use `WebAssembly.instantiate`): both are watched while
+// the package loads.
 let stackPointer;
-const instantiate = WebAssembly.instantiate;
+const watch = (instance) => {
+  if (instance.exports.__fuzz_sp) stackPointer = () => instance.exports.__fuzz_sp.value;
+};
+const { instantiate, Instance } = WebAssembly;
 WebAssembly.instantiate = async function (...a) {
   const r = await instantiate.apply(this, a);
-  const exports = (r.instance || r).exports;
-  if (exports.__fuzz_sp) stackPointer = () => exports.__fuzz_sp.value;
+  watch(r.instance || r);
   return r;
 };
+WebAssembly.Instance = function (...a) {
+  const instance = new Instance(...a);
+  watch(instance);
+  return instance;
+};
+WebAssembly.Instance.prototype = Instance.prototype;
 const tc = await import(join(copy, 'index.js'));
-WebAssembly.instantiate = instantiate;
-if (!stackPointer) throw new Error('fuzz: the package did not instantiate its module through WebAssembly.instantiate');
+Object.assign(WebAssembly, { instantiate, Instance });
+if (!stackPointer) throw new Error('fuzz: the package did not instantiate its module (no WebAssembly.Instance seen)');
 const stackBase = stackPointer();
 
 const seconds = Number(process.env.FUZZ_SECONDS ?? 60);
