@@ -39,6 +39,21 @@ pub struct Entry {
     pub input: bool,
 }
 
+impl Entry {
+    /// Whether the service also serves `arg` empty. Only the index's `listNamespaces` and
+    /// `listTasks` do: their routes are `/namespaces{/:namespace}` and `/tasks{/:namespace}`
+    /// (v106, services/index/src/api.js; the only optional route parameters there are), so
+    /// `listNamespaces("")` lists the root namespaces. References print these routes as
+    /// `/namespaces/<namespace>` and do not say so; this knows it for bundled, discovered and
+    /// hand-written entries alike.
+    pub fn serves_empty(&self, service: &Service, arg: &str) -> bool {
+        service.name == "index"
+            && arg == "namespace"
+            && matches!(&*self.name, "listNamespaces" | "listTasks")
+            && self.route.ends_with("/<namespace>")
+    }
+}
+
 /// A service: its name in URLs and its API version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
@@ -148,7 +163,7 @@ impl<'a> Call<'a> {
             )));
         }
         for (name, value) in e.args.iter().zip(&self.args) {
-            if value.is_empty() {
+            if value.is_empty() && !e.serves_empty(self.service, name) {
                 return Err(Error::invalid_input(format!(
                     "URL parameter {name} of {} must not be empty",
                     e.name
@@ -193,8 +208,8 @@ impl<'a> Call<'a> {
                 out.extend(utf8_percent_encode(s, UNRESERVED));
             }
         };
-        // Arguments are never empty and `/` is always encoded, so the built route starts with
-        // a `/` exactly when the template does.
+        // `/` is always encoded and only an optional argument, which ends its route, can be
+        // empty, so the built route starts with a `/` exactly when the template does.
         let mut rest: &str = self.entry.route.trim_start_matches('/');
         while let Some(open) = rest.find('<') {
             let Some(close) = rest[open..].find('>').map(|c| open + c) else {
@@ -433,5 +448,36 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(err.message().contains("takes no payload"));
+    }
+
+    #[test]
+    fn only_optional_arguments_may_be_empty() {
+        static ARGS: [Cow<'static, str>; 1] = [Cow::Borrowed("namespace")];
+        let index = Service {
+            name: "index".into(),
+            version: "v1".into(),
+        };
+        let mut e = entry("/namespaces/<namespace>", &ARGS, &[]);
+        let err = Call::new(&index, &e).arg("").validate().unwrap_err();
+        assert_eq!(
+            err.message(),
+            "URL parameter namespace of m must not be empty"
+        );
+        for (name, route, url) in [
+            ("listNamespaces", "/namespaces/<namespace>", "namespaces/"),
+            ("listTasks", "/tasks/<namespace>", "tasks/"),
+        ] {
+            e.name = name.into();
+            e.route = route.into();
+            let built = Call::new(&index, &e)
+                .arg("")
+                .url_text("https://x.example", ServiceDiscoveryScheme::Default)
+                .unwrap();
+            assert_eq!(built, format!("https://x.example/api/index/v1/{url}"));
+            // not the same method of another service, nor a route it does not end
+            assert!(Call::new(&SVC, &e).arg("").validate().is_err());
+        }
+        e.route = "/tasks/<namespace>/x".into();
+        assert!(Call::new(&index, &e).arg("").validate().is_err());
     }
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use taskcluster_wasm::objects::{self, ArtifactOptions, BytesSource, UploadOptions, VecSink};
 use taskcluster_wasm::util::slugid;
@@ -426,6 +427,26 @@ async fn task_lifecycle_with_worker_credentials_and_every_artifact_type() {
     let found: Value = index.find_task_raw(&format!("{ns}.t2")).await.unwrap();
     assert_eq!(found["taskId"], task_id.as_str());
     assert_eq!(found["data"], json!({"i": 2}));
+    // The index serves an empty namespace (`/namespaces{/:namespace}`): the root's namespaces.
+    let pages: Vec<_> = index
+        .list_namespaces_pages("", &Default::default())
+        .collect()
+        .await;
+    let roots: Vec<String> = pages
+        .into_iter()
+        .flat_map(|p| p.unwrap().namespaces)
+        .map(|n| n.namespace)
+        .collect();
+    assert!(roots.iter().any(|n| n == "real-tests"), "{roots:?}");
+    let at_root: Value = index.list_tasks_raw("", &Default::default()).await.unwrap();
+    assert!(at_root["tasks"].is_array(), "{at_root}");
+    // Any other empty argument is refused before a request, naming it.
+    let err = index.find_task_raw("").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("URL parameter indexPath of findTask must not be empty"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

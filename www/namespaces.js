@@ -59,21 +59,11 @@ async function load(ns) {
   fill(nsBox, h('p', { class: 'muted' }, 'Loading…'));
   fill(taskBox, h('p', { class: 'muted' }, 'Loading…'));
   const index = session.client('Index');
+  // An empty namespace is the root: the index serves `/namespaces/` and `/tasks/`.
   const pages = (method, key) => (async function* () {
-    if (ns) {
-      for await (const page of index.paginate(method.fn, ns, { limit: 50 })) {
-        yield { items: page[key] || [], continuationToken: page.continuationToken };
-      }
-      return;
+    for await (const page of index.paginate(method.fn, ns, { limit: 50 })) {
+      yield { items: page[key] || [], continuationToken: page.continuationToken };
     }
-    // The typed methods refuse an empty namespace; the root is `/namespaces/` (`/tasks/`).
-    const entry = { serviceName: 'index', name: method.name, method: 'get', route: `/${key}/`, args: [], query: ['continuationToken', 'limit'] };
-    let continuationToken;
-    do {
-      const page = await session.pkg().request(session.clientOptions(), entry, { limit: 50, ...(continuationToken ? { continuationToken } : {}) });
-      continuationToken = page.continuationToken;
-      yield { items: page[key] || [], continuationToken };
-    } while (continuationToken);
   })();
   const nsRow = (n) => h('li', { 'data-namespace': n.namespace },
     h('a', { href: nsHash(n.namespace), class: 'mono grow' }, n.name || n.namespace),
@@ -83,8 +73,8 @@ async function load(ns) {
     h('a', { href: `#task/${encodeURIComponent(t.taskId)}`, class: 'mono', 'data-task': t.taskId }, t.taskId),
     h('span', { class: 'muted small-text' }, `rank ${t.rank} · expires `, when(t.expires)));
   const results = await Promise.allSettled([
-    paged(my, nsBox, errors, 'Listing more namespaces', pages({ name: 'listNamespaces', fn: index.listNamespaces }, 'namespaces'), nsRow, 'No namespaces below this one.'),
-    paged(my, taskBox, errors, 'Listing more indexed tasks', pages({ name: 'listTasks', fn: index.listTasks }, 'tasks'), taskRow, 'No tasks indexed directly here.'),
+    paged(my, nsBox, errors, 'Listing more namespaces', pages({ fn: index.listNamespaces }, 'namespaces'), nsRow, 'No namespaces below this one.'),
+    paged(my, taskBox, errors, 'Listing more indexed tasks', pages({ fn: index.listTasks }, 'tasks'), taskRow, 'No tasks indexed directly here.'),
   ]);
   if (my !== gen) return;
   const failed = results.find((r) => r.status === 'rejected');

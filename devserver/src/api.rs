@@ -51,7 +51,12 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
                 i = path_segs.len();
                 v
             } else {
-                let v = path_segs.get(i)?.to_string();
+                // `/namespaces{/:namespace}` also matches `/namespaces`
+                let v = match path_segs.get(i) {
+                    Some(v) => v.to_string(),
+                    None if last && is_optional(ep, name) => String::new(),
+                    None => return None,
+                };
                 i += 1;
                 v
             };

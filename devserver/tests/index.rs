@@ -47,14 +47,18 @@ async fn insert_find_and_list() {
     for p in ["proj.app.v2", "proj.app.v3", "proj.lib.v1", "other.x"] {
         insert(&root, &rc, p, &t1, 0.0).await;
     }
-    let (_, ns) = call_as(&root, &rc, "GET", &format!("{I}/namespaces/"), None).await;
-    let names: Vec<&str> = ns["namespaces"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["namespace"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["other", "proj"]);
+    // the root, with and without the slash (v106: `/namespaces{/:namespace}`)
+    for path in ["/namespaces/", "/namespaces"] {
+        let (status, ns) = call_as(&root, &rc, "GET", &format!("{I}{path}"), None).await;
+        assert_eq!(status, 200, "{path}: {ns}");
+        let names: Vec<&str> = ns["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["namespace"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["other", "proj"], "{path}");
+    }
     let (_, ns) = call_as(
         &root,
         &rc,

@@ -191,6 +191,12 @@ const cases = [
   ['a bad taskId and runId: 400, both named', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/x/artifacts', { headers: {} })],
   ['a bad clientId: 400', (t) => raw(t, `/api/auth/v1/clients/${encodeURIComponent('bad client')}`)],
   ['a bad index namespace: 400', (t) => raw(t, '/api/index/v1/task/a..b')],
+  // the index's only optional route parameters: `/namespaces{/:namespace}`, `/tasks{/:namespace}`
+  ['index listNamespaces at the root, with and without the slash', async (t) => {
+    const answers = await Promise.all(['/namespaces', '/namespaces/', '/tasks', '/tasks/'].map((p) => raw(t, `/api/index/v1${p}`)));
+    return { status: answers.map((a) => a.status).join(' '), code: answers.map((a) => a.code).join(' ') };
+  }],
+  ['index findTask with an empty index path: 404', (t) => raw(t, '/api/index/v1/task/')],
   ['a secret name with a control character: no pattern, 404', (t) => call(t, t.credentials, getSecret, `${secretName}\u0001`)],
   // queue task groups
   ['queue cancelTaskGroup of an unsealed task group: 409', async (t) => {

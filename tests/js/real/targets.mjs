@@ -261,6 +261,23 @@ export function targetScenarios(tc, env) {
       assert.deepEqual(seen.sort(), [0, 1, 2].map((i) => `${ns}.t${i}`));
       assert.ok(pages >= 2, `${pages} pages`);
       await assert.rejects(index.findTask(`${ns}.none`), errorShape(404, 'ResourceNotFound'));
+      // the index serves an empty namespace (`/namespaces{/:namespace}`): the root's namespaces
+      const names = async (parent) => {
+        const out = [];
+        let token;
+        let n = 0;
+        do {
+          const page = await index.listNamespaces(parent, token ? { continuationToken: token } : {});
+          out.push(...page.namespaces.map((x) => x.namespace));
+          token = page.continuationToken;
+        } while (token && ++n < 50);
+        return out;
+      };
+      assert.ok((await names('')).includes('real-tests'), 'listNamespaces("") lists real-tests');
+      assert.ok((await names('real-tests')).includes(ns), `listNamespaces("real-tests") lists ${ns}`);
+      assert.ok(Array.isArray((await index.listTasks('')).tasks));
+      // any other empty argument is refused by the package (no server words this), naming it
+      await assert.rejects(index.findTask(''), /URL parameter indexPath of findTask must not be empty/);
     }],
     ['objects: uploads at the dataInline/putUrl boundary and at 64 MiB round-trip with their hashes', async () => {
       const object = new tc.Object(options);
