@@ -50,6 +50,7 @@ const viaPackage = async (t, fn) => {
 const entry = (serviceName, name, method, route, args = [], query = [], input) =>
   ({ serviceName, name, method, route, args, query, ...(input ? { input } : {}) });
 const currentScopes = entry('auth', 'currentScopes', 'get', '/scopes/current');
+const websocktunnelToken = entry('auth', 'websocktunnelToken', 'get', '/websocktunnel/<wstAudience>/<wstClient>', ['wstAudience', 'wstClient']);
 const getSecret = entry('secrets', 'get', 'get', '/secret/<name>', ['name']);
 const setSecret = entry('secrets', 'set', 'put', '/secret/<name>', ['name'], [], 'v1/secret.json#');
 const listSecrets = entry('secrets', 'list', 'get', '/secrets', [], ['continuationToken', 'limit']);
@@ -191,6 +192,18 @@ const cases = [
   ['a bad taskId and runId: 400, both named', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/x/artifacts', { headers: {} })],
   ['a bad clientId: 400', (t) => raw(t, `/api/auth/v1/clients/${encodeURIComponent('bad client')}`)],
   ['a bad index namespace: 400', (t) => raw(t, '/api/index/v1/task/a..b')],
+  // auth websocktunnelToken: an HS256 JWT whose claims are compared (not its signature or times)
+  ['auth websocktunnelToken', (t) => callPick(t, (b) => {
+    const part = (i) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b.token.split('.')[i].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+    const [head, claims] = [part(0), part(1)];
+    return {
+      head, keys: Object.keys(claims).sort(), tid: claims.tid, aud: claims.aud, iss: claims.iss,
+      sub: claims.sub === t.credentials.clientId, lifetime: claims.exp - claims.iat, drift: claims.iat - claims.nbf,
+      expires: b.expires === new Date(claims.exp * 1000).toJSON(), wstClient: b.wstClient, wstAudience: b.wstAudience,
+    };
+  }, websocktunnelToken, 'conf-audience', `conf-${run}.client~1`)],
+  ['auth websocktunnelToken with a bad audience: 400', (t) => call(t, t.credentials, websocktunnelToken, 'bad.audience', 'client')],
+  ['auth websocktunnelToken without the scope: 403', (t) => call(t, {}, websocktunnelToken, 'conf-audience', 'client')],
   // the index's only optional route parameters: `/namespaces{/:namespace}`, `/tasks{/:namespace}`
   ['index listNamespaces at the root, with and without the slash', async (t) => {
     const answers = await Promise.all(['/namespaces', '/namespaces/', '/tasks', '/tasks/'].map((p) => raw(t, `/api/index/v1${p}`)));
