@@ -13,18 +13,21 @@ export { config };
  * payload, then the query options, as for the generated methods.
  */
 export function request(options, entry, ...args) {
-  const client = new wasm.WasmClient(mergeOptions(options));
-  const handle = new wasm.WasmEntry(entry);
+  let client;
+  let handle;
+  try {
+    client = new wasm.WasmClient(mergeOptions(options));
+    handle = new wasm.WasmEntry(entry);
+  } catch (err) {
+    // a call is asynchronous whatever goes wrong: bad options or entry reject too
+    if (client) client.free();
+    return Promise.reject(err);
+  }
   const free = () => {
     client.free();
     handle.free();
   };
-  try {
-    return call(client, handle, args).finally(free);
-  } catch (err) {
-    free();
-    throw err;
-  }
+  return call(client, handle, args).finally(free);
 }
 
 function splitOptions(entry, args) {

@@ -1,6 +1,6 @@
 // A minimal assert for tests that also run in browsers (no node:assert there).
 const show = (v) => { try { return JSON.stringify(v); } catch (_) { return String(v); } };
-const fail = (message) => { throw new Error(`assertion failed: ${message}`); };
+const fail = (message) => { throw Object.assign(new Error(`assertion failed: ${message}`), { checkFailure: true }); };
 
 export function ok(value, message = 'expected a truthy value') {
   if (!value) fail(message);
@@ -27,8 +27,19 @@ export function throws(fn, re) {
 }
 export async function rejects(promiseOrFn, check) {
   try {
-    await (typeof promiseOrFn === 'function' ? promiseOrFn() : promiseOrFn);
+    // a function must return the promise: a synchronous throw is not a rejection (code written
+    // for the official client's async methods chains .catch() on what they return)
+    let promise = promiseOrFn;
+    if (typeof promiseOrFn === 'function') {
+      try {
+        promise = promiseOrFn();
+      } catch (err) {
+        fail(`threw synchronously (${show(err && err.message)}) where a rejected promise was expected`);
+      }
+    }
+    await promise;
   } catch (err) {
+    if (err && err.checkFailure) throw err;
     if (check instanceof RegExp) { if (!check.test(err.message)) fail(`rejection ${show(err.message)} does not match ${check}`); }
     else if (check) check(err);
     return err;
