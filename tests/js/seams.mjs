@@ -80,7 +80,7 @@ export function seamScenarios(tc, env) {
       };
       for (const [what, p, re] of [
         ['an empty taskId', () => q.task(''), /URL parameter taskId of task must not be empty/],
-        ['a missing argument', () => q.task(), /task takes 1 URL argument/],
+        ['a missing argument', () => q.task(), /Function task takes 1 arguments, but was given 0/],
         ['an unknown query option', () => q.listTaskGroup('x', { nope: 1 }), /takes options: continuationToken, limit but was given nope/],
         ['a bad URL parameter type', () => q.task({}), /URL parameter taskId must be a string/],
       ]) {
