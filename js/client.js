@@ -292,7 +292,7 @@ function fakeCall(client, e, args) {
  * `makeRequest(client, method, url, payload, query)`. Resolves to `{statusCode, headers, body}`
  * for statuses below 400 and rejects with a Taskcluster error otherwise.
  */
-export function makeRequest(client, method, url, payload, query) {
+export async function makeRequest(client, method, url, payload, query) {
   return withCallerStack(client._wasm.makeRequest(method, url, payload, query || undefined));
 }
 

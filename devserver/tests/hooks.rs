@@ -96,13 +96,7 @@ async fn definitions_create_list_get_update_remove() {
     let (_, v) = call_as(&root, &rc, "GET", &format!("{H}/hooks"), None).await;
     assert_eq!(v, json!({"groups": ["g1", "g2"]}));
     let (_, v) = call_as(&root, &rc, "GET", &format!("{H}/hooks/g1"), None).await;
-    let ids: Vec<&str> = v["hooks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["hookId"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["a/b", "h1"]);
+    assert_eq!(field_of_each(&v, "hooks", "hookId"), ["a/b", "h1"]);
     let (st, v) = call_as(&root, &rc, "GET", &format!("{H}/hooks/g1/a%2Fb"), None).await;
     assert_eq!((st, v["hookId"].clone()), (200, json!("a/b")));
     let (st, v) = call_as(&root, &rc, "GET", &format!("{H}/hooks/nope"), None).await;

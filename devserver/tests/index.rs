@@ -51,13 +51,11 @@ async fn insert_find_and_list() {
     for path in ["/namespaces/", "/namespaces"] {
         let (status, ns) = call_as(&root, &rc, "GET", &format!("{I}{path}"), None).await;
         assert_eq!(status, 200, "{path}: {ns}");
-        let names: Vec<&str> = ns["namespaces"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["namespace"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, ["other", "proj"], "{path}");
+        assert_eq!(
+            field_of_each(&ns, "namespaces", "namespace"),
+            ["other", "proj"],
+            "{path}"
+        );
     }
     let (_, ns) = call_as(
         &root,
@@ -91,13 +89,10 @@ async fn insert_find_and_list() {
         None,
     )
     .await;
-    let got: Vec<&str> = ts["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["namespace"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, ["proj.app.v1", "proj.app.v2"]);
+    assert_eq!(
+        field_of_each(&ts, "tasks", "namespace"),
+        ["proj.app.v1", "proj.app.v2"]
+    );
     let tok = ts["continuationToken"].as_str().unwrap();
     let (_, ts) = call_as(
         &root,

@@ -306,3 +306,18 @@ pub fn sha512_hex(b: &[u8]) -> String {
     use sha2::Digest;
     hex(&sha2::Sha512::digest(b))
 }
+
+/// The string `field` of each item of the array `list` of an answer (`namespace` of each of
+/// `namespaces`).
+pub fn field_of_each<'a>(v: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    v[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no array {list} in {v}"))
+        .iter()
+        .map(|x| {
+            x[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {field} in {x}"))
+        })
+        .collect()
+}
