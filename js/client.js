@@ -199,16 +199,12 @@ export function createClient(reference, name) {
         return handle || (handle = new wasm.WasmEntry({ ...entry, serviceName, apiVersion }));
       },
     };
-    // Always a promise, as the official client's async methods give: bad arguments reject (after
-    // the same checks, before any request), and a fake's plain value or throw becomes one.
+    // As the official client's methods: bad arguments throw synchronously, before any request;
+    // a fake's answer is returned as it is.
     const method = function (...args) {
-      try {
-        if (this._options.fake) return Promise.resolve(fakeCall(this, e, args));
-        if (this._options.validate && entry.input) return withCallerStack(validated(this, e, serviceName, args));
-        return call(this._wasm, e.handle, args);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      if (this._options.fake) return fakeCall(this, e, args);
+      if (this._options.validate && entry.input) return withCallerStack(validated(this, e, serviceName, args));
+      return call(this._wasm, e.handle, args);
     };
     Object.defineProperty(method, 'name', { value: entry.name });
     method.entryReference = e;
@@ -225,18 +221,12 @@ export function createClient(reference, name) {
 
 /**
  * A call through a WasmClient `w`: the first attempt goes to the host in one crossing
- * (`w.call`, which throws synchronously on bad arguments: that becomes a rejection); only when
- * it fails does the rest of the retry loop run in WebAssembly (`w.call` again, given the
- * failure). Errors get the caller's stack, as with `withCallerStack`.
+ * (`w.call`, which throws synchronously on bad arguments, as the official client's methods do);
+ * only when it fails does the rest of the retry loop run in WebAssembly (`w.call` again, given
+ * the failure). Errors get the caller's stack, as with `withCallerStack`.
  */
 export function call(w, handle, args) {
-  let first;
-  try {
-    first = w.call(handle, args);
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  return settle(w, handle, args, first);
+  return settle(w, handle, args, w.call(handle, args));
 }
 
 async function settle(w, handle, args, first) {

@@ -13,21 +13,18 @@ export { config };
  * payload, then the query options, as for the generated methods.
  */
 export function request(options, entry, ...args) {
-  let client;
-  let handle;
-  try {
-    client = new wasm.WasmClient(mergeOptions(options));
-    handle = new wasm.WasmEntry(entry);
-  } catch (err) {
-    // a call is asynchronous whatever goes wrong: bad options or entry reject too
-    if (client) client.free();
-    return Promise.reject(err);
-  }
+  const client = new wasm.WasmClient(mergeOptions(options));
+  const handle = new wasm.WasmEntry(entry);
   const free = () => {
     client.free();
     handle.free();
   };
-  return call(client, handle, args).finally(free);
+  try {
+    return call(client, handle, args).finally(free);
+  } catch (err) {
+    free();
+    throw err;
+  }
 }
 
 function splitOptions(entry, args) {

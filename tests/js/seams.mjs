@@ -71,37 +71,6 @@ export function seamScenarios(tc, env) {
   const storageKey = (url) => new URL(url).pathname;
 
   return [
-    ['every API method returns a promise, as the official async methods do: bad arguments reject (no request), a fake\'s plain value resolves and its throw rejects', async () => {
-      const root = fakeRoot();
-      const q = new tc.Queue({ rootUrl: root.url, credentials });
-      const settled = async (p) => {
-        assert.ok(p instanceof Promise, 'a promise');
-        try { return { value: await p }; } catch (err) { return { error: err.message }; }
-      };
-      for (const [what, p, re] of [
-        ['an empty taskId', () => q.task(''), /URL parameter taskId of task must not be empty/],
-        ['a missing argument', () => q.task(), /Function task takes 1 arguments, but was given 0/],
-        ['an unknown query option', () => q.listTaskGroup('x', { nope: 1 }), /takes options: continuationToken, limit but was given nope/],
-        ['a bad URL parameter type', () => q.task({}), /URL parameter taskId must be a string/],
-      ]) {
-        let promise;
-        try { promise = p(); } catch (err) { assert.ok(false, `${what} threw synchronously: ${err.message}`); }
-        const r = await settled(promise);
-        assert.ok(r.error && re.test(r.error), `${what}: ${JSON.stringify(r)}`);
-      }
-      // request() is asynchronous whatever goes wrong, a bad entry included
-      const bad = await settled(tc.request({ rootUrl: root.url }, { serviceName: 'queue', name: 'x' }));
-      assert.ok(bad.error, 'a bad entry rejects');
-      assert.equal(await root.requests(), 0);
-      const fake = new tc.Queue({ rootUrl: root.url, credentials, fake: {
-        task: (taskId) => ({ taskId }),
-        status: () => { throw new Error('fake says no'); },
-      } });
-      assert.deepEqual(await settled(fake.task('abc')), { value: { taskId: 'abc' } });
-      assert.deepEqual(await settled(fake.status('abc')), { error: 'fake says no' });
-      assert.deepEqual(await settled(fake.task('')), { error: 'URL parameter taskId of task must not be empty' });
-      assert.deepEqual(fake.fakeCalls.task, [{ taskId: 'abc' }]);
-    }],
     ['fake mode: upload calls the fake Object (createUpload, finishUpload) with the official arguments and makes no request', async () => {
       const root = fakeRoot();
       const seen = [];

@@ -276,8 +276,9 @@ export function targetScenarios(tc, env) {
       assert.ok((await names('')).includes('real-tests'), 'listNamespaces("") lists real-tests');
       assert.ok((await names('real-tests')).includes(ns), `listNamespaces("real-tests") lists ${ns}`);
       assert.ok(Array.isArray((await index.listTasks('')).tasks));
-      // any other empty argument is refused by the package (no server words this), naming it
-      await assert.rejects(index.findTask(''), /URL parameter indexPath of findTask must not be empty/);
+      // any other empty argument is refused by the package, before any request (synchronously,
+      // as the official client refuses bad arguments), naming it
+      assert.throws(() => index.findTask(''), /URL parameter indexPath of findTask must not be empty/);
     }],
     ['objects: uploads at the dataInline/putUrl boundary and at 64 MiB round-trip with their hashes', async () => {
       const object = new tc.Object(options);
