@@ -211,6 +211,17 @@ fn param_pattern(service: &str, name: &str, value: &str) -> Option<(bool, &'stat
             value == "read-write" || value == "read-only",
             "/^(read-write|read-only)$/",
         ),
+        ("auth", "entityType") => (
+            matches!(value, "client" | "role" | "secret" | "hook" | "worker-pool"),
+            "/^(client|role|secret|hook|worker-pool)$/",
+        ),
+        ("auth", "appName") => (ascii_of(value, b"_-"), "/^[a-zA-Z0-9_-]+$/"),
+        ("auth", "owner") => (ascii_of(value, b"._-"), "/^[A-Za-z0-9._-]+$/"),
+        ("auth", "wstAudience") => (
+            value.len() <= 38 && ascii_of(value, b"_-"),
+            "/^[a-zA-Z0-9_-]{1,38}$/",
+        ),
+        ("auth", "wstClient") => (ascii_of(value, b"_~.%-"), "/^[a-zA-Z0-9_~.%-]+$/"),
         ("auth", "bucket") => (s3_bucket(value), "/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/"),
         ("auth", "project") => (
             (1..=64).contains(&value.len())
@@ -233,6 +244,14 @@ fn param_pattern(service: &str, name: &str, value: &str) -> Option<(bool, &'stat
         ),
         _ => return None,
     })
+}
+
+/// Non-empty, of ASCII letters, digits and the bytes of `also`.
+fn ascii_of(value: &str, also: &[u8]) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || also.contains(&b))
 }
 
 /// lib-api's parameter check: every URL parameter the route gives (in the route's order) against

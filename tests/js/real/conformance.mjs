@@ -203,6 +203,9 @@ const cases = [
     };
   }, websocktunnelToken, 'conf-audience', `conf-${run}.client~1`)],
   ['auth websocktunnelToken with a bad audience: 400', (t) => call(t, t.credentials, websocktunnelToken, 'bad.audience', 'client')],
+  ['auth websocktunnelToken with a bad client and a long audience: 400, both named', (t) => call(t, t.credentials, websocktunnelToken, 'a'.repeat(39), 'bad client')],
+  ['auth getEntityHistory of an unknown entity type: 400', (t) => raw(t, '/api/auth/v1/audit/task/x')],
+  ['auth githubRepoToken with a bad app and owner: 400, both named', (t) => raw(t, `/api/auth/v1/github/${encodeURIComponent('bad app')}/${encodeURIComponent('o/wner')}/repo-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })],
   ['auth websocktunnelToken without the scope: 403', (t) => call(t, {}, websocktunnelToken, 'conf-audience', 'client')],
   // the index's only optional route parameters: `/namespaces{/:namespace}`, `/tasks{/:namespace}`
   ['index listNamespaces at the root, with and without the slash', async (t) => {
