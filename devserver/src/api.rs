@@ -254,6 +254,45 @@ fn ascii_of(value: &str, also: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || also.contains(&b))
 }
 
+/// The query string as lib-api's queryValidator sees it: declared keys only, each once, `limit`
+/// and `quarantined` to their patterns (`bewit` is authentication's).
+fn parse_query(ep: &Ep, raw_query: Option<&str>) -> Result<BTreeMap<String, String>, TcError> {
+    let mut query = BTreeMap::new();
+    let Some(q) = raw_query.filter(|q| !q.is_empty()) else {
+        return Ok(query);
+    };
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = crate::util::form_decode(k).unwrap_or_default();
+        let v = crate::util::form_decode(v).unwrap_or_default();
+        if k == "bewit" {
+            continue;
+        }
+        if !ep.query.contains(&k.as_str()) {
+            return Err(TcError::bad_args(format!(
+                "Query-string parameter: {k} is not supported!"
+            )));
+        }
+        if query.contains_key(&k) {
+            return Err(TcError::bad_args(format!(
+                "Query-string parameter: {k} must be a string!"
+            )));
+        }
+        if k == "limit" && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(TcError::bad_args(format!(
+                "Query-string parameter: {k}=\"{v}\" does not match expression: /^[0-9]+$/"
+            )));
+        }
+        if k == "quarantined" && v != "true" && v != "false" {
+            return Err(TcError::bad_args(format!(
+                "Query-string parameter: {k}=\"{v}\" does not match expression: /^(true|false)$/"
+            )));
+        }
+        query.insert(k, v);
+    }
+    Ok(query)
+}
+
 /// lib-api's parameter check: every URL parameter the route gives (in the route's order) against
 /// its service's pattern, all failures named in one `InvalidRequestArguments` message.
 fn check_params(ep: &Ep, params: &BTreeMap<String, String>) -> Result<(), String> {
@@ -469,51 +508,10 @@ pub(crate) async fn dispatch(
         Err(m) => return error_response(&TcError::bad_args(m), &info),
     };
     info.params = params.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-    if let Err(m) = check_params(ep, &params) {
-        return error_response(&TcError::bad_args(m), &info);
-    }
-
-    // query string
-    let mut query = BTreeMap::new();
-    if let Some(q) = raw_query.filter(|q| !q.is_empty()) {
-        for pair in q.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let k = crate::util::form_decode(k).unwrap_or_default();
-            let v = crate::util::form_decode(v).unwrap_or_default();
-            if k == "bewit" {
-                continue;
-            }
-            if !ep.query.contains(&k.as_str()) {
-                return error_response(
-                    &TcError::bad_args(format!("Query-string parameter: {k} is not supported!")),
-                    &info,
-                );
-            }
-            if query.contains_key(&k) {
-                return error_response(
-                    &TcError::bad_args(format!("Query-string parameter: {k} must be a string!")),
-                    &info,
-                );
-            }
-            if k == "limit" && (v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit())) {
-                return error_response(
-                    &TcError::bad_args(format!(
-                        "Query-string parameter: {k}=\"{v}\" does not match expression: /^[0-9]+$/"
-                    )),
-                    &info,
-                );
-            }
-            if k == "quarantined" && v != "true" && v != "false" {
-                return error_response(
-                    &TcError::bad_args(format!(
-                        "Query-string parameter: {k}=\"{v}\" does not match expression: /^(true|false)$/"
-                    )),
-                    &info,
-                );
-            }
-            query.insert(k, v);
-        }
-    }
+    // lib-api validates the parameters and the query after authentication (and after a scope
+    // check that needs only the URL's parameters): their errors wait until then
+    let param_error = check_params(ep, &params).err().map(TcError::bad_args);
+    let query = parse_query(ep, raw_query);
 
     // payload
     let content_type = headers
@@ -602,6 +600,7 @@ pub(crate) async fn dispatch(
             _ => authenticate(&areq, &*db),
         }
     };
+    let mut auth_failure = None;
     let caller = match outcome {
         AuthOutcome::Success {
             client_id,
@@ -656,17 +655,18 @@ pub(crate) async fn dispatch(
         },
         AuthOutcome::Failed { message } => {
             lock(&note.0).auth_error = Some(message.clone());
-            // authentication is lazy in libraries/api: endpoints without scopes never look
-            // at the credentials (testAuthenticate* validate explicitly)
-            let lazy = ep.scopes.is_none()
-                && !matches!(ep.name, "testAuthenticate" | "testAuthenticateGet");
-            if !lazy {
-                let msg = substitute(
-                    &message,
-                    &[("status", "auth-failed"), ("message", &message)],
-                );
-                return error_response(&TcError::new("AuthenticationFailed", msg), &info);
+            let msg = substitute(
+                &message,
+                &[("status", "auth-failed"), ("message", &message)],
+            );
+            let failure = TcError::new("AuthenticationFailed", msg);
+            // testAuthenticate* validate explicitly
+            if matches!(ep.name, "testAuthenticate" | "testAuthenticateGet") {
+                return error_response(&failure, &info);
             }
+            // authentication is lazy in libraries/api: it fails at the first scope check (up
+            // front, or in the handler); endpoints without scopes never look at the credentials
+            auth_failure = ep.scopes.is_some().then_some(failure);
             let scopes = lock(&state.db).expand(&["assume:anonymous".to_string()]);
             Caller {
                 client_id: None,
@@ -681,31 +681,43 @@ pub(crate) async fn dispatch(
         ep,
         method: method.clone(),
         params,
-        query,
+        query: query.clone().unwrap_or_default(),
         payload,
         caller,
         flags,
         headers,
         raw_body: body,
         authorized: false,
+        auth_failure,
     };
 
-    // scope check up front when every parameter is known
-    if let Some(tmpl) = ep.scopes {
-        let tmpl: Value = serde_json::from_str(tmpl).expect("valid scope template");
-        let params: Map<String, Value> = call
-            .params
+    // lib-api's remoteAuthentication checks the scopes up front when their expression needs
+    // only the route's required parameters (an optional one is left to the handler)
+    let tmpl: Option<Value> = ep
+        .scopes
+        .map(|t| serde_json::from_str(t).expect("valid scope template"));
+    let url_params = |with_optional: bool| -> Map<String, Value> {
+        call.params
             .iter()
+            .filter(|(k, _)| with_optional || !is_optional(ep, k))
             .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        if let Ok(expr) = render(&tmpl, &params) {
+            .collect()
+    };
+    match tmpl.as_ref().map(|t| render(t, &url_params(false))) {
+        None => call.authorized = true,
+        Some(Ok(expr)) => {
             if let Err(e) = call.check_expr(&expr) {
                 return error_response(&e, &info);
             }
             call.authorized = true;
         }
-    } else {
-        call.authorized = true;
+        Some(Err(_)) => {}
+    }
+    if let Some(e) = param_error {
+        return error_response(&e, &info);
+    }
+    if let Err(e) = query {
+        return error_response(&e, &info);
     }
 
     // the method's input schema, after authentication and the parameters (lib-api's validateSchemas)
@@ -723,6 +735,16 @@ pub(crate) async fn dispatch(
         if let Err(lines) = crate::schema::check_text(schema, &call.payload, text) {
             let e = crate::schema::input_error(&state.root_url, schema, &lines);
             return error_response(&e, &info);
+        }
+    }
+
+    // the index's `req.authorize({namespace: req.params.namespace || ''})`, first in its handlers
+    if let (false, Some(t)) = (call.authorized, &tmpl) {
+        if let Ok(expr) = render(t, &url_params(true)) {
+            if let Err(e) = call.check_expr(&expr) {
+                return error_response(&e, &info);
+            }
+            call.authorized = true;
         }
     }
 

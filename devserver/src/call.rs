@@ -73,6 +73,8 @@ pub(crate) struct Call {
     pub(crate) raw_body: Bytes,
     /// Set when the caller's scopes were already checked (or need no check).
     pub(crate) authorized: bool,
+    /// The caller's credentials failed to authenticate: the first scope check answers this.
+    pub(crate) auth_failure: Option<TcError>,
 }
 
 impl Call {
@@ -122,6 +124,9 @@ impl Call {
 
     /// Check an arbitrary scope expression.
     pub(crate) fn check_expr(&self, expr: &Expr) -> Result<(), TcError> {
+        if let Some(e) = &self.auth_failure {
+            return Err(e.clone());
+        }
         if expr.satisfied(&self.caller.scopes) {
             return Ok(());
         }

@@ -93,6 +93,12 @@ async fn secrets_roundtrip_and_pagination() {
 async fn api_layer_rules() {
     let s = start().await;
     let root = s.root_url();
+    // the query is checked after the scopes: with them, 400; without them, 403
+    let rc = root_creds(&s);
+    let r = call_as(&root, &rc, "GET", "/api/secrets/v1/secrets?foo=1", None).await;
+    assert_eq!(r.0, 400);
+    assert_eq!(r.1["code"], "InvalidRequestArguments");
+    assert!(message(&r.1).starts_with("Query-string parameter: foo is not supported!"));
     let r = send(
         "GET",
         &format!("{root}/api/secrets/v1/secrets?foo=1"),
@@ -100,9 +106,10 @@ async fn api_layer_rules() {
         None,
     )
     .await;
-    assert_eq!(r.0, 400);
-    assert_eq!(r.1["code"], "InvalidRequestArguments");
-    assert!(message(&r.1).starts_with("Query-string parameter: foo is not supported!"));
+    assert_eq!(
+        (r.0, r.1["code"].as_str()),
+        (403, Some("InsufficientScopes"))
+    );
     let r = send("GET", &format!("{root}/api/secrets/v1/nope"), None, None).await;
     assert_eq!(r, (404, json!({"error": "Not found"})));
     let c = client();

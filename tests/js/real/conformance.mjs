@@ -192,6 +192,11 @@ const cases = [
   ['a bad taskId and runId: 400, both named', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/x/artifacts', { headers: {} })],
   ['a bad clientId: 400', (t) => raw(t, `/api/auth/v1/clients/${encodeURIComponent('bad client')}`)],
   ['a bad index namespace: 400', (t) => raw(t, '/api/index/v1/task/a..b')],
+  // lib-api's order: the scopes, when the URL's parameters are enough to render them, before the
+  // parameters and the query; otherwise the handler's, after them
+  ['an unknown query option on a scoped method, without credentials: the scopes first', (t) => raw(t, '/api/secrets/v1/secrets?foo=1')],
+  ['an unknown query option on a scoped method, with bad credentials: authentication first', (t) => raw(t, '/api/secrets/v1/secrets?foo=1', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
+  ['a bad parameter where the handler checks the scopes, bad credentials: the parameter first', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/0/artifacts/x', { method: 'POST', headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', 'content-type': 'application/json' }, body: '{}' })],
   // auth websocktunnelToken: an HS256 JWT whose claims are compared (not its signature or times)
   ['auth websocktunnelToken', (t) => callPick(t, (b) => {
     const part = (i) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b.token.split('.')[i].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
