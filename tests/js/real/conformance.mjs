@@ -196,7 +196,9 @@ const cases = [
   // parameters and the query; otherwise the handler's, after them
   ['an unknown query option on a scoped method, without credentials: the scopes first', (t) => raw(t, '/api/secrets/v1/secrets?foo=1')],
   ['an unknown query option on a scoped method, with bad credentials: authentication first', (t) => raw(t, '/api/secrets/v1/secrets?foo=1', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
-  ['a bad parameter where the handler checks the scopes, bad credentials: the parameter first', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/0/artifacts/x', { method: 'POST', headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', 'content-type': 'application/json' }, body: '{}' })],
+  ['a bad parameter where the URL renders the scopes, bad credentials: authentication first (createArtifact)', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/0/artifacts/x', { method: 'POST', headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', 'content-type': 'application/json' }, body: '{}' })],
+  ['a bad parameter where the handler checks the scopes, bad credentials: the parameter first (listNamespaces)', (t) => raw(t, '/api/index/v1/namespaces/a..b', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
+  ['the query where the handler checks the scopes, bad credentials: the query first (listTasks)', (t) => raw(t, '/api/index/v1/tasks/a.b?limit=x', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
   // auth websocktunnelToken: an HS256 JWT whose claims are compared (not its signature or times)
   ['auth websocktunnelToken', (t) => callPick(t, (b) => {
     const part = (i) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(b.token.split('.')[i].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
@@ -209,7 +211,7 @@ const cases = [
   }, websocktunnelToken, 'conf-audience', `conf-${run}.client~1`)],
   ['auth websocktunnelToken with a bad audience: 400', (t) => call(t, t.credentials, websocktunnelToken, 'bad.audience', 'client')],
   ['auth websocktunnelToken with a bad client and a long audience: 400, both named', (t) => call(t, t.credentials, websocktunnelToken, 'a'.repeat(39), 'bad client')],
-  ['auth getEntityHistory of an unknown entity type: 400', (t) => raw(t, '/api/auth/v1/audit/task/x')],
+  ['auth getEntityHistory of an unknown entity type, without credentials: 403 (the scopes first)', (t) => raw(t, '/api/auth/v1/audit/task/x')],
   ['auth githubRepoToken with a bad app and owner: 400, both named', (t) => raw(t, `/api/auth/v1/github/${encodeURIComponent('bad app')}/${encodeURIComponent('o/wner')}/repo-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })],
   ['auth websocktunnelToken without the scope: 403', (t) => call(t, {}, websocktunnelToken, 'conf-audience', 'client')],
   // the index's only optional route parameters: `/namespaces{/:namespace}`, `/tasks{/:namespace}`
