@@ -25,12 +25,36 @@ use std::time::Duration;
 pub(crate) const CLAIM_MS: i64 = 20 * 60 * 1000;
 /// How long `claimWork` waits for work before answering with no tasks.
 const CLAIM_WAIT: Duration = Duration::from_secs(1);
-fn task_not_found() -> TcError {
-    TcError::not_found("Task not found")
+/// v106's answer for a task that does not exist, in the words of each method (the artifact
+/// methods say `Task not found`).
+fn task_not_found(method: &str, task_id: &str) -> TcError {
+    let submitted = |question: &str| {
+        format!("`{task_id}` does not correspond to a task that exists.\nAre you sure this task {question}?")
+    };
+    TcError::not_found(match method {
+        "task" => submitted("has already been submitted"),
+        "status" => submitted("exists"),
+        "rerunTask" => submitted("has been submitted before"),
+        "scheduleTask" => format!("taskId `{task_id}` not found. Are you sure it exists?"),
+        "reportException" => format!("Task `{task_id}` not found. Are you sure it exists?"),
+        "listDependentTasks" => format!("Task with taskId: `{task_id}` was not found"),
+        "cancelTask" | "claimTask" | "reclaimTask" | "reportCompleted" | "reportFailed" => {
+            format!("Task `{task_id}` not found. Are you sure it was created?")
+        }
+        _ => "Task not found".to_string(),
+    })
+}
+
+/// v106's answer for a run a task does not have (claimTask, reclaimTask, report*).
+fn run_not_found(task_id: &str, run_id: usize) -> TcError {
+    TcError::not_found(format!("Run {run_id} not found on task `{task_id}`."))
 }
 
 fn reply_status(q: &QueueDb, task_id: &str) -> Reply {
-    let t = q.tasks.get(task_id).ok_or_else(task_not_found)?;
+    let t = q
+        .tasks
+        .get(task_id)
+        .ok_or_else(|| task_not_found("status", task_id))?;
     ok(json!({ "status": t.status(task_id) }))
 }
 
@@ -411,8 +435,10 @@ pub(crate) fn resolve_last_run(q: &mut QueueDb, task_id: &str, state: &str, reas
     schedule_ready(q);
 }
 
-fn get_task<'a>(q: &'a QueueDb, task_id: &str) -> Result<&'a Task, TcError> {
-    q.tasks.get(task_id).ok_or_else(task_not_found)
+fn get_task<'a>(q: &'a QueueDb, method: &str, task_id: &str) -> Result<&'a Task, TcError> {
+    q.tasks
+        .get(task_id)
+        .ok_or_else(|| task_not_found(method, task_id))
 }
 
 fn run_id(call: &Call) -> usize {
@@ -492,7 +518,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
     match call.ep.name {
         "task" => {
             let db = lock(&state.db);
-            ok(get_task(&db.queue, &task_id)?.def.clone())
+            ok(get_task(&db.queue, call.ep.name, &task_id)?.def.clone())
         }
         "status" => reply_status(&lock(&state.db).queue, &task_id),
         "tasks" | "statuses" => {
@@ -541,7 +567,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
         "scheduleTask" | "cancelTask" | "rerunTask" => {
             let (sched, group, project) = {
                 let db = lock(&state.db);
-                let t = get_task(&db.queue, &task_id)?;
+                let t = get_task(&db.queue, call.ep.name, &task_id)?;
                 (
                     t.scheduler_id.clone(),
                     t.task_group_id.clone(),
@@ -553,7 +579,10 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             )?;
             let mut db = lock(&state.db);
             let q = &mut db.queue;
-            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            let t = q
+                .tasks
+                .get_mut(&task_id)
+                .ok_or_else(|| task_not_found(call.ep.name, &task_id))?;
             match call.ep.name {
                 "scheduleTask" => {
                     if t.runs.is_empty() {
@@ -688,7 +717,9 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                     "taskIds": ids,
                 }));
             }
-            let g = q.groups.get_mut(&group_id).ok_or_else(task_not_found)?;
+            let g = q.groups.get_mut(&group_id).ok_or_else(|| {
+                TcError::not_found(format!("No task-group with taskGroupId: `{group_id}`"))
+            })?;
             if call.ep.name == "sealTaskGroup" && g.sealed_ms.is_none() {
                 g.sealed_ms = Some(now_ms());
             }
@@ -705,7 +736,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let after = after_key(call)?;
             let limit = limit(call, 1000, 1000);
             let db = lock(&state.db);
-            get_task(&db.queue, &task_id)?;
+            get_task(&db.queue, call.ep.name, &task_id)?;
             let items = db
                 .queue
                 .tasks
@@ -758,7 +789,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             v::identifier(&wid, "data/workerId")?;
             let (prov, wt, nruns) = {
                 let db = lock(&state.db);
-                let t = get_task(&db.queue, &task_id)?;
+                let t = get_task(&db.queue, call.ep.name, &task_id)?;
                 (
                     t.provisioner_id.clone(),
                     t.worker_type.clone(),
@@ -770,7 +801,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             }))?;
             let rid = run_id(call);
             if rid >= nruns {
-                return Err(TcError::not_found("Run not found"));
+                return Err(run_not_found(&task_id, rid));
             }
             let mut db = lock(&state.db);
             let q = &mut db.queue;
@@ -787,7 +818,8 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let t = &q.tasks[&task_id];
             let r = &t.runs[rid];
             if rid + 1 == nruns && r.state == "pending" {
-                let c = claim(&state, q, &task_id, &wg, &wid).ok_or_else(task_not_found)?;
+                let c = claim(&state, q, &task_id, &wg, &wid)
+                    .ok_or_else(|| task_not_found("claimTask", &task_id))?;
                 worker_task_seen(q, &key, &task_id, rid);
                 return ok(c);
             }
@@ -813,9 +845,12 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let rid = run_id(call);
             let mut db = lock(&state.db);
             let q = &mut db.queue;
-            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            let t = q
+                .tasks
+                .get_mut(&task_id)
+                .ok_or_else(|| task_not_found(call.ep.name, &task_id))?;
             let Some(r) = t.runs.get_mut(rid) else {
-                return Err(TcError::not_found("Run not found"));
+                return Err(run_not_found(&task_id, rid));
             };
             if r.state != "running" {
                 return Err(TcError::conflict(format!(
@@ -869,9 +904,12 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let rid = run_id(call);
             let mut db = lock(&state.db);
             let q = &mut db.queue;
-            let t = q.tasks.get_mut(&task_id).ok_or_else(task_not_found)?;
+            let t = q
+                .tasks
+                .get_mut(&task_id)
+                .ok_or_else(|| task_not_found(call.ep.name, &task_id))?;
             if rid >= t.runs.len() {
-                return Err(TcError::not_found("Run not found"));
+                return Err(run_not_found(&task_id, rid));
             }
             let r = &mut t.runs[rid];
             if r.state != "running" {
@@ -953,7 +991,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
             let after = after_key(call)?;
             let limit = limit(call, 1000, 1000);
             let db = lock(&state.db);
-            let t = get_task(&db.queue, &task_id)?;
+            let t = get_task(&db.queue, call.ep.name, &task_id)?;
             if t.runs.is_empty() {
                 return Err(TcError::not_found("Task doesn't have any runs"));
             }
@@ -987,7 +1025,7 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
         "artifactInfo" | "latestArtifactInfo" => {
             let name = call.param("name").to_string();
             let db = lock(&state.db);
-            let t = get_task(&db.queue, &task_id)?;
+            let t = get_task(&db.queue, call.ep.name, &task_id)?;
             let rid = if call.ep.name == "artifactInfo" {
                 run_id(call)
             } else {
@@ -1379,7 +1417,7 @@ fn artifact_download(call: &mut Call, state: &AppState) -> Reply {
     call.authorize(json!({ "names": [name] }))?;
     let rid = if latest {
         let db = lock(&state.db);
-        let t = get_task(&db.queue, &task_id)?;
+        let t = get_task(&db.queue, call.ep.name, &task_id)?;
         t.runs
             .len()
             .checked_sub(1)

@@ -101,7 +101,7 @@ const getWorker = q('getWorker', 'get', `${wtRoute}/workers/<workerGroup>/<worke
 const quarantineWorker = q('quarantineWorker', 'put', `${wtRoute}/workers/<workerGroup>/<workerId>`, wArgs, [], 'v1/quarantine-worker-request.json#');
 const declareWorker = q('declareWorker', 'put', `${wtRoute}/<workerGroup>/<workerId>`, wArgs, [], 'v1/update-worker-request.json#');
 const prov = `conf-${run}`.replace(/[^a-zA-Z0-9_-]/g, 'x');
-const [groupA, groupB, taskA, taskB, taskC] = [tc.slugid(), tc.slugid(), tc.slugid(), tc.slugid(), tc.slugid()];
+const [groupA, groupB, taskA, taskB, taskC, taskRunless] = [tc.slugid(), tc.slugid(), tc.slugid(), tc.slugid(), tc.slugid(), tc.slugid()];
 const later = (days) => new Date(Math.floor(Date.now() / 1000) * 1000 + days * 86400000).toJSON();
 const [in30Days, in60Days] = [later(30), later(60)];
 const taskDef = (taskQueueId, taskGroupId, extra = {}) => ({
@@ -198,6 +198,42 @@ const cases = [
   ['an unknown query option on a scoped method, with bad credentials: authentication first', (t) => raw(t, '/api/secrets/v1/secrets?foo=1', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
   ['a bad parameter where the URL renders the scopes, bad credentials: authentication first (createArtifact)', (t) => raw(t, '/api/queue/v1/task/not-a-slugid/runs/0/artifacts/x', { method: 'POST', headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', 'content-type': 'application/json' }, body: '{}' })],
   ['a bad parameter where the handler checks the scopes, bad credentials: the parameter first (listNamespaces)', (t) => raw(t, '/api/index/v1/namespaces/a..b', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
+  // where the handler checks the scopes, it may answer before it does: bad credentials then
+  // surface only where the handler gets to its check
+  ...[
+    ['POST', `/api/queue/v1/task/${missingTask}/schedule`, ''],
+    ['POST', `/api/queue/v1/task/${missingTask}/cancel`, ''],
+    ['POST', `/api/queue/v1/task/${missingTask}/rerun`, ''],
+    ['POST', `/api/queue/v1/task/${missingTask}/runs/0/claim`, '{"workerGroup":"wg","workerId":"w"}'],
+    ['GET', `/api/queue/v1/task/${missingTask}/runs/0/artifacts/private/x`],
+    ['GET', `/api/queue/v1/task/${missingTask}/artifacts/private/x`],
+    ['GET', `/api/queue/v1/task/${missingTask}/runs/0/artifact-content/private/x`],
+    ['POST', `/api/queue/v1/task-group/${missingTask}/cancel`, ''],
+    ['POST', `/api/queue/v1/task-group/${missingTask}/seal`, ''],
+    ['POST', '/api/queue/v1/tasks', `{"taskIds":["${missingTask}"]}`],
+    ['POST', `/api/queue/v1/claim-work/${prov}/none`, '{"workerGroup":"wg","workerId":"w","tasks":1}'],
+    ['PUT', `/api/queue/v1/provisioners/${prov}`, '{"description":"x"}'],
+    ['PUT', `/api/index/v1/task/conformance.x`, `{"taskId":"${missingTask}","rank":0,"data":{},"expires":"2099-01-01T00:00:00.000Z"}`],
+    ['POST', `/api/auth/v1/scopes/expand`, '{"scopes":["a"]}'],
+  ].map(([method, path, body]) => [`bad credentials where the handler checks the scopes: ${method} ${path.replace(missingTask, '<missing task>').replace(prov, '<prov>')}`,
+    (t) => raw(t, path, { method, headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: body || '{}' }) })]),
+  // a task that does not exist, in each method's words (the root's credentials)
+  ...[
+    ['task', 'GET', `/task/${missingTask}`], ['status', 'GET', `/task/${missingTask}/status`],
+    ['scheduleTask', 'POST', `/task/${missingTask}/schedule`], ['cancelTask', 'POST', `/task/${missingTask}/cancel`],
+    ['rerunTask', 'POST', `/task/${missingTask}/rerun`], ['listDependentTasks', 'GET', `/task/${missingTask}/dependents`],
+    ['claimTask', 'POST', `/task/${missingTask}/runs/0/claim`, { workerGroup: 'wg', workerId: 'w' }],
+    ['reclaimTask', 'POST', `/task/${missingTask}/runs/0/reclaim`], ['reportCompleted', 'POST', `/task/${missingTask}/runs/0/completed`],
+    ['reportFailed', 'POST', `/task/${missingTask}/runs/0/failed`], ['reportException', 'POST', `/task/${missingTask}/runs/0/exception`, { reason: 'malformed-payload' }],
+    ['listArtifacts', 'GET', `/task/${missingTask}/runs/0/artifacts`], ['latestArtifactInfo', 'GET', `/task/${missingTask}/artifact-info/public/x`],
+    ['changeTaskPriority', 'POST', `/task/${missingTask}/priority`, { newPriority: 'high' }],
+  ].map(([name, method, path, body]) => [`queue ${name} of a task that does not exist: 404`,
+    (t) => call(t, t.credentials, q(name, method.toLowerCase(), path.replace(missingTask, '<taskId>').replace('/runs/0/', '/runs/<runId>/'),
+      path.includes('/runs/0/') ? ['taskId', 'runId'] : ['taskId'], [], body ? 'x' : undefined), missingTask, ...(path.includes('/runs/0/') ? ['0'] : []), ...(body ? [body] : []))]),
+  ['queue claimTask of a run a task does not have: 404', async (t) => {
+    await callPick(t, () => 0, createTask, taskRunless, taskDef(`${prov}/rn`, groupB));
+    return call(t, t.credentials, q('claimTask', 'post', '/task/<taskId>/runs/<runId>/claim', ['taskId', 'runId'], [], 'x'), taskRunless, '3', { workerGroup: 'wg', workerId: 'w' });
+  }],
   ['the query where the handler checks the scopes, bad credentials: the query first (listTasks)', (t) => raw(t, '/api/index/v1/tasks/a.b?limit=x', { headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="' } })],
   // auth websocktunnelToken: an HS256 JWT whose claims are compared (not its signature or times)
   ['auth websocktunnelToken', (t) => callPick(t, (b) => {
