@@ -17,9 +17,19 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Params whose value may contain `/` (express `:name(*)`).
+/// Params whose value may contain `/` (v106's `{*name}`), anywhere in the route.
 fn is_wildcard(ep: &Ep, param: &str) -> bool {
     (param == "prefix" && ep.name == "awsS3Credentials")
+        || param == "taskQueueId"
+            && ep.service == "queue"
+            && matches!(
+                ep.name,
+                "claimWork"
+                    | "pendingTasks"
+                    | "taskQueueCounts"
+                    | "listPendingTasks"
+                    | "listClaimedTasks"
+            )
         || param == "name"
             && match ep.service {
                 "queue" | "secrets" | "index" => true,
@@ -43,12 +53,15 @@ fn match_route(ep: &Ep, raw_path: &str) -> Option<Params> {
     for (ri, rs) in route_segs.iter().enumerate() {
         if let Some(name) = rs.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
             let last = ri == route_segs.len() - 1;
-            let raw = if last && is_wildcard(ep, name) {
-                if i >= path_segs.len() {
+            let raw = if is_wildcard(ep, name) {
+                // all the segments but those the rest of the route needs (one each)
+                let after = route_segs.len() - ri - 1;
+                let end = path_segs.len().checked_sub(after)?;
+                if end <= i {
                     return None;
                 }
-                let v = path_segs[i..].join("/");
-                i = path_segs.len();
+                let v = path_segs[i..end].join("/");
+                i = end;
                 v
             } else {
                 // `/namespaces{/:namespace}` also matches `/namespaces`

@@ -800,9 +800,6 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                 "provisionerId": prov, "workerType": wt, "workerGroup": wg, "workerId": wid,
             }))?;
             let rid = run_id(call);
-            if rid >= nruns {
-                return Err(run_not_found(&task_id, rid));
-            }
             let mut db = lock(&state.db);
             let q = &mut db.queue;
             let tq = q.tasks[&task_id].task_queue_id.clone();
@@ -814,7 +811,11 @@ pub(crate) async fn handle(call: &mut Call) -> Reply {
                 // v106 answers a quarantined worker with `{}`, which its output schema refuses
                 return ok(json!({}));
             }
+            // as v106: the task queue is seen before the run is looked for
             worker_info_seen(q, &tq, None);
+            if rid >= nruns {
+                return Err(run_not_found(&task_id, rid));
+            }
             let t = &q.tasks[&task_id];
             let r = &t.runs[rid];
             if rid + 1 == nruns && r.state == "pending" {

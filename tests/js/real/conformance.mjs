@@ -217,6 +217,11 @@ const cases = [
     ['POST', `/api/auth/v1/scopes/expand`, '{"scopes":["a"]}'],
   ].map(([method, path, body]) => [`bad credentials where the handler checks the scopes: ${method} ${path.replace(missingTask, '<missing task>').replace(prov, '<prov>')}`,
     (t) => raw(t, path, { method, headers: { authorization: 'Hawk id="nobody", ts="1", nonce="n", mac="bQ=="', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: body || '{}' }) })]),
+  // v106's `{*taskQueueId}`: the task queue's `/` may come unencoded, also mid-route
+  ['queue pendingTasks with an unencoded task queue', (t) => raw(t, `/api/queue/v1/pending/${prov}/none`)],
+  ['queue taskQueueCounts with an unencoded task queue', (t) => raw(t, `/api/queue/v1/task-queues/${prov}/none/counts`)],
+  ['queue listPendingTasks with an unencoded task queue', (t) => raw(t, `/api/queue/v1/task-queues/${prov}/none/pending`)],
+  ['queue getTaskQueue with an unencoded task queue: no such route', (t) => raw(t, `/api/queue/v1/task-queues/${prov}/none`)],
   // a task that does not exist, in each method's words (the root's credentials)
   ...[
     ['task', 'GET', `/task/${missingTask}`], ['status', 'GET', `/task/${missingTask}/status`],
