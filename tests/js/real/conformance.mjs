@@ -110,7 +110,9 @@ const taskDef = (taskQueueId, taskGroupId, extra = {}) => ({
   payload: {}, ...extra,
 });
 const withoutPayload = (d) => { const { payload: _, ...rest } = d; return rest; };
-const pickWorkerType = (b) => ({ ...b, lastDateActive: typeof b.lastDateActive });
+// to the hour: a task queue first seen by a call expires 5 days after that moment, on each target
+const hour = (iso) => new Date(Math.round(Date.parse(iso) / 3600000) * 3600000).toJSON();
+const pickWorkerType = (b) => ({ ...b, lastDateActive: typeof b.lastDateActive, expires: hour(b.expires) });
 const pickWorker = (b) => ({ ...b, lastDateActive: typeof b.lastDateActive, firstClaim: typeof b.firstClaim,
   quarantined: Date.parse(b.quarantineUntil) > Date.now(), quarantineUntil: undefined,
   expires: b.expires === in30Days ? 'as declared' : Math.round((Date.parse(b.expires) - Date.now()) / 3600000) + ' hours' });
